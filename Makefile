@@ -1,0 +1,56 @@
+# Sift: `make run` sets up everything and runs web + worker + beat; `make test` runs the suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
+export UV_PROJECT_ENVIRONMENT := .venv
+PORT ?= 8000
+# The local laptop setup: DEBUG on generates the secret and encryption keys into var/.
+# Production sets DEBUG=false and provides them (see .env.example).
+export DEBUG ?= true
+
+.PHONY: run test test-fast lint typecheck check bench reliability setup clean help
+
+help:
+	@echo "make run     - set up and run Sift (web on http://127.0.0.1:$(PORT), worker, beat)"
+	@echo "make test    - run the whole test suite"
+	@echo "make lint typecheck bench reliability"
+
+$(TOOLS)/bin/uv:
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+.venv/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen
+	@touch $@
+
+setup: .venv/.synced
+
+run: setup
+	.venv/bin/python manage.py migrate --noinput
+	.venv/bin/python manage.py collectstatic --noinput -v0
+	.venv/bin/python manage.py sift_bootstrap
+	@echo "Sift: http://127.0.0.1:$(PORT)/  admin: /admin/  API docs: /api/docs  (Ctrl-C stops all)"
+	PORT=$(PORT) .venv/bin/honcho start -f Procfile
+
+test: setup
+	.venv/bin/pytest -q -p no:cacheprovider
+
+lint: setup
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+typecheck: setup
+	.venv/bin/mypy .
+
+check: lint typecheck test
+
+bench: setup
+	.venv/bin/python -m bench
+
+reliability: setup
+	.venv/bin/pytest -q -p no:cacheprovider -m reliability tests/reliability
+
+clean:
+	rm -rf .venv $(TOOLS) var

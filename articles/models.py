@@ -1,0 +1,203 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+DEFAULT_CATEGORIES = [
+    "technology", "science", "ai-ml", "programming", "web-development", "security",
+    "business", "finance", "economics", "politics", "world-news", "health", "climate",
+    "energy", "space", "culture", "entertainment", "gaming", "sports", "education",
+    "design", "open-source", "hardware", "startups", "productivity",
+]  # fmt: skip
+
+
+# Scores are never negative, so -1 sorts unscored rows last in a descending list; an index on
+# this expression serves the ranked list on SQLite and Postgres alike (SQLite indexes cannot
+# say NULLS LAST).
+RANK_SCORE = Coalesce(F("composite_score"), Value(-1.0))
+
+
+class Feed(models.Model):
+    url = models.URLField(max_length=2000, unique=True)
+    title = models.CharField(max_length=500, blank=True, default="")
+    display_order = models.IntegerField(default=0)
+    etag = models.CharField(max_length=500, blank=True, default="")
+    last_modified = models.CharField(max_length=200, blank=True, default="")
+    last_fetched_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["display_order", "id"]
+
+    def __str__(self) -> str:
+        return self.title or self.url
+
+
+class Category(models.Model):
+    class Weight(models.TextChoices):
+        BLOCKED = "blocked", "Blocked"
+        LOW = "low", "Low"
+        NEUTRAL = "neutral", "Neutral"
+        MEDIUM = "medium", "Medium"
+        HIGH = "high", "High"
+
+    MULTIPLIERS = {"blocked": 0.0, "low": 0.5, "neutral": 1.0, "medium": 1.5, "high": 2.0}
+
+    name = models.SlugField(max_length=100, unique=True, help_text="kebab-case, e.g. ai-ml")
+    weight = models.CharField(max_length=10, choices=Weight.choices, default=Weight.NEUTRAL)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def multiplier(self) -> float:
+        return self.MULTIPLIERS[self.weight]
+
+    @staticmethod
+    def normalize(raw: str) -> str:
+        """Lowercase kebab-case: `_`, spaces and `/` become `-`; runs of `-` collapse."""
+        name = raw.strip().lower()
+        for sep in ("_", " ", "/"):
+            name = name.replace(sep, "-")
+        while "--" in name:
+            name = name.replace("--", "-")
+        return name.strip("-")[:100]
+
+
+class ArticleQuerySet(models.QuerySet["Article"]):
+    def pending(self) -> ArticleQuerySet:
+        return self.filter(
+            scoring_state__in=[
+                Article.ScoringState.UNSCORED,
+                Article.ScoringState.QUEUED,
+                Article.ScoringState.SCORING,
+            ]
+        )
+
+    def queued(self) -> ArticleQuerySet:
+        return self.filter(scoring_state=Article.ScoringState.QUEUED)
+
+    def blocked(self) -> ArticleQuerySet:
+        return self.filter(scoring_state=Article.ScoringState.SCORED, composite_score=0)
+
+    def visible(self) -> ArticleQuerySet:
+        """The default reading list: scored and not blocked. An article being re-scored keeps
+        its old score and stays listed until the new one lands."""
+        has_score = Q(scoring_state=Article.ScoringState.SCORED) | Q(
+            scoring_state__in=[Article.ScoringState.QUEUED, Article.ScoringState.SCORING],
+            scored_at__isnull=False,
+        )
+        return self.filter(has_score).exclude(composite_score=0)
+
+    def in_claim_order(self) -> ArticleQuerySet:
+        """Re-scores first, then oldest queued first (the index `article_claim_order`)."""
+        return self.order_by("-scoring_priority", "queued_at", "id")
+
+    def stale_claims(self) -> ArticleQuerySet:
+        """Claimed longer ago than any task may run: its worker died."""
+        cutoff = timezone.now() - timedelta(seconds=settings.SCORING_CLAIM_TIMEOUT)
+        return self.filter(scoring_state=Article.ScoringState.SCORING, claimed_at__lt=cutoff)
+
+    def recent_unread(self) -> ArticleQuerySet:
+        since = timezone.now() - timedelta(days=settings.RESCORE_RECENT_DAYS)
+        return self.filter(is_read=False, published_at__gte=since)
+
+    def order_for_list(self, sort_by: str, order: str) -> ArticleQuerySet:
+        """Deterministic order for the API: ties broken by id; score sort puts nulls last."""
+        if sort_by == "composite_score":
+            if order == "asc":
+                return self.order_by(F("composite_score").asc(nulls_last=True), "published_at", "id")
+            # Matches the index `article_rank`, the hot path of the reading list.
+            return self.order_by(RANK_SCORE.desc(), "published_at", "id")
+        key = F("published_at")
+        primary = key.asc(nulls_last=True) if order == "asc" else key.desc(nulls_last=True)
+        return self.order_by(primary, "-id" if order != "asc" else "id")
+
+
+class Article(models.Model):
+    class ScoringState(models.TextChoices):
+        UNSCORED = "unscored", "Unscored"
+        QUEUED = "queued", "Queued"
+        SCORING = "scoring", "Scoring"
+        SCORED = "scored", "Scored"
+        FAILED = "failed", "Failed"
+
+    class RescoreMode(models.TextChoices):
+        FULL = "full", "Categorize and score"
+        SCORE_ONLY = "score_only", "Score only"
+
+    feed = models.ForeignKey(Feed, on_delete=models.CASCADE, related_name="articles")
+    title = models.CharField(max_length=1000)
+    url = models.URLField(max_length=2000, unique=True)
+    guid = models.CharField(max_length=2000, blank=True, default="")
+    author = models.CharField(max_length=500, blank=True, default="")
+    published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    summary = models.TextField(blank=True, default="")
+    content = models.TextField(blank=True, default="")
+    is_read = models.BooleanField(default=False)
+    categories = models.ManyToManyField(Category, blank=True, related_name="articles")
+
+    interest_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    quality_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    composite_score = models.FloatField(null=True, blank=True)
+    score_reasoning = models.TextField(blank=True, default="")
+    scored_at = models.DateTimeField(null=True, blank=True)
+    categorization_model = models.CharField(max_length=200, blank=True, default="")
+    scoring_model = models.CharField(max_length=200, blank=True, default="")
+    categorization_prompt_version = models.PositiveIntegerField(null=True, blank=True)
+    scoring_prompt_version = models.PositiveIntegerField(null=True, blank=True)
+
+    # The scoring queue lives here; Celery messages only say "there is work".
+    scoring_state = models.CharField(
+        max_length=10, choices=ScoringState.choices, default=ScoringState.UNSCORED
+    )
+    scoring_priority = models.SmallIntegerField(default=0)
+    rescore_mode = models.CharField(max_length=10, choices=RescoreMode.choices, null=True, blank=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=200, blank=True, default="")
+    claim_token = models.CharField(max_length=32, blank=True, default="")
+    scoring_attempts = models.PositiveSmallIntegerField(default=0)
+    scoring_error = models.TextField(blank=True, default="")
+    scoring_raw_output = models.TextField(blank=True, default="")
+
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        indexes = [
+            models.Index(
+                F("scoring_state"), F("scoring_priority").desc(), F("queued_at"), F("id"),
+                name="article_claim_order",
+            ),
+            models.Index(RANK_SCORE.desc(), F("published_at"), F("id"), name="article_rank"),
+            models.Index(fields=["feed", "is_read"], name="article_feed_unread"),
+            models.Index(fields=["is_read", "published_at"], name="article_unread_recent"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_rescoring(self) -> bool:
+        return self.scored_at is not None and self.scoring_state in (
+            self.ScoringState.QUEUED,
+            self.ScoringState.SCORING,
+        )
+
+    @property
+    def is_blocked(self) -> bool:
+        return self.scoring_state == self.ScoringState.SCORED and self.composite_score == 0

@@ -1,0 +1,358 @@
+"""Sift settings: one module, every value read from the environment (or `.env`).
+
+Every variable is listed with its default in `.env.example` and the README. A bad value
+fails at start with `ImproperlyConfigured` naming the variable, never later at run time.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+import environ
+from cryptography.fernet import Fernet
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+_TRUE = {"1", "true", "yes", "on", "t", "y"}
+_FALSE = {"0", "false", "no", "off", "f", "n", ""}
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """A strict boolean: django-environ reads "maybe" as False, which hides typos."""
+    raw = env.str(name, default=str(default)).strip().lower()
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use true/false, 1/0, yes/no).")
+
+
+def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    raw = env.str(name, default=str(default)).strip()
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name}={value} must be at least {minimum}.")
+    return value
+
+
+def env_float(name: str, default: float, *, minimum: float = 0.0) -> float:
+    raw = env.str(name, default=str(default)).strip()
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a number.") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name}={value} must be at least {minimum}.")
+    return value
+
+
+def env_url(name: str, default: str, *, schemes: tuple[str, ...]) -> str:
+    raw = env.str(name, default=default).strip()
+    scheme = raw.split("://", 1)[0].lower() if "://" in raw else ""
+    if scheme not in schemes:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a valid URL; it must start with one of "
+            + ", ".join(f"{s}://" for s in schemes)
+        )
+    return raw
+
+
+def local_secret(name: str, filename: str, make: Any) -> str:
+    """A secret from the environment, or (DEBUG only) one generated once into var/.
+
+    A reader running `make run` never has to invent a key; production must set it.
+    """
+    value = env.str(name, default="")
+    if value:
+        return value
+    if not DEBUG:
+        raise ImproperlyConfigured(f"{name} must be set in the environment when DEBUG is off.")
+    path = VAR_DIR / filename
+    if not path.exists():
+        path.write_text(make())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+VAR_DIR = Path(env.str("SIFT_VAR_DIR", default=str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = local_secret("SECRET_KEY", "secret_key", lambda: secrets.token_urlsafe(50))
+# Fernet keys, newest first: MultiFernet decrypts with any and encrypts with the first,
+# so a key is rotated by prepending a new one.
+FIELD_ENCRYPTION_KEYS = [
+    k.strip()
+    for k in local_secret(
+        "FIELD_ENCRYPTION_KEY", "field_encryption_key", lambda: Fernet.generate_key().decode()
+    ).split(",")
+    if k.strip()
+]
+for _key in FIELD_ENCRYPTION_KEYS:
+    try:
+        Fernet(_key)
+    except ValueError:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEY must be one or more comma-separated Fernet keys "
+            "(python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key())')."
+        ) from None
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "django_celery_beat",
+    "llmconfig",
+    "articles",
+    "scoring",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------
+DATABASE_URL = env.str("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'sift.sqlite3'}")
+try:
+    _db = env.db_url_config(DATABASE_URL)
+except (KeyError, ValueError, ImproperlyConfigured) as exc:
+    raise ImproperlyConfigured(f"DATABASE_URL={DATABASE_URL!r} is not a database URL: {exc}") from None
+if not _db.get("ENGINE"):
+    raise ImproperlyConfigured(f"DATABASE_URL={DATABASE_URL!r} names no known database engine.")
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the web, worker and beat processes read while one writes; the busy timeout
+    # makes a writer wait for the lock instead of failing with "database is locked".
+    _db.setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;"
+            ),
+        }
+    )
+else:
+    _db["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
+    _db["CONN_HEALTH_CHECKS"] = True
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache (shared by every process: never local memory) -----------------------------
+CACHE_URL = env.str("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")
+try:
+    CACHES = {"default": env.cache_url_config(CACHE_URL)}
+except (KeyError, ValueError, ImproperlyConfigured) as exc:
+    raise ImproperlyConfigured(f"CACHE_URL={CACHE_URL!r} is not a cache URL: {exc}") from None
+if "locmem" in CACHES["default"]["BACKEND"].lower():
+    raise ImproperlyConfigured("CACHE_URL must be a cache every process shares, not locmem.")
+
+# --- Auth, i18n, static ---------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+WHITENOISE_AUTOREFRESH = DEBUG
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+# --- Security (production-like when DEBUG is off) -------------------------------------
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = not DEBUG
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+# /health is probed over plain HTTP by load balancers and compose health checks.
+SECURE_REDIRECT_EXEMPT = [r"^health$"]
+
+# --- REST API -------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: an API client without credentials gets 401 + WWW-Authenticate.
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "config.pagination.SiftPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Sift API",
+    "DESCRIPTION": "Feeds, ranked articles, scoring and the LLM configuration behind them.",
+    "VERSION": "0.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api",
+}
+
+# --- Celery ---------------------------------------------------------------------------
+CELERY_BROKER_URL = env_url(
+    "CELERY_BROKER_URL",
+    "filesystem://",
+    schemes=("filesystem", "redis", "rediss", "amqp", "amqps", "memory", "sqla+sqlite"),
+)
+BROKER_DIR = VAR_DIR / "broker"
+# Tasks run at most this long; every limit below stays under the broker's visibility
+# timeout so a slow task is never redelivered while it still runs.
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300, minimum=5)
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 5 if CELERY_TASK_TIME_LIMIT > 10 else 4
+CELERY_VISIBILITY_TIMEOUT = env_int(
+    "CELERY_VISIBILITY_TIMEOUT", 2 * CELERY_TASK_TIME_LIMIT, minimum=CELERY_TASK_TIME_LIMIT + 1
+)
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_DEFAULT_QUEUE = "score"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TIMEZONE = TIME_ZONE
+if CELERY_BROKER_URL.startswith("filesystem"):
+    for _sub in ("queue", "processed", "control"):
+        (BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {
+        "data_folder_in": str(BROKER_DIR / "queue"),
+        "data_folder_out": str(BROKER_DIR / "queue"),
+        "processed_folder": str(BROKER_DIR / "processed"),
+        "store_processed": False,
+        "control_folder": str(BROKER_DIR / "control"),
+    }
+else:
+    # Redis: consume the re-score queue strictly first (not round robin), and redeliver an
+    # unacked message from a killed worker within seconds rather than 100 s (kombu 5.7).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "queue_order_strategy": "priority",
+        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+        "unacked_restore_interval": 1,
+        "unacked_restore_throttle": 1,
+    }
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+CELERY_VISIBILITY_TIMEOUT_SECONDS = CELERY_VISIBILITY_TIMEOUT
+
+# --- LLM providers --------------------------------------------------------------------
+OLLAMA_HOST = env_url("OLLAMA_HOST", "http://localhost:11434", schemes=("http", "https"))
+OLLAMA_CLOUD_HOST = env_url("OLLAMA_CLOUD_HOST", "https://ollama.com", schemes=("http", "https"))
+OLLAMA_HEALTH_TIMEOUT = env_float("OLLAMA_HEALTH_TIMEOUT", 3.0, minimum=0.05)
+OLLAMA_HEALTH_CACHE_SECONDS = env_float("OLLAMA_HEALTH_CACHE_SECONDS", 2.0)
+LLM_CONNECT_TIMEOUT = env_float("LLM_CONNECT_TIMEOUT", 10.0, minimum=0.05)
+LLM_READ_TIMEOUT = env_float("LLM_READ_TIMEOUT", 120.0, minimum=0.05)
+LLM_RETRY_MAX_WAIT = env_float("LLM_RETRY_MAX_WAIT", 30.0)
+LLM_RETRY_ATTEMPTS = env_int("LLM_RETRY_ATTEMPTS", 3, minimum=1)
+GOOGLE_CLOUD_PROJECT = env.str("GOOGLE_CLOUD_PROJECT", default="")
+GOOGLE_CLOUD_LOCATION = env.str("GOOGLE_CLOUD_LOCATION", default="global")
+GOOGLE_GENAI_USE_VERTEXAI = env_bool("GOOGLE_GENAI_USE_VERTEXAI", False)
+GEMINI_API_KEY = env.str("GEMINI_API_KEY", default="")
+# Tests point the google-genai client at a local fake; empty means Google's own endpoint.
+GEMINI_BASE_URL = env.str("GEMINI_BASE_URL", default="")
+SIFT_DEFAULT_MODEL = env.str("SIFT_DEFAULT_MODEL", default="ollama/qwen3:4b")
+
+# --- Scoring --------------------------------------------------------------------------
+SCORING_CONCURRENCY = env_int("SCORING_CONCURRENCY", 1, minimum=1)
+SCORING_SWEEP_SECONDS = env_int("SCORING_SWEEP_SECONDS", 30, minimum=1)
+SCORING_CLAIM_TIMEOUT = env_int(
+    "SCORING_CLAIM_TIMEOUT", CELERY_TASK_TIME_LIMIT + 30, minimum=CELERY_TASK_TIME_LIMIT
+)
+SCORING_MAX_ATTEMPTS = env_int("SCORING_MAX_ATTEMPTS", 3, minimum=1)
+SCORING_CATEGORIZE_CHARS = env_int("SCORING_CATEGORIZE_CHARS", 2000, minimum=100)
+SCORING_SCORE_CHARS = env_int("SCORING_SCORE_CHARS", 3000, minimum=100)
+RESCORE_RECENT_DAYS = env_int("RESCORE_RECENT_DAYS", 7, minimum=1)
+RESCORE_RECENT_LIMIT = env_int("RESCORE_RECENT_LIMIT", 100, minimum=1)
+FEED_REFRESH_SECONDS = env_int("FEED_REFRESH_SECONDS", 1800, minimum=10)
+FEED_FETCH_TIMEOUT = env_float("FEED_FETCH_TIMEOUT", 20.0, minimum=0.1)
+FEED_MAX_BYTES = env_int("FEED_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+
+# --- Logging: secrets never reach a log line (see config.logging.RedactSecretsFilter) --
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "config.logging.RedactSecretsFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
+}
+
+# --- Ollama downloads ---------------------------------------------------------------------
+# A pull whose worker has not written progress for this long is reported as failed.
+OLLAMA_PULL_STALE_SECONDS = env_int("OLLAMA_PULL_STALE_SECONDS", 60, minimum=2)
+# Optional: a short-lived OAuth token for Vertex AI instead of Application Default Credentials.
+GOOGLE_OAUTH_ACCESS_TOKEN = env.str("GOOGLE_OAUTH_ACCESS_TOKEN", default="")
+# Gemini models offered when Gemini is configured (GEMINI_API_KEY or Vertex project).
+GEMINI_MODELS = env.list("GEMINI_MODELS", default=["gemini-2.5-flash", "gemini-2.5-pro"])
+LLM_MAX_IMAGE_BYTES = env_int("LLM_MAX_IMAGE_BYTES", 10 * 1024 * 1024, minimum=1024)
+FORMS_URLFIELD_ASSUME_HTTPS = True

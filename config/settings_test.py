@@ -1,0 +1,36 @@
+"""Test settings: only what speed and determinism need differs from config.settings.
+
+The environment (DATABASE_URL, CELERY_BROKER_URL, CACHE_URL) still chooses the servers, so
+the same suite runs on SQLite + filesystem broker and on Postgres + Redis.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+# Fixed keys for tests only; never used outside this module.
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-" + "x" * 20)
+os.environ.setdefault("FIELD_ENCRYPTION_KEY", "hXmFSNfpxouRO6kFNgZb8rI1GadxjmyskAirXQ5RdT4=")
+os.environ.setdefault("SIFT_VAR_DIR", tempfile.mkdtemp(prefix="sift-test-"))
+# Google and Ollama variables on the developer's machine must not leak into tests.
+for _name in ("GOOGLE_API_KEY", "GEMINI_API_KEY", "GOOGLE_CLOUD_PROJECT", "OLLAMA_API_KEY"):
+    os.environ.pop(_name, None)
+
+from config.settings import *  # noqa: E402,F403
+from config.settings import BASE_DIR  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Short limits so the reliability tests recover within seconds, not minutes.
+OLLAMA_HEALTH_CACHE_SECONDS = 0.0
+LLM_RETRY_MAX_WAIT = 0.05
+SCORING_SWEEP_SECONDS = 2
+TEMPLATES[0]["DIRS"] = [BASE_DIR / "templates"]  # noqa: F405
+# The test client speaks plain HTTP.
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False

@@ -1,0 +1,247 @@
+"""Settings and LLM endpoints. Views validate, call one service, shape the answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.serializers import StrictSerializer
+from llmconfig import services
+from llmconfig.llm import LLMError, LLMErrorKind
+from llmconfig.llm.registry import ProviderNotConfigured, UnknownModelError, check_model_id
+from llmconfig.models import UserSettings
+from llmconfig.ollama_names import is_valid_model_name
+from llmconfig.schemas import SCHEMAS
+
+
+# --- field helpers -------------------------------------------------------------------------
+def validate_model_id(value: str) -> str:
+    try:
+        return check_model_id(value)
+    except UnknownModelError as exc:
+        raise serializers.ValidationError(str(exc)) from exc
+
+
+def validate_http_url(value: str | None) -> str | None:
+    if value in (None, ""):
+        return None
+    value = value.strip()
+    if not value.lower().startswith(("http://", "https://")):
+        raise serializers.ValidationError("Only http:// and https:// URLs are accepted.")
+    return value.rstrip("/")
+
+
+class OllamaModelEntrySerializer(serializers.Serializer):
+    id = serializers.CharField(max_length=200)
+    label = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    enabled = serializers.BooleanField(default=True)
+    vision = serializers.BooleanField(default=False)
+
+    def validate_id(self, value: str) -> str:
+        if not value.startswith("ollama/"):
+            value = "ollama/" + value
+        if not is_valid_model_name(value.removeprefix("ollama/")):
+            raise serializers.ValidationError(f"{value!r} is not a valid Ollama model name.")
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs.setdefault("label", "")
+        attrs["label"] = attrs["label"] or attrs["id"].removeprefix("ollama/")
+        return attrs
+
+
+class SettingsOutSerializer(serializers.Serializer):
+    ollama_use_cloud = serializers.BooleanField()
+    has_ollama_key = serializers.BooleanField()
+    ollama_endpoint = serializers.CharField(allow_null=True)
+    ollama_models = OllamaModelEntrySerializer(many=True)
+    vision_model = serializers.CharField(allow_blank=True)
+    categorization_model = serializers.CharField(source="effective_categorization_model")
+    scoring_model = serializers.CharField(source="effective_scoring_model")
+    use_separate_models = serializers.BooleanField()
+
+
+class SettingsInSerializer(StrictSerializer):
+    ollama_use_cloud = serializers.BooleanField(required=False)
+    ollama_api_key = serializers.CharField(
+        required=False, allow_blank=True, write_only=True, max_length=500, trim_whitespace=True
+    )
+    clear_ollama_key = serializers.BooleanField(required=False)
+    ollama_endpoint = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=500)
+    ollama_models = OllamaModelEntrySerializer(many=True, required=False)
+    vision_model = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+    def validate_ollama_endpoint(self, value: str | None) -> str | None:
+        return validate_http_url(value)
+
+    def validate_vision_model(self, value: str) -> str:
+        return validate_model_id(value) if value else ""
+
+    def validate_ollama_models(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        seen: set[str] = set()
+        unique = []
+        for entry in value:
+            if entry["id"] not in seen:
+                seen.add(entry["id"])
+                unique.append(dict(entry))
+        return unique
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        current: UserSettings = self.context["user_settings"]
+        cloud = attrs.get("ollama_use_cloud", current.ollama_use_cloud)
+        key_after = (
+            None
+            if attrs.get("clear_ollama_key")
+            else attrs.get("ollama_api_key") or current.ollama_api_key
+        )
+        if cloud and not key_after:
+            raise serializers.ValidationError({"ollama_api_key": ["Ollama Cloud mode needs an API key."]})
+        return attrs
+
+
+class SettingsView(APIView):
+    """The LLM provider settings. The Ollama API key is write-only: `has_ollama_key` says
+    whether one is stored; the key itself is never returned."""
+
+    @extend_schema(responses=SettingsOutSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(SettingsOutSerializer(UserSettings.load()).data)
+
+    @extend_schema(request=SettingsInSerializer, responses=SettingsOutSerializer)
+    def put(self, request: Request) -> Response:
+        serializer = SettingsInSerializer(data=request.data, context={"user_settings": UserSettings.load()})
+        serializer.is_valid(raise_exception=True)
+        obj = services.user_settings_update(data=serializer.validated_data)
+        return Response(SettingsOutSerializer(obj).data)
+
+
+class EnabledModelsView(APIView):
+    @extend_schema(
+        responses=inline_serializer(
+            "EnabledModels",
+            {
+                "ollama": OllamaModelEntrySerializer(many=True),
+                "gemini": OllamaModelEntrySerializer(many=True),
+            },
+        )
+    )
+    def get(self, request: Request) -> Response:
+        return Response(services.enabled_models(user_settings=UserSettings.load()))
+
+
+# --- LLM calls ------------------------------------------------------------------------------
+SCHEMA_CHOICES = sorted(SCHEMAS)
+
+
+class LLMResultSerializer(serializers.Serializer):
+    result = serializers.DictField()
+    model = serializers.CharField()
+    latency_ms = serializers.IntegerField()
+    usage = serializers.DictField()
+
+
+class GenerateInSerializer(StrictSerializer):
+    model = serializers.CharField(max_length=200)
+    prompt = serializers.CharField(max_length=100_000)
+    system_prompt = serializers.CharField(required=False, allow_blank=True, max_length=100_000)
+    temperature = serializers.FloatField(required=False, default=0.7, min_value=0.0, max_value=2.0)
+    schema = serializers.ChoiceField(choices=SCHEMA_CHOICES)
+
+    def validate_model(self, value: str) -> str:
+        return validate_model_id(value)
+
+
+class AnalyzeImageInSerializer(StrictSerializer):
+    image = serializers.ImageField()
+    prompt = serializers.CharField(max_length=100_000)
+    schema = serializers.ChoiceField(choices=SCHEMA_CHOICES)
+    model = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    temperature = serializers.FloatField(required=False, default=0.2, min_value=0.0, max_value=2.0)
+
+    ALLOWED_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
+
+    def validate_model(self, value: str) -> str:
+        return validate_model_id(value) if value else ""
+
+    def validate_image(self, value: Any) -> Any:
+        if value.size > settings.LLM_MAX_IMAGE_BYTES:
+            raise serializers.ValidationError(
+                f"The image is {value.size} bytes; the limit is {settings.LLM_MAX_IMAGE_BYTES}."
+            )
+        kind = getattr(getattr(value, "image", None), "format", None)
+        if kind not in self.ALLOWED_TYPES:
+            raise serializers.ValidationError("Only JPEG, PNG, WebP and GIF images are accepted.")
+        value.sift_mime_type = self.ALLOWED_TYPES[kind]
+        return value
+
+
+def llm_error_response(exc: Exception) -> Response:
+    """Provider failures: the caller's fault is a 400 naming the field, the provider's a 5xx."""
+    if isinstance(exc, UnknownModelError | ProviderNotConfigured):
+        return Response({"model": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
+    assert isinstance(exc, LLMError)
+    if exc.kind is LLMErrorKind.MODEL_MISSING:
+        return Response({"model": [exc.message]}, status=status.HTTP_400_BAD_REQUEST)
+    if exc.kind is LLMErrorKind.UNAVAILABLE:
+        return Response({"detail": exc.message}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+    body: dict[str, Any] = {"detail": exc.message}
+    if exc.raw_output:
+        body["raw_output"] = exc.raw_output[:4000]
+    return Response(body, status=status.HTTP_502_BAD_GATEWAY)
+
+
+class GenerateView(APIView):
+    """Ask a model for a structured answer: `schema` names one of the registered schemas."""
+
+    @extend_schema(request=GenerateInSerializer, responses=LLMResultSerializer)
+    def post(self, request: Request) -> Response:
+        serializer = GenerateInSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            out = services.llm_run(
+                model_id=data["model"],
+                schema=SCHEMAS[data["schema"]],
+                prompt=data["prompt"],
+                system_prompt=data.get("system_prompt") or None,
+                temperature=data["temperature"],
+            )
+        except (LLMError, UnknownModelError, ProviderNotConfigured) as exc:
+            return llm_error_response(exc)
+        return Response(out)
+
+
+class AnalyzeImageView(APIView):
+    """Ask a vision model about an uploaded image. Without `model`: the vision model, then
+    the categorization model, then the default."""
+
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request={"multipart/form-data": AnalyzeImageInSerializer}, responses=LLMResultSerializer)
+    def post(self, request: Request) -> Response:
+        serializer = AnalyzeImageInSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        image = data["image"]
+        image.seek(0)
+        model_id = data.get("model") or UserSettings.load().effective_vision_model
+        try:
+            out = services.llm_run(
+                model_id=model_id,
+                schema=SCHEMAS[data["schema"]],
+                prompt=data["prompt"],
+                temperature=data["temperature"],
+                image=image.read(),
+                mime_type=image.sift_mime_type,
+            )
+        except (LLMError, UnknownModelError, ProviderNotConfigured) as exc:
+            return llm_error_response(exc)
+        return Response(out)

@@ -1,0 +1,42 @@
+"""A text field encrypted at rest with Fernet (cryptography), keyed by FIELD_ENCRYPTION_KEY."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from cryptography.fernet import InvalidToken, MultiFernet
+from cryptography.fernet import Fernet
+from django.conf import settings
+from django.db import models
+
+
+@lru_cache(maxsize=1)
+def _fernet(keys: tuple[str, ...]) -> MultiFernet:
+    return MultiFernet([Fernet(k) for k in keys])
+
+
+def fernet() -> MultiFernet:
+    return _fernet(tuple(settings.FIELD_ENCRYPTION_KEYS))
+
+
+class EncryptedTextField(models.TextField):
+    """Stores `Fernet(plaintext)`; reads back plaintext. Empty and NULL stay as they are.
+
+    The ciphertext is never searched or compared in SQL, so nothing is lost by encrypting.
+    """
+
+    def get_prep_value(self, value: Any) -> Any:
+        value = super().get_prep_value(value)
+        if value in (None, ""):
+            return value
+        return fernet().encrypt(str(value).encode()).decode()
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        if value in (None, ""):
+            return value
+        try:
+            return fernet().decrypt(value.encode()).decode()
+        except InvalidToken:
+            # A key was rotated away: treat the secret as unset rather than crash every page.
+            return None

@@ -1,0 +1,305 @@
+"""The adapter interface and the two kinds of retry every provider shares.
+
+1. Transport errors (refused, timeout, 429, 5xx, Ollama's 503 "queue full") are retried with
+   exponential back-off and jitter by tenacity; the provider module only classifies them.
+2. A reply that is not valid for the schema is re-asked: the model sees its own answer and
+   the validation errors, as pydantic-ai and instructor do, up to `max_retries` attempts.
+
+A permanent error (bad key, unknown model, schema never met) raises `LLMError` with
+`permanent=True` and the raw output, and is not retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from django.conf import settings
+from pydantic import BaseModel, ValidationError
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+T = TypeVar("T", bound=BaseModel)
+R = TypeVar("R")
+
+
+class LLMErrorKind(StrEnum):
+    UNAVAILABLE = "unavailable"  # refused, timeout, 5xx, 429: wait and try again
+    MODEL_MISSING = "model_missing"  # the provider does not have this model
+    AUTH = "auth"  # 401/403: the key is wrong or missing
+    BAD_REQUEST = "bad_request"  # the provider rejected the request itself
+    INVALID_OUTPUT = "invalid_output"  # the model never produced a valid object
+
+
+class LLMError(Exception):
+    """Every failure an adapter raises. `permanent` errors are not worth retrying as-is."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: LLMErrorKind,
+        status_code: int | None = None,
+        raw_output: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.kind = kind
+        self.status_code = status_code
+        self.raw_output = raw_output
+
+    @property
+    def permanent(self) -> bool:
+        return self.kind is not LLMErrorKind.UNAVAILABLE
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass
+class Turn:
+    """One failed attempt fed back to the model: what it said and what was wrong."""
+
+    output: str
+    feedback: str
+
+
+@dataclass
+class Request:
+    prompt: str
+    schema: type[BaseModel]
+    temperature: float
+    system_prompt: str | None = None
+    image: bytes | None = None
+    mime_type: str = "image/jpeg"
+    history: list[Turn] = field(default_factory=list)
+
+
+@dataclass
+class Reply:
+    text: str
+    prompt_tokens: int | None = None
+    output_tokens: int | None = None
+
+
+@dataclass
+class CallRecord:
+    """What `llmconfig.models.LLMCall` stores; written by the sync wrappers in one insert."""
+
+    model_id: str
+    purpose: str
+    latency_ms: int
+    outcome: str
+    prompt_tokens: int | None = None
+    output_tokens: int | None = None
+    error: str = ""
+
+
+_FENCE = re.compile(r"^\s*```[a-zA-Z0-9_-]*\s*\n?(.*?)\n?\s*```\s*$", re.DOTALL)
+
+
+def strip_fences(text: str) -> str:
+    """```json … ``` around an answer is the most common way a model breaks JSON."""
+    match = _FENCE.match(text)
+    return match.group(1).strip() if match else text.strip()
+
+
+def validation_feedback(exc: ValidationError | ValueError) -> str:
+    if isinstance(exc, ValidationError):
+        errors = json.dumps(exc.errors(include_url=False, include_context=False), default=str)
+        count = exc.error_count()
+        return (
+            f"{count} validation error{'s' if count != 1 else ''}:\n{errors}\n\n"
+            "Fix the errors and answer again with only the corrected JSON object."
+        )
+    return f"Your answer was not valid JSON ({exc}). Answer with only one JSON object."
+
+
+def schema_instructions(schema: type[BaseModel]) -> str:
+    """For providers that ignore a JSON schema (Ollama Cloud): the schema goes in the prompt."""
+    return (
+        "IMPORTANT: You MUST respond with a single JSON object (no markdown, no commentary, "
+        "no code fences) that matches this JSON schema:\n"
+        + json.dumps(schema.model_json_schema(), indent=2)
+        + "\nAll string fields must be strings (not arrays). Return ONLY the JSON object."
+    )
+
+
+class LLMAdapter(ABC):
+    """`generate_text` and `analyze_image` return a validated instance of `schema`."""
+
+    provider: str = ""
+
+    def __init__(self, model_id: str) -> None:
+        self.model_id = model_id
+        self.calls: list[CallRecord] = []
+        self.last_saved: list[CallRecord] = []
+
+    # --- the interface ------------------------------------------------------------------
+    async def generate_text(
+        self,
+        prompt: str,
+        schema: type[T],
+        *,
+        temperature: float = 0.7,
+        system_prompt: str | None = None,
+        max_retries: int = 3,
+        purpose: str = "generate",
+    ) -> T:
+        request = Request(prompt=prompt, schema=schema, temperature=temperature, system_prompt=system_prompt)
+        return await self._structured(request, schema, max_retries=max_retries, purpose=purpose)
+
+    async def analyze_image(
+        self,
+        image_bytes: bytes,
+        prompt: str,
+        schema: type[T],
+        *,
+        mime_type: str = "image/jpeg",
+        temperature: float = 0.2,
+        max_retries: int = 3,
+        purpose: str = "analyze-image",
+    ) -> T:
+        request = Request(
+            prompt=prompt, schema=schema, temperature=temperature, image=image_bytes, mime_type=mime_type
+        )
+        return await self._structured(request, schema, max_retries=max_retries, purpose=purpose)
+
+    # --- synchronous use (Celery tasks, DRF views) --------------------------------------
+    def generate_text_sync(self, prompt: str, schema: type[T], **kwargs: Any) -> T:
+        return self._run_and_record(self.generate_text(prompt, schema, **kwargs))
+
+    def analyze_image_sync(self, image_bytes: bytes, prompt: str, schema: type[T], **kwargs: Any) -> T:
+        return self._run_and_record(self.analyze_image(image_bytes, prompt, schema, **kwargs))
+
+    def _run_and_record(self, coro: Coroutine[Any, Any, R]) -> R:
+        try:
+            return run_sync(coro)
+        finally:
+            self.save_calls()
+
+    def save_calls(self) -> None:
+        """Write the call records gathered so far in one insert (cheap next to an LLM call)."""
+        if not self.calls:
+            return
+        from llmconfig.models import LLMCall
+
+        records, self.calls = self.calls, []
+        self.last_saved = records
+        LLMCall.objects.bulk_create([LLMCall(**vars(r)) for r in records])
+
+    # --- what a provider implements -----------------------------------------------------
+    @abstractmethod
+    async def _complete(self, request: Request) -> Reply:
+        """Send one request; raise `LLMError` (classified) on any failure."""
+
+    # --- shared machinery ---------------------------------------------------------------
+    async def _structured(
+        self, request: Request, schema: type[T], *, max_retries: int, purpose: str
+    ) -> T:
+        attempts = max(1, max_retries)
+        last_output = ""
+        for attempt in range(1, attempts + 1):
+            reply = await self._complete_with_retry(request, purpose)
+            last_output = reply.text
+            try:
+                text = strip_fences(reply.text)
+                if not text:
+                    raise ValueError("empty answer")
+                result = schema.model_validate_json(text)
+            except (ValidationError, ValueError) as exc:
+                self.calls[-1].outcome = "invalid"
+                self.calls[-1].error = str(exc)[:2000]
+                if attempt < attempts:
+                    request.history.append(Turn(output=reply.text, feedback=validation_feedback(exc)))
+                    continue
+                raise LLMError(
+                    f"{self.model_id} did not produce a valid {schema.__name__} after "
+                    f"{attempts} attempt(s): {exc}",
+                    kind=LLMErrorKind.INVALID_OUTPUT,
+                    raw_output=last_output,
+                ) from exc
+            return result
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _complete_with_retry(self, request: Request, purpose: str) -> Reply:
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(settings.LLM_RETRY_ATTEMPTS),
+            wait=wait_exponential_jitter(initial=0.5, max=settings.LLM_RETRY_MAX_WAIT, jitter=1),
+            retry=retry_if_exception(lambda e: isinstance(e, LLMError) and not e.permanent),
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                started = time.monotonic()
+                try:
+                    reply = await self._complete(request)
+                except LLMError as exc:
+                    self._record(purpose, started, "transient" if not exc.permanent else "failed", str(exc))
+                    raise
+                self._record(
+                    purpose, started, "ok", "", reply.prompt_tokens, reply.output_tokens
+                )
+                return reply
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _record(
+        self,
+        purpose: str,
+        started: float,
+        outcome: str,
+        error: str,
+        prompt_tokens: int | None = None,
+        output_tokens: int | None = None,
+    ) -> None:
+        self.calls.append(
+            CallRecord(
+                model_id=self.model_id,
+                purpose=purpose,
+                latency_ms=int((time.monotonic() - started) * 1000),
+                outcome=outcome,
+                prompt_tokens=prompt_tokens,
+                output_tokens=output_tokens,
+                error=error[:2000],
+            )
+        )
+
+
+class _LoopPerThread(threading.local):
+    """One event loop per thread, kept open between calls.
+
+    HTTP clients (httpx inside ollama and google-genai) bind their connection pools to the
+    loop that first used them; a fresh loop per call (asyncio.run) would break cached clients.
+    This is per-thread plumbing, not shared state: nothing here needs another process.
+    """
+
+    loop: asyncio.AbstractEventLoop | None = None
+
+    def get(self) -> asyncio.AbstractEventLoop:
+        if self.loop is None or self.loop.is_closed():
+            self.loop = asyncio.new_event_loop()
+        return self.loop
+
+
+_thread_loops = _LoopPerThread()
+
+
+def run_sync(coro: Coroutine[Any, Any, R]) -> R:
+    """Run an adapter coroutine from synchronous code (a Celery task or a DRF view)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return _thread_loops.get().run_until_complete(coro)
+    raise RuntimeError("run_sync() called inside an event loop; await the async method instead.")

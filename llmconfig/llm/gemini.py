@@ -1,0 +1,140 @@
+"""Gemini through google-genai: Vertex AI (project + location) or the Gemini API (key)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import httpx
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from google import genai
+from google.genai import errors as genai_errors
+from google.genai import types
+
+from llmconfig.llm.base import LLMAdapter, LLMError, LLMErrorKind, Reply, Request
+
+TRANSIENT_STATUS = {408, 429, 500, 502, 503, 504}
+
+
+class _ClientsPerThread(threading.local):
+    """One cached client per (mode, location) per thread: the async HTTP pool inside a client
+    belongs to the event loop of the thread that made it (see base.run_sync)."""
+
+    clients: dict[tuple[str, ...], genai.Client] | None = None
+
+    def get(self, key: tuple[str, ...]) -> genai.Client | None:
+        return (self.clients or {}).get(key)
+
+    def put(self, key: tuple[str, ...], client: genai.Client) -> None:
+        if self.clients is None:
+            self.clients = {}
+        self.clients[key] = client
+
+
+_thread_clients = _ClientsPerThread()
+
+
+def gemini_config_error(*, use_vertex: bool) -> str | None:
+    """Why Gemini cannot be called with the current settings, or None when it can."""
+    if use_vertex and not settings.GOOGLE_CLOUD_PROJECT:
+        return "GOOGLE_CLOUD_PROJECT is not set: Vertex AI needs a project."
+    if not use_vertex and not settings.GEMINI_API_KEY:
+        return "GEMINI_API_KEY is not set: the Gemini API needs a key (or set GOOGLE_GENAI_USE_VERTEXAI)."
+    return None
+
+
+def get_client(*, use_vertex: bool, location: str) -> genai.Client:
+    problem = gemini_config_error(use_vertex=use_vertex)
+    if problem:
+        raise ImproperlyConfigured(problem)
+    base_url = settings.GEMINI_BASE_URL
+    key = ("vertex" if use_vertex else "api", location if use_vertex else "", base_url)
+    cached = _thread_clients.get(key)
+    if cached is not None:
+        return cached
+    http_options = types.HttpOptions(
+        base_url=base_url or None,
+        timeout=int(settings.LLM_READ_TIMEOUT * 1000),
+    )
+    kwargs: dict[str, Any] = {"http_options": http_options}
+    if use_vertex:
+        kwargs.update(vertexai=True, project=settings.GOOGLE_CLOUD_PROJECT, location=location)
+        if settings.GOOGLE_OAUTH_ACCESS_TOKEN:
+            # A short-lived token (gcloud auth print-access-token) instead of ADC.
+            from google.oauth2.credentials import Credentials
+
+            kwargs["credentials"] = Credentials(token=settings.GOOGLE_OAUTH_ACCESS_TOKEN)
+    else:
+        kwargs["api_key"] = settings.GEMINI_API_KEY
+    client = genai.Client(**kwargs)
+    _thread_clients.put(key, client)
+    return client
+
+
+def classify(exc: BaseException, *, model: str, location: str, use_vertex: bool) -> LLMError:
+    if isinstance(exc, genai_errors.APIError):
+        code = exc.code
+        if code in TRANSIENT_STATUS:
+            return LLMError(f"Gemini is busy or failing ({code} {exc.status}).", kind=LLMErrorKind.UNAVAILABLE, status_code=code)
+        if code in (401, 403):
+            return LLMError(f"Gemini refused the credentials ({code} {exc.status}).", kind=LLMErrorKind.AUTH, status_code=code)
+        if code == 404:
+            hint = ""
+            if use_vertex and location != "global":
+                hint = f" Location '{location}' may not serve it: try GOOGLE_CLOUD_LOCATION=global."
+            return LLMError(f"Gemini has no model '{model}' here.{hint}", kind=LLMErrorKind.MODEL_MISSING, status_code=code)
+        return LLMError(f"Gemini rejected the request ({code}): {exc.message}", kind=LLMErrorKind.BAD_REQUEST, status_code=code)
+    if isinstance(exc, httpx.TransportError | ConnectionError | TimeoutError):
+        return LLMError(f"Gemini is unreachable: {type(exc).__name__}", kind=LLMErrorKind.UNAVAILABLE)
+    if isinstance(exc, ImproperlyConfigured):
+        return LLMError(str(exc), kind=LLMErrorKind.AUTH)
+    return LLMError(f"Gemini call failed: {exc!r}", kind=LLMErrorKind.UNAVAILABLE)
+
+
+class VertexAIAdapter(LLMAdapter):
+    """Gemini models. Vertex mode when GOOGLE_GENAI_USE_VERTEXAI is on, else the API key."""
+
+    provider = "gemini"
+
+    def __init__(self, model_id: str, *, use_vertex: bool | None = None, location: str | None = None) -> None:
+        super().__init__(model_id)
+        self.use_vertex = settings.GOOGLE_GENAI_USE_VERTEXAI if use_vertex is None else use_vertex
+        self.location = location or settings.GOOGLE_CLOUD_LOCATION or "global"
+
+    def _contents(self, request: Request) -> list[types.Content]:
+        parts: list[types.Part] = []
+        if request.image is not None:
+            parts.append(types.Part.from_bytes(data=request.image, mime_type=request.mime_type))
+        parts.append(types.Part.from_text(text=request.prompt))
+        contents = [types.Content(role="user", parts=parts)]
+        for turn in request.history:
+            contents.append(types.Content(role="model", parts=[types.Part.from_text(text=turn.output)]))
+            contents.append(types.Content(role="user", parts=[types.Part.from_text(text=turn.feedback)]))
+        return contents
+
+    async def _complete(self, request: Request) -> Reply:
+        config = types.GenerateContentConfig(
+            response_mime_type="application/json",
+            # The standard JSON schema (not the OpenAPI subset) accepts every Pydantic model.
+            response_json_schema=request.schema.model_json_schema(),
+            temperature=request.temperature,
+            system_instruction=request.system_prompt or None,
+        )
+        try:
+            client = get_client(use_vertex=self.use_vertex, location=self.location)
+            response = await client.aio.models.generate_content(
+                model=self.model_id, contents=self._contents(request), config=config
+            )
+        except Exception as exc:  # noqa: BLE001 - classified, never swallowed
+            raise classify(exc, model=self.model_id, location=self.location, use_vertex=self.use_vertex) from exc
+        text = response.text or ""
+        if not text.strip():
+            # Vertex answers 200 with no text when it cannot serve a schema: worth a retry.
+            raise LLMError("Gemini returned an empty answer.", kind=LLMErrorKind.UNAVAILABLE)
+        usage = response.usage_metadata
+        return Reply(
+            text=text,
+            prompt_tokens=usage.prompt_token_count if usage else None,
+            output_tokens=usage.candidates_token_count if usage else None,
+        )

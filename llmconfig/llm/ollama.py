@@ -1,0 +1,117 @@
+"""Ollama, local or Cloud, through the official `ollama` client."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import httpx
+import ollama
+from django.conf import settings
+
+from llmconfig.llm.base import LLMAdapter, LLMError, LLMErrorKind, Reply, Request, schema_instructions
+
+TRANSIENT_STATUS = {408, 425, 429, 500, 502, 503, 504}
+
+
+def make_client(base_url: str, api_key: str | None = None, *, timeout: httpx.Timeout | None = None) -> ollama.AsyncClient:
+    """An AsyncClient with a bounded timeout (the library's default is to wait forever) and
+    `Authorization: Bearer` only when a key is given."""
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else None
+    client = ollama.AsyncClient(
+        host=base_url,
+        headers=headers,
+        timeout=timeout
+        or httpx.Timeout(settings.LLM_READ_TIMEOUT, connect=settings.LLM_CONNECT_TIMEOUT),
+        # An Ollama endpoint has no reason to redirect; refusing redirects closes an SSRF path.
+        follow_redirects=False,
+    )
+    if not api_key:
+        # The library adds OLLAMA_API_KEY from the environment by itself; a local server must
+        # never receive a key the user did not configure here.
+        client._client.headers.pop("authorization", None)
+    return client
+
+
+def classify(exc: BaseException, model: str) -> LLMError:
+    """Map the client's exceptions onto `LLMError` kinds."""
+    if isinstance(exc, ollama.ResponseError):
+        code = exc.status_code
+        if code in TRANSIENT_STATUS:
+            return LLMError(f"Ollama is busy or failing ({code}): {exc.error}", kind=LLMErrorKind.UNAVAILABLE, status_code=code)
+        if code in (401, 403):
+            return LLMError(f"Ollama rejected the API key ({code}).", kind=LLMErrorKind.AUTH, status_code=code)
+        if code == 404:
+            return LLMError(
+                f"Ollama has no model '{model}' ({exc.error}). Pull it first.",
+                kind=LLMErrorKind.MODEL_MISSING,
+                status_code=code,
+            )
+        return LLMError(f"Ollama rejected the request ({code}): {exc.error}", kind=LLMErrorKind.BAD_REQUEST, status_code=code)
+    if isinstance(exc, ConnectionError | httpx.TransportError):
+        return LLMError(f"Ollama is unreachable: {type(exc).__name__}", kind=LLMErrorKind.UNAVAILABLE)
+    return LLMError(f"Ollama call failed: {exc!r}", kind=LLMErrorKind.UNAVAILABLE)
+
+
+class OllamaAdapter(LLMAdapter):
+    provider = "ollama"
+
+    def __init__(
+        self,
+        model_id: str,
+        base_url: str = "http://localhost:11434",
+        api_key: str | None = None,
+        *,
+        cloud: bool | None = None,
+        think: bool = False,
+    ) -> None:
+        super().__init__(model_id)
+        self.model = model_id.removeprefix("ollama/")
+        self.base_url = base_url
+        self.api_key = api_key
+        self.think = think
+        # Ollama Cloud (and `-cloud` models proxied by a local server) accept a JSON schema
+        # in `format` and then ignore it, so there the schema goes into the prompt.
+        self.cloud = (
+            cloud
+            if cloud is not None
+            else ("ollama.com" in base_url or self.model.endswith("-cloud"))
+        )
+
+    def _messages(self, request: Request) -> list[dict[str, Any]]:
+        system = request.system_prompt or ""
+        if self.cloud:
+            system = (system + "\n\n" if system else "") + schema_instructions(request.schema)
+        messages: list[dict[str, Any]] = []
+        if system:
+            messages.append({"role": "system", "content": system})
+        user: dict[str, Any] = {"role": "user", "content": request.prompt}
+        if request.image is not None:
+            # Raw base64, no data: prefix (the API's rule).
+            user["images"] = [base64.b64encode(request.image).decode()]
+        messages.append(user)
+        for turn in request.history:
+            messages.append({"role": "assistant", "content": turn.output})
+            messages.append({"role": "user", "content": turn.feedback})
+        return messages
+
+    async def _complete(self, request: Request) -> Reply:
+        client = make_client(self.base_url, self.api_key)
+        try:
+            response = await client.chat(
+                model=self.model,
+                messages=self._messages(request),
+                format="json" if self.cloud else request.schema.model_json_schema(),
+                options={"temperature": request.temperature},
+                stream=False,
+                think=self.think,
+            )
+        except Exception as exc:  # noqa: BLE001 - classified, never swallowed
+            raise classify(exc, self.model) from exc
+        finally:
+            await client._client.aclose()
+        return Reply(
+            text=response.message.content or "",
+            prompt_tokens=response.prompt_eval_count,
+            output_tokens=response.eval_count,
+        )

@@ -1,0 +1,39 @@
+"""First start: an admin user with a random password and an API token, shown once.
+
+They are also kept in var/admin_credentials.txt, readable only by its owner, so a reader who
+missed the terminal output can still log in. Later starts do nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from rest_framework.authtoken.models import Token
+
+
+class Command(BaseCommand):
+    help = "Create the first admin user and API token if none exists."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        user_model = get_user_model()
+        if user_model.objects.filter(is_superuser=True).exists():
+            return
+        password = secrets.token_urlsafe(16)
+        user = user_model.objects.create_superuser(username="admin", email="", password=password)
+        token, _ = Token.objects.get_or_create(user=user)
+        path = settings.VAR_DIR / "admin_credentials.txt"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(f"username: admin\npassword: {password}\napi token: {token.key}\n")
+        self.stdout.write(
+            self.style.SUCCESS(
+                "\nCreated the admin user (shown once; also in var/admin_credentials.txt):\n"
+                f"  username:  admin\n  password:  {password}\n  API token: {token.key}\n"
+                "  Use it as:  Authorization: Token <API token>\n"
+            )
+        )

@@ -1,0 +1,199 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q, Value
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from llmconfig.fields import EncryptedTextField
+
+
+class UserSettings(models.Model):
+    """The runtime LLM configuration and the reader's interests: one row, made on demand.
+
+    Read afresh for every scoring task, never cached at import, so a change in the admin or
+    the API applies to the next article.
+    """
+
+    SINGLETON_PK = 1
+
+    interests = models.TextField(blank=True, default="")
+    anti_interests = models.TextField(blank=True, default="")
+    categorization_model = models.CharField(
+        max_length=200, blank=True, default="", help_text="Model id, e.g. ollama/qwen3:4b."
+    )
+    scoring_model = models.CharField(max_length=200, blank=True, default="")
+    use_separate_models = models.BooleanField(default=False)
+    vision_model = models.CharField(max_length=200, blank=True, default="")
+    ollama_use_cloud = models.BooleanField(default=False)
+    ollama_endpoint = models.URLField(
+        max_length=500, blank=True, null=True, help_text="Empty: OLLAMA_HOST (or ollama.com in cloud mode)."
+    )
+    ollama_api_key = EncryptedTextField(blank=True, null=True)
+    ollama_models = models.JSONField(
+        default=list, blank=True, help_text='List of {"id", "label", "enabled", "vision"}.'
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "user settings"
+        verbose_name_plural = "user settings"
+
+    def __str__(self) -> str:
+        return "Sift settings"
+
+    @classmethod
+    def load(cls) -> UserSettings:
+        obj, _ = cls.objects.get_or_create(pk=cls.SINGLETON_PK)
+        return obj
+
+    @property
+    def has_ollama_key(self) -> bool:
+        return bool(self.ollama_api_key)
+
+    @property
+    def effective_categorization_model(self) -> str:
+        return self.categorization_model or settings.SIFT_DEFAULT_MODEL
+
+    @property
+    def effective_scoring_model(self) -> str:
+        if self.use_separate_models and self.scoring_model:
+            return self.scoring_model
+        return self.effective_categorization_model
+
+    @property
+    def effective_vision_model(self) -> str:
+        return self.vision_model or self.effective_categorization_model
+
+    def enabled_ollama_models(self) -> list[dict[str, Any]]:
+        return [m for m in (self.ollama_models or []) if m.get("enabled", True)]
+
+
+class PromptTemplate(models.Model):
+    """An editable prompt. `version` goes up on every change of text, and each scored article
+    records the versions it was scored with, so stale scores can be found."""
+
+    class Name(models.TextChoices):
+        CATEGORIZATION = "categorization", "Categorization"
+        SCORING = "scoring", "Scoring"
+
+    name = models.CharField(max_length=50, choices=Name.choices, unique=True)
+    text = models.TextField()
+    version = models.PositiveIntegerField(default=1, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.get_name_display()} prompt (v{self.version})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Bookkeeping, not business logic: a version that does not move with the text
+        # would make "scored with prompt v3" meaningless, whoever edits the row.
+        if self.pk is not None:
+            old_text = type(self).objects.filter(pk=self.pk).values_list("text", flat=True).first()
+            if old_text is not None and old_text != self.text:
+                self.version += 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def get_text(cls, name: str) -> tuple[str, int]:
+        row = cls.objects.filter(name=name).values_list("text", "version").first()
+        if row is None:
+            from llmconfig.prompts import DEFAULT_PROMPTS
+
+            return DEFAULT_PROMPTS[name], 0
+        return row[0], row[1]
+
+
+class LLMCall(models.Model):
+    """One call to a model: what it cost and how it ended. Written once, never updated."""
+
+    class Outcome(models.TextChoices):
+        OK = "ok", "OK"
+        INVALID = "invalid", "Invalid output (re-asked)"
+        TRANSIENT = "transient", "Transient error (retried)"
+        FAILED = "failed", "Failed"
+
+    model_id = models.CharField(max_length=200)
+    purpose = models.CharField(max_length=50)
+    prompt_tokens = models.PositiveIntegerField(null=True, blank=True)
+    output_tokens = models.PositiveIntegerField(null=True, blank=True)
+    latency_ms = models.PositiveIntegerField()
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "LLM call"
+
+    def __str__(self) -> str:
+        return f"{self.purpose} on {self.model_id}: {self.outcome}"
+
+
+class ModelDownloadQuerySet(models.QuerySet["ModelDownload"]):
+    def active(self) -> ModelDownloadQuerySet:
+        return self.filter(status__in=ModelDownload.ACTIVE_STATES)
+
+
+class ModelDownload(models.Model):
+    """A model pull run by a worker. Every web process reads progress and writes the cancel
+    flag here, so the download outlives the request (and the web process) that started it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DOWNLOADING = "downloading", "Downloading"
+        COMPLETE = "complete", "Complete"
+        ERROR = "error", "Error"
+        CANCELLED = "cancelled", "Cancelled"
+
+    ACTIVE_STATES = (Status.PENDING, Status.DOWNLOADING)
+
+    model = models.CharField(max_length=300)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    detail = models.CharField(max_length=300, blank=True, default="", help_text="Ollama's status line.")
+    digest = models.CharField(max_length=100, blank=True, default="")
+    completed = models.BigIntegerField(default=0)
+    total = models.BigIntegerField(default=0)
+    error = models.TextField(blank=True, default="")
+    cancel_requested = models.BooleanField(default=False)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ModelDownloadQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            # One download at a time, enforced by the database rather than by a race.
+            models.UniqueConstraint(
+                Lower(Value("active")),
+                condition=Q(status__in=["pending", "downloading"]),
+                name="one_active_download",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model} ({self.status})"
+
+    @property
+    def percent(self) -> float:
+        return round(100.0 * self.completed / self.total, 1) if self.total else 0.0
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATES
+
+    def is_stale(self, *, now: Any = None) -> bool:
+        """The runner stopped beating: it died, and the row must not read "active" forever."""
+        now = now or timezone.now()
+        last = self.heartbeat_at or self.started_at
+        return self.is_active and now - last > timedelta(seconds=settings.OLLAMA_PULL_STALE_SECONDS)

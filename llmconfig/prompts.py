@@ -1,0 +1,90 @@
+"""Default prompt texts and how they are rendered.
+
+The static rubric comes first in every prompt and the variable parts (categories, interests,
+the article) last, so a model's prompt cache reuses the shared prefix across articles.
+Placeholders use `str.format` names; the admin edits the texts, not this file.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+CATEGORIZATION_PROMPT = """\
+Categorize this article into 1-4 topic categories.
+
+Rules (strict):
+1. Only the article's PRIMARY topics.
+2. Ignore incidental mentions and metaphors.
+3. Reuse existing categories whenever one fits.
+4. English and kebab-case only, e.g. "ai-ml" or "web-development"; no underscores, slashes \
+or spaces, even for non-English articles.
+5. Keep categories broad ("ai-ml", not "generative-ai").
+6. Suggest a new category only if nothing fits and the topic will recur.
+7. At most 4; fewer is better.
+
+Answer with a JSON object: {{"categories": [...], "suggested_new": [...]}}.
+
+**Existing categories:** {existing_categories}
+
+**Title:** {title}
+
+**Content:**
+{content}
+
+Categorize this article now."""
+
+SCORING_PROMPT = """\
+Score this article for the reader described below.
+
+Interest 0-10: 0-2 strongly misaligned, 3-4 somewhat misaligned, 5-6 neutral, 7-8 good \
+match, 9-10 excellent match.
+Quality 0-10: 0-2 clickbait or spam, 3-4 poor or shallow, 5-6 average, 7-8 good, \
+9-10 insightful.
+
+Provide 1. Interest 2. Quality 3. Brief reasoning (1-2 sentences), as a JSON object:
+{{"interest_score": int, "quality_score": int, "reasoning": str}}.
+
+**User Interests:**
+{interests}
+
+**Anti-Interests:**
+{anti_interests}
+
+**Title:** {title}
+
+**Content:**
+{content}"""
+
+DEFAULT_PROMPTS = {"categorization": CATEGORIZATION_PROMPT, "scoring": SCORING_PROMPT}
+
+PLACEHOLDERS: dict[str, dict[str, str]] = {
+    "categorization": {
+        "existing_categories": "[Existing Categories]",
+        "title": "[Article Title]",
+        "content": "[Article Content]",
+    },
+    "scoring": {
+        "interests": "[User Interests]",
+        "anti_interests": "[Anti-Interests]",
+        "title": "[Article Title]",
+        "content": "[Article Content]",
+    },
+}
+
+
+def render(text: str, **values: Any) -> str:
+    """Fill a template; an unknown or missing placeholder in an admin edit is left visible
+    rather than crashing every scoring task."""
+
+    class _Keep(dict[str, Any]):
+        def __missing__(self, key: str) -> str:
+            return "{" + key + "}"
+
+    try:
+        return text.format_map(_Keep(values))
+    except (ValueError, IndexError):
+        # A stray brace in an edited prompt: fall back to plain substitution.
+        out = text
+        for key, value in values.items():
+            out = out.replace("{" + key + "}", str(value))
+        return out

@@ -1,0 +1,75 @@
+"""The structured replies Sift asks models for. Each adapter returns an instance of one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator
+
+
+def _join_list(value: Any) -> Any:
+    """Small models answer a string field with a list of strings; accept and join it."""
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return value
+
+
+class CategorizationResult(BaseModel):
+    categories: list[str] = Field(min_length=1, max_length=4)
+    suggested_new: list[str] = Field(default_factory=list, max_length=2)
+
+    @field_validator("categories", "suggested_new", mode="before")
+    @classmethod
+    def _split_string(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+
+class ScoringResult(BaseModel):
+    interest_score: int = Field(ge=0, le=10)
+    quality_score: int = Field(ge=0, le=10)
+    reasoning: str
+
+    _join = field_validator("reasoning", mode="before")(_join_list)
+
+
+class ReversePromptOutput(BaseModel):
+    reverse_prompt: str
+    visual_description: str
+    quality_score: float = Field(ge=0, le=10)
+    suggested_name: str | None = None
+
+    _join = field_validator("reverse_prompt", "visual_description", mode="before")(_join_list)
+
+
+class SemanticAnalysisOutput(BaseModel):
+    manifest_adherence: float
+    visual_quality: float
+    continuity_issues: list[str] = Field(default_factory=list)
+    new_entities_description: list[dict[str, Any]] = Field(default_factory=list)
+    overall_scene_description: str = ""
+
+    _join = field_validator("overall_scene_description", mode="before")(_join_list)
+
+
+class VisualPromptScoreOutput(BaseModel):
+    visual_quality: float = Field(ge=0, le=10)
+    prompt_adherence: float = Field(ge=0, le=10)
+
+
+class TextAnswer(BaseModel):
+    answer: str
+
+    _join = field_validator("answer", mode="before")(_join_list)
+
+
+# The names the API accepts for `schema`.
+SCHEMAS: dict[str, type[BaseModel]] = {
+    "categorization": CategorizationResult,
+    "scoring": ScoringResult,
+    "reverse_prompt": ReversePromptOutput,
+    "semantic_analysis": SemanticAnalysisOutput,
+    "visual_prompt_score": VisualPromptScoreOutput,
+    "text": TextAnswer,
+}

@@ -1,0 +1,81 @@
+"""Cross-model work and I/O for the LLM configuration."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from pydantic import BaseModel
+
+from llmconfig.llm import LLMAdapter, get_adapter
+from llmconfig.models import UserSettings
+
+WRITABLE_SETTINGS = (
+    "ollama_use_cloud",
+    "ollama_endpoint",
+    "ollama_models",
+    "vision_model",
+)
+
+
+def user_settings_update(*, data: dict[str, Any]) -> UserSettings:
+    """Apply only the fields present in `data` (the original overwrote omitted ones).
+
+    `ollama_api_key` is write-only: a non-empty value replaces the key, `clear_ollama_key`
+    removes it, and leaving both out keeps it.
+    """
+    with transaction.atomic():
+        obj = UserSettings.objects.select_for_update().get(pk=UserSettings.load().pk)
+        for name in WRITABLE_SETTINGS:
+            if name in data:
+                setattr(obj, name, data[name])
+        if data.get("clear_ollama_key"):
+            obj.ollama_api_key = None
+        elif data.get("ollama_api_key"):
+            obj.ollama_api_key = data["ollama_api_key"]
+        obj.save()
+    return obj
+
+
+def enabled_models(*, user_settings: UserSettings) -> dict[str, list[dict[str, Any]]]:
+    from llmconfig.llm.gemini import gemini_config_error
+
+    gemini: list[dict[str, Any]] = []
+    if gemini_config_error(use_vertex=settings.GOOGLE_GENAI_USE_VERTEXAI) is None:
+        gemini = [{"id": m, "label": m, "enabled": True, "vision": True} for m in settings.GEMINI_MODELS]
+    return {"ollama": user_settings.enabled_ollama_models(), "gemini": gemini}
+
+
+def llm_run(
+    *,
+    model_id: str,
+    schema: type[BaseModel],
+    prompt: str,
+    system_prompt: str | None = None,
+    temperature: float = 0.7,
+    image: bytes | None = None,
+    mime_type: str = "image/jpeg",
+) -> dict[str, Any]:
+    """One structured call for the API: the result plus what it cost."""
+    adapter: LLMAdapter = get_adapter(model_id, UserSettings.load())
+    started = time.monotonic()
+    try:
+        if image is None:
+            result = adapter.generate_text_sync(
+                prompt, schema, temperature=temperature, system_prompt=system_prompt
+            )
+        else:
+            result = adapter.analyze_image_sync(
+                image, prompt, schema, mime_type=mime_type, temperature=temperature
+            )
+        latency_ms = int((time.monotonic() - started) * 1000)
+    finally:
+        records = list(adapter.last_saved)
+    usage = {
+        "prompt_tokens": sum(r.prompt_tokens or 0 for r in records),
+        "output_tokens": sum(r.output_tokens or 0 for r in records),
+        "calls": len(records),
+    }
+    return {"result": result.model_dump(), "model": model_id, "latency_ms": latency_ms, "usage": usage}

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.test import override_settings
+from rest_framework.test import APIClient
+
+from tests.fakes.gemini import FakeGemini
+from tests.fakes.ollama import FakeOllama
+
+
+@pytest.fixture(scope="session")
+def _ollama_server() -> Iterator[FakeOllama]:
+    server = FakeOllama().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_ollama(_ollama_server: FakeOllama, settings) -> Iterator[FakeOllama]:
+    """The fake Ollama, reset, with OLLAMA_HOST pointing at it."""
+    _ollama_server.reset()
+    if _ollama_server.httpd is None:
+        _ollama_server.start()
+    settings.OLLAMA_HOST = _ollama_server.url
+    yield _ollama_server
+    if _ollama_server.httpd is None:  # a test stopped it: bring it back for the next
+        _ollama_server.start()
+
+
+@pytest.fixture(scope="session")
+def _gemini_server() -> Iterator[FakeGemini]:
+    server = FakeGemini().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_gemini(_gemini_server: FakeGemini, settings) -> Iterator[FakeGemini]:
+    _gemini_server.reset()
+    if _gemini_server.httpd is None:
+        _gemini_server.start()
+    settings.GEMINI_BASE_URL = _gemini_server.url
+    settings.GEMINI_API_KEY = "test-gemini-key-123"
+    settings.GOOGLE_CLOUD_PROJECT = "sift-test"
+    settings.GOOGLE_OAUTH_ACCESS_TOKEN = "fake-token"
+    from llmconfig.llm import gemini
+
+    gemini._thread_clients.clients = None  # new base URL: drop cached clients
+    yield _gemini_server
+
+
+@pytest.fixture
+def user(django_user_model):
+    return django_user_model.objects.create_user(username="reader", password="pw-reader-123")
+
+
+@pytest.fixture
+def api(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def anon() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def admin_client_logged(admin_client):
+    return admin_client
+
+
+__all__ = ["override_settings"]

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+pytestmark = pytest.mark.django_db
+
+
+def test_health_answers_ok_without_auth(anon):
+    response = anon.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def _api_routes() -> list[str]:
+    """Every concrete URL under /api/, with sample values for its parameters."""
+    found: list[str] = []
+
+    def walk(patterns, prefix: str) -> None:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                walk(p.url_patterns, prefix + str(p.pattern))
+            elif isinstance(p, URLPattern):
+                route = prefix + str(p.pattern)
+                for token, sample in (("<int:pk>", "1"), ("<path:name>", "qwen3:4b"), ("<str:name>", "tech"), ("<int:feed_id>", "1")):
+                    route = route.replace(token, sample)
+                found.append("/" + route.lstrip("^").rstrip("$"))
+
+    walk(get_resolver().url_patterns, "")
+    return [r for r in found if r.startswith("/api/")]
+
+
+PUBLIC = {"/api/schema", "/api/docs"}
+
+
+def test_every_api_route_refuses_anonymous_callers(anon):
+    routes = [r for r in _api_routes() if r not in PUBLIC]
+    assert len(routes) >= 4
+    for route in routes:
+        for method in ("get", "post", "put", "patch", "delete"):
+            response = getattr(anon, method)(route)
+            assert response.status_code in (401, 403, 405), (method, route, response.status_code)
+            if response.status_code == 405:
+                continue
+            assert "detail" in response.json()
+
+
+def test_token_authentication_is_accepted(user):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    token = Token.objects.create(user=user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert client.get("/api/settings").status_code == 200
+    client.credentials(HTTP_AUTHORIZATION="Token wrong")
+    assert client.get("/api/settings").status_code == 401
