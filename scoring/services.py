@@ -1,0 +1,390 @@
+"""The scoring pipeline. The database is the queue; Celery messages only say "there is work".
+
+How an article moves: unscored → queued → scoring → scored | failed.
+
+1. `articles_enqueue` / `articles_rescore` change rows, then `nudge` the workers after commit.
+2. A `score_next` task claims the best queued row (re-scores first, then oldest) with a
+   conditional update, so any message, on any queue, serves the most urgent article. That is
+   what keeps re-scores ahead of a normal backlog on every broker, server-less ones included.
+3. The claim carries a token; the result is written only while the token still holds, so a
+   worker that was presumed dead can never apply a score twice.
+4. When the LLM is unreachable or the model is missing, the row goes back to `queued`
+   untouched and scoring pauses; the beat `sweep` probes and resumes it, and also recovers
+   claims of dead workers and messages lost by the broker.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from articles.models import Article, Category
+from llmconfig.llm import LLMError, LLMErrorKind, get_adapter
+from llmconfig.llm.registry import ProviderNotConfigured, UnknownModelError
+from llmconfig.models import PromptTemplate, UserSettings
+from llmconfig.prompts import render
+from llmconfig.schemas import CategorizationResult, ScoringResult
+
+logger = logging.getLogger(__name__)
+
+READINESS_KEY = "sift:scoring:readiness"
+LAST_CLAIM_KEY = "sift:scoring:last_claim"
+HIGH_PRIORITY = 1
+
+State = Article.ScoringState
+Mode = Article.RescoreMode
+
+
+# --- composite score ----------------------------------------------------------------------
+def composite_score(*, interest: int, quality: int, multipliers: list[float]) -> float:
+    """interest × mean(category multipliers) × (0.5 + quality/20), capped at 20."""
+    mean = sum(multipliers) / len(multipliers) if multipliers else 1.0
+    return round(min(20.0, interest * mean * (0.5 + quality / 20)), 4)
+
+
+# --- queueing -----------------------------------------------------------------------------
+def nudge(*, count: int = 1, high: bool = False) -> None:
+    """Tell workers there is work, after the current transaction commits.
+
+    A failed send is only logged: the rows are already queued in the database and the beat
+    sweep sends again, so a broker that is down delays work but never loses it.
+    """
+    from config.celery import CeleryQueue
+    from scoring.tasks import score_next
+
+    queue = CeleryQueue.RESCORE if high else CeleryQueue.SCORE
+
+    def send() -> None:
+        try:
+            for _ in range(max(0, count)):
+                score_next.apply_async(queue=queue.value, retry=False)
+        except Exception as exc:  # noqa: BLE001 - any broker failure; the sweep recovers
+            logger.warning("could not reach the broker (%s); the sweep will retry", type(exc).__name__)
+
+    transaction.on_commit(send)
+
+
+def articles_enqueue(*, ids: list[int] | None = None) -> int:
+    """Unscored or failed → queued at normal priority."""
+    qs = Article.objects.filter(scoring_state__in=[State.UNSCORED, State.FAILED])
+    if ids is not None:
+        qs = qs.filter(id__in=ids)
+    count = qs.update(scoring_state=State.QUEUED, queued_at=timezone.now(), scoring_attempts=0, scoring_error="")
+    if count:
+        nudge(count=min(count, settings.SCORING_CONCURRENCY))
+    return count
+
+
+def articles_rescore(*, ids: list[int] | QuerySet[Article, int], mode: str) -> int:
+    """Queue articles ahead of all normal work. A row being scored right now is left alone;
+    the others keep their old score on show until the new one lands."""
+    count = (
+        Article.objects.filter(id__in=ids)
+        .exclude(scoring_state=State.SCORING)
+        .update(
+            scoring_state=State.QUEUED,
+            scoring_priority=HIGH_PRIORITY,
+            rescore_mode=mode,
+            queued_at=timezone.now(),
+            scoring_attempts=0,
+            scoring_error="",
+        )
+    )
+    if count:
+        nudge(count=min(count, settings.SCORING_CONCURRENCY), high=True)
+    return count
+
+
+def rescore_recent(*, mode: str = Mode.FULL) -> int:
+    """Recent unread articles (RESCORE_RECENT_DAYS, at most RESCORE_RECENT_LIMIT)."""
+    ids = list(
+        Article.objects.recent_unread()
+        .exclude(scoring_state=State.SCORING)
+        .order_by("-published_at", "-id")
+        .values_list("id", flat=True)[: settings.RESCORE_RECENT_LIMIT]
+    )
+    return articles_rescore(ids=ids, mode=mode)
+
+
+def rescore_unread_scored(*, mode: str) -> int:
+    """Every unread article in state `scored` (a model change)."""
+    ids = Article.objects.filter(is_read=False, scoring_state=State.SCORED).values("id")
+    return articles_rescore(ids=ids, mode=mode)
+
+
+# --- claiming -----------------------------------------------------------------------------
+@dataclass
+class Claim:
+    article_id: int
+    token: str
+
+
+def article_claim(*, worker: str) -> Claim | None:
+    """Take the most urgent queued article, or None when there is none."""
+    token = uuid.uuid4().hex
+    with transaction.atomic():
+        candidates = Article.objects.queued().in_claim_order().values_list("id", flat=True)
+        if connection.features.has_select_for_update_skip_locked:
+            candidates = candidates.select_for_update(skip_locked=True)
+        # SQLite: the IMMEDIATE transaction already holds the write lock, so this is safe.
+        article_id = candidates.first()
+        if article_id is None:
+            return None
+        claimed = Article.objects.filter(id=article_id, scoring_state=State.QUEUED).update(
+            scoring_state=State.SCORING, claimed_at=timezone.now(), claimed_by=worker, claim_token=token
+        )
+    if not claimed:
+        return None
+    cache.set(LAST_CLAIM_KEY, timezone.now().timestamp(), timeout=None)
+    return Claim(article_id=article_id, token=token)
+
+
+def claims_release(*, worker: str) -> int:
+    """A worker (re)starting: whatever it had claimed before died with it."""
+    return Article.objects.filter(scoring_state=State.SCORING, claimed_by=worker).update(
+        scoring_state=State.QUEUED, claim_token=""
+    )
+
+
+# --- scoring one article ------------------------------------------------------------------
+class Outcome(StrEnum):
+    SCORED = "scored"
+    RETRY = "retry"  # invalid output, attempts left
+    FAILED = "failed"
+    PAUSED = "paused"  # LLM unreachable / model missing: row back to queued, untouched
+    LOST = "lost"  # our claim was taken back; nothing written
+    EMPTY = "empty"  # nothing to do
+
+
+@dataclass
+class Scored:
+    categories: list[str]
+    interest: int
+    quality: int
+    composite: float
+    reasoning: str
+    categorization_model: str
+    scoring_model: str
+    categorization_prompt_version: int | None
+    scoring_prompt_version: int | None
+
+
+def existing_category_names() -> list[str]:
+    return list(Category.objects.order_by("name").values_list("name", flat=True)[:300])
+
+
+def article_evaluate(*, article: Article, user_settings: UserSettings) -> Scored:
+    """Categorize (unless re-scoring score-only with categories kept) and score one article.
+
+    Raises LLMError / UnknownModelError / ProviderNotConfigured; writes nothing.
+    """
+    text = article.content or article.summary or ""
+    current = [c.name for c in article.categories.all()]
+    cat_model = user_settings.effective_categorization_model
+    score_model = user_settings.effective_scoring_model
+    cat_version: int | None = article.categorization_prompt_version
+
+    if article.rescore_mode == Mode.SCORE_ONLY and current:
+        names = current
+        cat_model = article.categorization_model or cat_model
+    else:
+        template, cat_version = PromptTemplate.get_text(PromptTemplate.Name.CATEGORIZATION)
+        prompt = render(
+            template,
+            existing_categories=", ".join(existing_category_names()),
+            title=article.title,
+            content=text[: settings.SCORING_CATEGORIZE_CHARS],
+        )
+        result = get_adapter(cat_model, user_settings).generate_text_sync(
+            prompt, CategorizationResult, temperature=0, purpose="categorize"
+        )
+        names = list(dict.fromkeys(n for n in (Category.normalize(c) for c in result.categories) if n))[:4]
+
+    weights = dict(Category.objects.filter(name__in=names).values_list("name", "weight"))
+    blocked = [n for n in names if weights.get(n) == Category.Weight.BLOCKED]
+    if blocked:
+        return Scored(names, 0, 0, 0.0, "Blocked: " + ", ".join(blocked), cat_model, "", cat_version, None)
+
+    template, score_version = PromptTemplate.get_text(PromptTemplate.Name.SCORING)
+    prompt = render(
+        template,
+        interests=user_settings.interests.strip() or "Not specified",
+        anti_interests=user_settings.anti_interests.strip() or "Not specified",
+        title=article.title,
+        content=text[: settings.SCORING_SCORE_CHARS],
+    )
+    scored = get_adapter(score_model, user_settings).generate_text_sync(
+        prompt, ScoringResult, temperature=0, purpose="score"
+    )
+    multipliers = [Category.MULTIPLIERS.get(weights.get(n, "neutral"), 1.0) for n in names]
+    return Scored(
+        categories=names,
+        interest=scored.interest_score,
+        quality=scored.quality_score,
+        composite=composite_score(interest=scored.interest_score, quality=scored.quality_score, multipliers=multipliers),
+        reasoning=scored.reasoning.strip()[:2000],
+        categorization_model=cat_model,
+        scoring_model=score_model,
+        categorization_prompt_version=cat_version,
+        scoring_prompt_version=score_version,
+    )
+
+
+def _owned(claim: Claim) -> QuerySet[Article]:
+    return Article.objects.filter(id=claim.article_id, scoring_state=State.SCORING, claim_token=claim.token)
+
+
+def article_score(*, claim: Claim) -> Outcome:
+    """Evaluate a claimed article and write the outcome, only while the claim still holds."""
+    article = Article.objects.prefetch_related("categories").get(id=claim.article_id)
+    user_settings = UserSettings.load()
+    try:
+        result = article_evaluate(article=article, user_settings=user_settings)
+    except (UnknownModelError, ProviderNotConfigured) as exc:
+        return _pause(claim, str(exc))
+    except LLMError as exc:
+        if exc.kind in (LLMErrorKind.UNAVAILABLE, LLMErrorKind.MODEL_MISSING, LLMErrorKind.AUTH):
+            return _pause(claim, exc.message)
+        return _record_failure(claim, exc)
+
+    with transaction.atomic():
+        written = _owned(claim).update(
+            scoring_state=State.SCORED,
+            interest_score=result.interest,
+            quality_score=result.quality,
+            composite_score=result.composite,
+            score_reasoning=result.reasoning,
+            scored_at=timezone.now(),
+            categorization_model=result.categorization_model,
+            scoring_model=result.scoring_model,
+            categorization_prompt_version=result.categorization_prompt_version,
+            scoring_prompt_version=result.scoring_prompt_version,
+            scoring_priority=0,
+            rescore_mode=None,
+            claim_token="",
+            scoring_error="",
+            scoring_raw_output="",
+        )
+        if not written:
+            return Outcome.LOST
+        existing = {c.name: c for c in Category.objects.filter(name__in=result.categories)}
+        missing = [Category(name=n) for n in result.categories if n not in existing]
+        if missing:
+            Category.objects.bulk_create(missing, ignore_conflicts=True)
+            existing = {c.name: c for c in Category.objects.filter(name__in=result.categories)}
+        article.categories.set([existing[n] for n in result.categories if n in existing])
+    readiness_set(ready=True, reason="")
+    return Outcome.SCORED
+
+
+def _pause(claim: Claim, reason: str) -> Outcome:
+    _owned(claim).update(scoring_state=State.QUEUED, claim_token="")
+    readiness_set(ready=False, reason=reason)
+    logger.warning("scoring paused: %s", reason)
+    return Outcome.PAUSED
+
+
+def _record_failure(claim: Claim, exc: LLMError) -> Outcome:
+    """Invalid output after re-asking: count the attempt; fail for good after the limit."""
+    article = Article.objects.only("scoring_attempts").get(id=claim.article_id)
+    attempts = article.scoring_attempts + 1
+    final = attempts >= settings.SCORING_MAX_ATTEMPTS
+    written = _owned(claim).update(
+        scoring_state=State.FAILED if final else State.QUEUED,
+        scoring_attempts=attempts,
+        scoring_error=exc.message[:4000],
+        scoring_raw_output=exc.raw_output[:20000],
+        claim_token="",
+        **({"scoring_priority": 0, "rescore_mode": None} if final else {}),
+    )
+    if not written:
+        return Outcome.LOST
+    return Outcome.FAILED if final else Outcome.RETRY
+
+
+def score_next_article(*, worker: str) -> Outcome:
+    """One unit of work for a `score_next` task: claim, score, and pass the baton on."""
+    claim = article_claim(worker=worker)
+    if claim is None:
+        return Outcome.EMPTY
+    outcome = article_score(claim=claim)
+    if outcome is not Outcome.PAUSED and Article.objects.queued().exists():
+        high = Article.objects.queued().filter(scoring_priority__gt=0).exists()
+        nudge(count=1, high=high)
+    return outcome
+
+
+# --- readiness and status -------------------------------------------------------------------
+def readiness_set(*, ready: bool, reason: str) -> None:
+    current = cache.get(READINESS_KEY)
+    if current and current.get("ready") == ready and current.get("reason") == reason:
+        return
+    cache.set(READINESS_KEY, {"ready": ready, "reason": reason, "since": timezone.now().isoformat()}, timeout=None)
+
+
+def readiness_get() -> dict[str, Any]:
+    return cache.get(READINESS_KEY) or {"ready": True, "reason": "", "since": None}
+
+
+def scoring_status() -> dict[str, Any]:
+    counts = dict(Article.objects.values_list("scoring_state").annotate(n=Count("id")).order_by())
+    blocked = Article.objects.blocked().count()
+    readiness = readiness_get()
+    if not readiness["ready"] and counts.get(State.QUEUED, 0):
+        phase = "paused"
+    elif counts.get(State.SCORING, 0):
+        phase = "scoring"
+    elif counts.get(State.QUEUED, 0):
+        phase = "starting"
+    else:
+        phase = "idle"
+    return {
+        **{state.value: counts.get(state.value, 0) for state in State},
+        "blocked": blocked,
+        "rescoring": Article.objects.filter(scoring_priority__gt=0, scoring_state__in=[State.QUEUED, State.SCORING]).count(),
+        "phase": phase,
+        "ready": readiness["ready"],
+        "reason": readiness["reason"],
+    }
+
+
+# --- the sweep ----------------------------------------------------------------------------
+def queue_sweep() -> dict[str, int]:
+    """Run by beat every SCORING_SWEEP_SECONDS. Idempotent: a missed or doubled run is harmless.
+
+    1. Claims older than SCORING_CLAIM_TIMEOUT belong to dead workers: back to queued.
+    2. Unscored rows (e.g. written by hand) join the queue.
+    3. If queued work exists but nothing was claimed for a sweep interval, the messages were
+       lost (broker flushed, failed send) or scoring is paused: send enough to fill the
+       slots, or a single probe while paused.
+    """
+    reclaimed = Article.objects.stale_claims().update(scoring_state=State.QUEUED, claim_token="")
+    adopted = Article.objects.filter(scoring_state=State.UNSCORED).update(
+        scoring_state=State.QUEUED, queued_at=timezone.now()
+    )
+    queued = Article.objects.queued().aggregate(
+        total=Count("id"), high=Count("id", filter=Q(scoring_priority__gt=0))
+    )
+    sent = 0
+    if queued["total"]:
+        last_claim = cache.get(LAST_CLAIM_KEY) or 0.0
+        idle_for = timezone.now().timestamp() - last_claim
+        in_flight = Article.objects.filter(scoring_state=State.SCORING).count()
+        if idle_for >= settings.SCORING_SWEEP_SECONDS or reclaimed or adopted:
+            if readiness_get()["ready"]:
+                sent = max(0, settings.SCORING_CONCURRENCY - in_flight)
+            else:
+                sent = 1 if in_flight == 0 else 0
+            if sent:
+                nudge(count=sent, high=bool(queued["high"]))
+    return {"reclaimed": reclaimed, "adopted": adopted, "queued": queued["total"], "sent": sent}
+

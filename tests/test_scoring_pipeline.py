@@ -1,0 +1,261 @@
+"""Scoring semantics, against the fake Ollama, calling the services the tasks call."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from articles.models import Article, Category
+from llmconfig.models import LLMCall, PromptTemplate, UserSettings
+from scoring import services
+from scoring.services import Outcome, composite_score
+from tests.factories import ArticleFactory, CategoryFactory, ScoredArticleFactory
+
+pytestmark = pytest.mark.django_db
+State = Article.ScoringState
+
+
+@pytest.fixture
+def llm(fake_ollama):
+    """Point the stored settings at the fake's installed model."""
+    us = UserSettings.load()
+    us.categorization_model = "ollama/qwen3:4b"
+    us.save()
+    return fake_ollama
+
+
+def run_one(worker: str = "w1") -> Outcome:
+    return services.score_next_article(worker=worker)
+
+
+@pytest.mark.parametrize(
+    ("interest", "quality", "multipliers", "expected"),
+    [
+        (8, 7, [1.0], 8 * 1 * 0.85),
+        (8, 7, [0.0], 0.0),
+        (10, 10, [2.0], 20.0),
+        (8, 10, [1.5], 12.0),
+        (8, 10, [1.0, 1.5], 10.0),
+        (7, 6, [], 7 * 0.8),
+    ],
+)
+def test_composite_score_examples(interest, quality, multipliers, expected):
+    assert composite_score(interest=interest, quality=quality, multipliers=multipliers) == pytest.approx(expected)
+
+
+def test_full_scoring_categorizes_then_scores_and_records_versions(llm):
+    article = ArticleFactory()
+    assert run_one() is Outcome.SCORED
+    article.refresh_from_db()
+    assert article.scoring_state == State.SCORED
+    assert [c.name for c in article.categories.all()] == ["technology"]
+    assert article.interest_score == 7 and article.quality_score == 7
+    assert article.composite_score == pytest.approx(7 * 1.0 * (0.5 + 7 / 20))
+    assert article.categorization_model == article.scoring_model == "ollama/qwen3:4b"
+    assert article.categorization_prompt_version == 1 and article.scoring_prompt_version == 1
+    assert [c.body["format"]["title"] for c in llm.calls("/api/chat")] == ["CategorizationResult", "ScoringResult"]
+    assert list(LLMCall.objects.values_list("purpose", flat=True).order_by("id")) == ["categorize", "score"]
+
+
+def test_prompts_put_rubric_first_and_fill_interests(llm):
+    us = UserSettings.load()
+    us.interests = "Rust and databases"
+    us.save()
+    ArticleFactory(title="Postgres 18 released")
+    run_one()
+    cat, score = (c.body["messages"][-1]["content"] for c in llm.calls("/api/chat"))
+    assert cat.startswith("Categorize this article into 1-4 topic categories.")
+    assert "technology" in cat and "Postgres 18 released" in cat
+    assert score.startswith("Score this article")
+    assert "Rust and databases" in score and "**Anti-Interests:**\nNot specified" in score
+
+
+def test_content_is_cut_to_the_configured_length(llm, settings):
+    settings.SCORING_CATEGORIZE_CHARS = 100
+    ArticleFactory(content="x" * 5000)
+    run_one()
+    prompt = llm.calls("/api/chat")[0].body["messages"][-1]["content"]
+    assert "x" * 100 in prompt and "x" * 101 not in prompt
+
+
+def test_category_names_are_normalized_and_created(llm):
+    llm.responder = lambda body: (
+        '{"categories": ["Web_Development", "AI / ML", "Open Source"], "suggested_new": []}'
+        if body["format"]["title"] == "CategorizationResult"
+        else '{"interest_score": 5, "quality_score": 5, "reasoning": "ok"}'
+    )
+    article = ArticleFactory()
+    run_one()
+    assert sorted(c.name for c in article.categories.all()) == ["ai-ml", "open-source", "web-development"]
+
+
+def test_blocked_category_short_circuits_without_scoring_call(llm):
+    CategoryFactory(name="technology", weight=Category.Weight.BLOCKED)
+    article = ArticleFactory()
+    run_one()
+    article.refresh_from_db()
+    assert (article.interest_score, article.quality_score, article.composite_score) == (0, 0, 0)
+    assert article.score_reasoning == "Blocked: technology"
+    assert len(llm.calls("/api/chat")) == 1
+
+
+def test_weights_shape_the_composite(llm):
+    CategoryFactory(name="technology", weight=Category.Weight.HIGH)
+    article = ArticleFactory()
+    run_one()
+    article.refresh_from_db()
+    assert article.composite_score == pytest.approx(7 * 2.0 * (0.5 + 7 / 20))
+
+
+def test_score_only_rescore_makes_exactly_one_call(llm):
+    article = ScoredArticleFactory()
+    article.categories.set([CategoryFactory(name="science")])
+    services.articles_rescore(ids=[article.id], mode=Article.RescoreMode.SCORE_ONLY)
+    run_one()
+    article.refresh_from_db()
+    assert len(llm.calls("/api/chat")) == 1
+    assert [c.name for c in article.categories.all()] == ["science"]
+    assert (article.scoring_state, article.scoring_priority, article.rescore_mode) == (State.SCORED, 0, None)
+
+
+def test_full_rescore_makes_two_calls(llm):
+    article = ScoredArticleFactory()
+    article.categories.set([CategoryFactory(name="science")])
+    services.articles_rescore(ids=[article.id], mode=Article.RescoreMode.FULL)
+    run_one()
+    assert len(llm.calls("/api/chat")) == 2
+    assert [c.name for c in article.categories.all()] == ["technology"]
+
+
+def test_rescoring_article_keeps_its_old_score_visible(llm):
+    article = ScoredArticleFactory()
+    services.articles_rescore(ids=[article.id], mode=Article.RescoreMode.FULL)
+    article.refresh_from_db()
+    assert article.is_rescoring and article.composite_score is not None
+    assert Article.objects.visible().filter(id=article.id).exists()
+
+
+def test_models_are_read_from_settings_for_every_article(llm):
+    llm.installed["qwen3:8b"] = llm.catalog["qwen3:8b"]
+    ArticleFactory.create_batch(2)
+    run_one()
+    us = UserSettings.load()
+    us.use_separate_models = True
+    us.scoring_model = "ollama/qwen3:8b"
+    us.save()
+    run_one()
+    models = [c.body["model"] for c in llm.calls("/api/chat")]
+    assert models == ["qwen3:4b", "qwen3:4b", "qwen3:4b", "qwen3:8b"]
+
+
+def test_prompt_edit_bumps_version_recorded_on_the_article(llm):
+    prompt = PromptTemplate.objects.get(name="scoring")
+    prompt.text = "New rubric. " + prompt.text
+    prompt.save()
+    article = ArticleFactory()
+    run_one()
+    article.refresh_from_db()
+    assert article.scoring_prompt_version == 2
+    assert llm.calls("/api/chat")[1].body["messages"][-1]["content"].startswith("New rubric.")
+
+
+def test_rescores_are_claimed_before_older_normal_work(llm):
+    normal = ArticleFactory.create_batch(3, queued_at=timezone.now() - timedelta(hours=1))
+    rescored = ScoredArticleFactory()
+    services.articles_rescore(ids=[rescored.id], mode=Article.RescoreMode.FULL)
+    claim = services.article_claim(worker="w")
+    assert claim.article_id == rescored.id
+    assert {services.article_claim(worker="w").article_id for _ in normal} == {a.id for a in normal}
+    assert services.article_claim(worker="w") is None
+
+
+def test_unreachable_llm_pauses_without_failing(llm):
+    llm.stop()
+    article = ArticleFactory()
+    assert run_one() is Outcome.PAUSED
+    article.refresh_from_db()
+    assert article.scoring_state == State.QUEUED and article.scoring_attempts == 0
+    status = services.scoring_status()
+    assert status["ready"] is False and status["phase"] == "paused"
+    assert "unreachable" in status["reason"]
+    llm.start()
+    assert run_one() is Outcome.SCORED
+    assert services.scoring_status()["ready"] is True
+
+
+def test_missing_model_pauses(llm):
+    UserSettings.objects.update(categorization_model="ollama/not-pulled:1b")
+    article = ArticleFactory()
+    assert run_one() is Outcome.PAUSED
+    article.refresh_from_db()
+    assert article.scoring_state == State.QUEUED
+    assert "not-pulled:1b" in services.scoring_status()["reason"]
+
+
+def test_invalid_output_fails_after_configured_attempts_keeping_raw(llm, settings):
+    settings.SCORING_MAX_ATTEMPTS = 2
+    llm.responder = lambda body: "not json at all"
+    article = ArticleFactory()
+    assert run_one() is Outcome.RETRY
+    article.refresh_from_db()
+    assert (article.scoring_state, article.scoring_attempts) == (State.QUEUED, 1)
+    assert run_one() is Outcome.FAILED
+    article.refresh_from_db()
+    assert article.scoring_state == State.FAILED
+    assert "CategorizationResult" in article.scoring_error
+    assert article.scoring_raw_output == "not json at all"
+
+
+def test_a_lost_claim_writes_nothing(llm):
+    article = ArticleFactory()
+    claim = services.article_claim(worker="w1")
+    # The sweep decided w1 was dead and w2 took the article over.
+    Article.objects.filter(id=article.id).update(scoring_state=State.QUEUED)
+    claim2 = services.article_claim(worker="w2")
+    assert services.article_score(claim=claim) is Outcome.LOST
+    article.refresh_from_db()
+    assert article.scoring_state == State.SCORING and article.scored_at is None
+    assert services.article_score(claim=claim2) is Outcome.SCORED
+
+
+def test_sweep_reclaims_stale_claims_and_adopts_unscored(llm, settings):
+    stale = ArticleFactory(scoring_state=State.SCORING, claimed_at=timezone.now() - timedelta(hours=1), claim_token="x")
+    fresh = ArticleFactory(scoring_state=State.SCORING, claimed_at=timezone.now(), claim_token="y")
+    unscored = ArticleFactory(scoring_state=State.UNSCORED, queued_at=None)
+    result = services.queue_sweep()
+    assert result["reclaimed"] == 1 and result["adopted"] == 1
+    assert Article.objects.get(id=stale.id).scoring_state == State.QUEUED
+    assert Article.objects.get(id=fresh.id).scoring_state == State.SCORING
+    assert Article.objects.get(id=unscored.id).scoring_state == State.QUEUED
+
+
+def test_sweep_sends_when_work_is_stuck(llm, settings, django_capture_on_commit_callbacks):
+    from django.core.cache import cache
+
+    ArticleFactory.create_batch(3)
+    cache.delete(services.LAST_CLAIM_KEY)
+    settings.SCORING_CONCURRENCY = 2
+    with django_capture_on_commit_callbacks() as callbacks:
+        result = services.queue_sweep()
+    assert result["sent"] == 2 and len(callbacks) == 1
+    services.article_claim(worker="w")  # a claim just happened: the queue is moving
+    assert services.queue_sweep()["sent"] == 0
+
+
+def test_worker_restart_releases_its_claims(llm):
+    mine = ArticleFactory(scoring_state=State.SCORING, claimed_by="sift@a", claimed_at=timezone.now())
+    other = ArticleFactory(scoring_state=State.SCORING, claimed_by="sift@b", claimed_at=timezone.now())
+    assert services.claims_release(worker="sift@a") == 1
+    assert Article.objects.get(id=mine.id).scoring_state == State.QUEUED
+    assert Article.objects.get(id=other.id).scoring_state == State.SCORING
+
+
+def test_enqueue_moves_only_unscored_and_failed(llm):
+    a = ArticleFactory(scoring_state=State.UNSCORED)
+    b = ArticleFactory(scoring_state=State.FAILED, scoring_attempts=3)
+    c = ScoredArticleFactory()
+    assert services.articles_enqueue(ids=[a.id, b.id, c.id]) == 2
+    assert Article.objects.get(id=b.id).scoring_attempts == 0
+    assert Article.objects.get(id=c.id).scoring_state == State.SCORED
