@@ -162,8 +162,10 @@ try:
     _db = env.db_url_config(DATABASE_URL)
 except (KeyError, ValueError, ImproperlyConfigured) as exc:
     raise ImproperlyConfigured(f"DATABASE_URL={DATABASE_URL!r} is not a database URL: {exc}") from None
-if not _db.get("ENGINE"):
-    raise ImproperlyConfigured(f"DATABASE_URL={DATABASE_URL!r} names no known database engine.")
+if not str(_db.get("ENGINE", "")).startswith("django.db.backends."):
+    raise ImproperlyConfigured(
+        f"DATABASE_URL={DATABASE_URL!r} names no supported database (sqlite:// or postgres://)."
+    )
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web, worker and beat processes read while one writes; the busy timeout
     # makes a writer wait for the lock instead of failing with "database is locked".
@@ -208,7 +210,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_AUTOREFRESH = DEBUG
 STORAGES = {

@@ -1,0 +1,219 @@
+"""Settings, migrations, admin, schema and the compose file."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
+import pytest
+import yaml
+from django.core.management import call_command
+from django.urls import reverse
+
+from articles.models import Article, Category
+from llmconfig.models import LLMCall, ModelDownload, PromptTemplate, UserSettings
+from tests.factories import ArticleFactory, FeedFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_settings(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Import config.settings in a fresh interpreter with exactly this environment."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "CELERY_", "CACHE_", "DEBUG", "SECRET_", "FIELD_"))}
+    code = "import config.settings as s; print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL, s.DEBUG)"
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=60
+    )
+
+
+@pytest.fixture
+def prod_env(tmp_path) -> dict[str, str]:
+    return {
+        "SIFT_VAR_DIR": str(tmp_path),
+        "DEBUG": "false",
+        "SECRET_KEY": "Vq3-x8Lr_T2mYp9Zc4Wn7Bd1Hs6Kf0Jg5Qe8Ua2Io4Rt7Ey" * 2,
+        "FIELD_ENCRYPTION_KEY": "hXmFSNfpxouRO6kFNgZb8rI1GadxjmyskAirXQ5RdT4=",
+    }
+
+
+def test_settings_defaults_need_no_server(tmp_path):
+    result = load_settings({"SIFT_VAR_DIR": str(tmp_path), "DEBUG": "true"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "filesystem://", "True"]
+    # Keys were generated once into var/, readable by the owner only.
+    key = tmp_path / "secret_key"
+    assert key.exists() and oct(key.stat().st_mode & 0o777) == "0o600"
+
+
+def test_settings_accept_postgres_and_redis(prod_env):
+    result = load_settings({**prod_env, "DATABASE_URL": "postgres://u:p@127.0.0.1:5432/x", "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[:2] == ["django.db.backends.postgresql", "redis://127.0.0.1:6379/0"]
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("DATABASE_URL", "notaurl"),
+        ("DATABASE_URL", "mongodb://x/y"),
+        ("CELERY_BROKER_URL", "kafka://x"),
+        ("DEBUG", "maybe"),
+        ("SCORING_CONCURRENCY", "two"),
+        ("SCORING_CONCURRENCY", "0"),
+        ("OLLAMA_HOST", "ftp://x"),
+        ("FIELD_ENCRYPTION_KEY", "not-a-fernet-key"),
+        ("CACHE_URL", "locmem://"),
+    ],
+)
+def test_bad_settings_fail_at_start_naming_the_variable(prod_env, name, value):
+    result = load_settings({**prod_env, name: value})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert name in result.stderr
+
+
+def test_secret_key_is_required_when_debug_is_off(prod_env):
+    env = dict(prod_env)
+    del env["SECRET_KEY"]
+    result = load_settings(env)
+    assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
+
+
+def test_check_deploy_has_no_warnings(prod_env):
+    env = {**{k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}, **prod_env, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_every_setting_is_documented():
+    source = (ROOT / "config" / "settings.py").read_text()
+    names = set(re.findall(r'(?:env(?:_bool|_int|_float|_url)?|env\.(?:str|list)|local_secret)\(\s*"([A-Z_]+)"', source))
+    assert {"DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL", "SECRET_KEY", "FIELD_ENCRYPTION_KEY"} <= names
+    example = (ROOT / ".env.example").read_text()
+    readme = (ROOT / "README.md").read_text()
+    missing_example = sorted(n for n in names if not re.search(rf"^{n}=", example, re.M))
+    missing_readme = sorted(n for n in names if f"`{n}`" not in readme)
+    assert not missing_example, missing_example
+    assert not missing_readme, missing_readme
+
+
+@pytest.mark.django_db
+def test_migrations_are_complete():
+    out = StringIO()
+    call_command("makemigrations", "--check", "--dry-run", stdout=out)
+    assert "No changes detected" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_user_settings_is_a_singleton():
+    first = UserSettings.load()
+    second = UserSettings.load()
+    assert first.pk == second.pk == UserSettings.SINGLETON_PK
+    assert UserSettings.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_seeded_prompts_and_categories():
+    assert set(PromptTemplate.objects.values_list("name", flat=True)) == {"categorization", "scoring"}
+    assert Category.objects.count() == 25
+    assert Category.objects.filter(weight="neutral").count() == 25
+
+
+@pytest.mark.django_db
+def test_ollama_key_is_encrypted_at_rest():
+    from django.db import connection
+
+    us = UserSettings.load()
+    us.ollama_api_key = "sk-secret-value-42"
+    us.save()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT ollama_api_key FROM llmconfig_usersettings")
+        stored = cursor.fetchone()[0]
+    assert "sk-secret-value-42" not in stored
+    assert UserSettings.load().ollama_api_key == "sk-secret-value-42"
+
+
+@pytest.mark.django_db
+def test_every_admin_page_renders(admin_client):
+    us = UserSettings.load()
+    us.ollama_api_key = "sk-admin-visible-never"
+    us.save()
+    feed = FeedFactory()
+    ArticleFactory(feed=feed)
+    LLMCall.objects.create(model_id="ollama/x", purpose="score", latency_ms=5, outcome="ok")
+    ModelDownload.objects.create(model="qwen3:8b", status="complete")
+    from django.contrib import admin
+
+    for model, _ in admin.site._registry.items():
+        info = (model._meta.app_label, model._meta.model_name)
+        response = admin_client.get(reverse("admin:%s_%s_changelist" % info))
+        assert response.status_code == 200, info
+        assert b"sk-admin-visible-never" not in response.content
+        obj = model._default_manager.first()
+        if obj is not None:
+            response = admin_client.get(reverse("admin:%s_%s_change" % info, args=[obj.pk]))
+            assert response.status_code == 200, info
+            assert b"sk-admin-visible-never" not in response.content
+    assert "django_celery_beat" in {m._meta.app_label for m in admin.site._registry}
+
+
+@pytest.mark.django_db
+def test_admin_keeps_the_key_when_left_blank(admin_client):
+    us = UserSettings.load()
+    us.ollama_api_key = "sk-keep-me-123"
+    us.save()
+    url = reverse("admin:llmconfig_usersettings_change", args=[us.pk])
+    data = {"interests": "rust", "anti_interests": "", "categorization_model": "", "scoring_model": "", "vision_model": "", "ollama_endpoint": "", "ollama_api_key": "", "ollama_models": "[]"}
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.content[:2000]
+    assert UserSettings.load().ollama_api_key == "sk-keep-me-123"
+    admin_client.post(url, {**data, "clear_ollama_key": "on"})
+    assert UserSettings.load().ollama_api_key is None
+
+
+@pytest.mark.django_db
+def test_openapi_schema_generates_without_warnings(tmp_path):
+    out, err = StringIO(), StringIO()
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"), stdout=out, stderr=err)
+    schema = yaml.safe_load((tmp_path / "schema.yml").read_text())
+    assert "/api/settings" in schema["paths"]
+
+
+def test_compose_file_defines_the_services_on_one_image():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert {"postgres", "redis", "ollama", "web", "worker", "beat"} <= set(services)
+    app = [services[name] for name in ("web", "worker", "beat")]
+    assert len({s["image"] for s in app}) == 1 and all(s["build"] == "." for s in app)
+    assert all(s["env_file"] == ".env" for s in app)
+    assert "uvicorn" in " ".join(services["web"]["command"])
+    worker = services["worker"]["command"]
+    assert worker[:4] == ["celery", "-A", "config", "worker"]
+    assert worker[worker.index("-Q") + 1].split(",")[0] == "rescore"
+    assert services["beat"]["command"][:4] == ["celery", "-A", "config", "beat"]
+    assert services["beat"].get("deploy", {}).get("replicas", 1) == 1
+    assert services["ollama"]["image"].startswith("ollama/ollama")
+    assert any("ollama" in v for v in services["ollama"]["volumes"])
+    assert services["worker"]["environment"]["CELERY_BROKER_URL"].startswith("redis://")
+
+
+def test_celery_configuration_is_reliable():
+    from django.conf import settings
+
+    from config.celery import CeleryQueue, app
+
+    assert app.conf.task_acks_late and app.conf.task_reject_on_worker_lost
+    assert app.conf.worker_prefetch_multiplier == 1
+    assert app.conf.accept_content == ["json"] and app.conf.task_serializer == "json"
+    assert settings.CELERY_TASK_SOFT_TIME_LIMIT < settings.CELERY_TASK_TIME_LIMIT < settings.CELERY_VISIBILITY_TIMEOUT
+    assert [q.name for q in app.conf.task_queues] == [q.value for q in CeleryQueue]
+    assert CeleryQueue.all_names().startswith("rescore,")
+    assert app.conf.beat_scheduler.startswith("django_celery_beat")
