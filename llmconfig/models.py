@@ -160,8 +160,9 @@ class ModelDownload(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     detail = models.CharField(max_length=300, blank=True, default="", help_text="Ollama's status line.")
     digest = models.CharField(max_length=100, blank=True, default="")
-    completed = models.BigIntegerField(default=0)
-    total = models.BigIntegerField(default=0)
+    completed = models.BigIntegerField(default=0, help_text="Bytes, summed over layers.")
+    total = models.BigIntegerField(default=0, help_text="Bytes, summed over the layers seen so far.")
+    percent = models.FloatField(default=0.0, help_text="Whole-model progress; never goes back.")
     error = models.TextField(blank=True, default="")
     cancel_requested = models.BooleanField(default=False)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
@@ -183,10 +184,6 @@ class ModelDownload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model} ({self.status})"
-
-    @property
-    def percent(self) -> float:
-        return round(100.0 * self.completed / self.total, 1) if self.total else 0.0
 
     @property
     def is_active(self) -> bool:

@@ -79,3 +79,42 @@ def llm_run(
         "calls": len(records),
     }
     return {"result": result.model_dump(), "model": model_id, "latency_ms": latency_ms, "usage": usage}
+
+
+def model_config_update(
+    *, categorization_model: str, scoring_model: str, use_separate_models: bool, rescore: bool
+) -> tuple[UserSettings, int]:
+    """Save the model choice; with `rescore`, queue every unread scored article ahead of
+    other work: `full` when the categorization model changed, `score_only` when only the
+    scoring model did, and `full` when nothing changed (an explicit request is honoured)."""
+    from articles.models import Article
+    from scoring.services import rescore_unread_scored
+
+    with transaction.atomic():
+        us = UserSettings.objects.select_for_update().get(pk=UserSettings.load().pk)
+        old_cat, old_score = us.effective_categorization_model, us.effective_scoring_model
+        us.categorization_model = categorization_model
+        us.use_separate_models = use_separate_models
+        us.scoring_model = scoring_model if use_separate_models else categorization_model
+        us.save()
+        queued = 0
+        if rescore:
+            if us.effective_categorization_model != old_cat:
+                mode = Article.RescoreMode.FULL
+            elif us.effective_scoring_model != old_score:
+                mode = Article.RescoreMode.SCORE_ONLY
+            else:
+                mode = Article.RescoreMode.FULL
+            queued = rescore_unread_scored(mode=mode)
+    return us, queued
+
+
+def prompts_rendered() -> dict[str, str]:
+    from llmconfig.models import PromptTemplate
+    from llmconfig.prompts import PLACEHOLDERS, render
+
+    out = {}
+    for name in (PromptTemplate.Name.CATEGORIZATION, PromptTemplate.Name.SCORING):
+        text, _version = PromptTemplate.get_text(name)
+        out[f"{name}_prompt"] = render(text, **PLACEHOLDERS[name])
+    return out

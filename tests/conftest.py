@@ -74,3 +74,30 @@ def admin_client_logged(admin_client):
 
 
 __all__ = ["override_settings"]
+
+
+@pytest.fixture
+def live_server_asgi(transactional_db):
+    from tests.live import LiveASGI
+
+    server = LiveASGI().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def token(user):
+    from rest_framework.authtoken.models import Token
+
+    return Token.objects.create(user=user).key
+
+
+@pytest.fixture
+def worker(transactional_db, fake_ollama):
+    """A real Celery worker process, its broker queues purged first."""
+    from tests.live import Worker, purge_queues
+
+    purge_queues()
+    w = Worker().start()
+    yield w
+    w.stop()

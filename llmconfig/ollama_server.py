@@ -1,0 +1,366 @@
+"""Managing the Ollama server: health, installed models, pulls that outlive requests, deletes.
+
+A pull runs in a worker (`llmconfig.tasks.pull_model`); its progress, heartbeat and cancel flag
+live in the `ModelDownload` row, so every web process can report and cancel it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import ollama
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from llmconfig.llm.base import run_sync
+from llmconfig.llm.ollama import make_client
+from llmconfig.llm.registry import ollama_connection
+from llmconfig.models import ModelDownload, UserSettings
+
+logger = logging.getLogger(__name__)
+
+HEALTH_KEY = "sift:ollama:health:{url}"
+PROGRESS_WRITE_SECONDS = 0.2
+
+
+class OllamaUnavailable(Exception):
+    """Ollama could not be reached or answered with a server error."""
+
+
+class ModelNotFound(Exception):
+    pass
+
+
+class DownloadConflict(Exception):
+    def __init__(self, active: ModelDownload) -> None:
+        super().__init__(f"'{active.model}' is downloading; one download at a time.")
+        self.active = active
+
+
+def connection() -> tuple[str, str | None]:
+    base_url, api_key, _cloud = ollama_connection(UserSettings.load())
+    return base_url, api_key
+
+
+# --- health ----------------------------------------------------------------------------------
+def health() -> dict[str, Any]:
+    """{connected, version, latency_ms}. Refused answers at once; a silent host after
+    OLLAMA_HEALTH_TIMEOUT. The answer is reused for OLLAMA_HEALTH_CACHE_SECONDS."""
+    base_url, api_key = connection()
+    key = HEALTH_KEY.format(url=base_url)
+    if settings.OLLAMA_HEALTH_CACHE_SECONDS > 0:
+        cached = cache.get(key)
+        if cached is not None:
+            return dict(cached)
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    started = time.monotonic()
+    result: dict[str, Any] = {"connected": False, "version": None, "latency_ms": None}
+    try:
+        response = httpx.get(
+            f"{base_url.rstrip('/')}/api/version",
+            headers=headers,
+            timeout=settings.OLLAMA_HEALTH_TIMEOUT,
+            follow_redirects=False,
+        )
+        if response.status_code == 200:
+            result = {
+                "connected": True,
+                "version": response.json().get("version"),
+                "latency_ms": int((time.monotonic() - started) * 1000),
+            }
+    except (httpx.HTTPError, ValueError):
+        pass
+    if settings.OLLAMA_HEALTH_CACHE_SECONDS > 0:
+        cache.set(key, result, timeout=settings.OLLAMA_HEALTH_CACHE_SECONDS)
+    return result
+
+
+# --- models ----------------------------------------------------------------------------------
+def _short_timeout() -> httpx.Timeout:
+    return httpx.Timeout(30.0, connect=min(settings.OLLAMA_HEALTH_TIMEOUT, settings.LLM_CONNECT_TIMEOUT))
+
+
+async def _list_models(base_url: str, api_key: str | None) -> list[dict[str, Any]]:
+    client = make_client(base_url, api_key, timeout=_short_timeout())
+    try:
+        tags, running = await asyncio.gather(client.list(), client.ps())
+    finally:
+        await client._client.aclose()
+    loaded = {m.model for m in running.models} | {m.name for m in running.models}
+    return [
+        {
+            # Names exactly as Ollama gives them: "qwen3:4b" stays "qwen3:4b", no :latest games.
+            "name": m.model,
+            "size": m.size,
+            "parameter_size": m.details.parameter_size if m.details else None,
+            "quantization_level": m.details.quantization_level if m.details else None,
+            "is_loaded": m.model in loaded,
+        }
+        for m in tags.models
+    ]
+
+
+def models_list() -> list[dict[str, Any]]:
+    base_url, api_key = connection()
+    try:
+        return run_sync(_list_models(base_url, api_key))
+    except (ConnectionError, httpx.HTTPError) as exc:
+        raise OllamaUnavailable(f"Ollama at {base_url} is unreachable ({type(exc).__name__}).") from exc
+    except ollama.ResponseError as exc:
+        raise OllamaUnavailable(f"Ollama answered {exc.status_code}: {exc.error}") from exc
+
+
+def model_delete(*, name: str) -> None:
+    base_url, api_key = connection()
+
+    async def delete() -> None:
+        client = make_client(base_url, api_key, timeout=_short_timeout())
+        try:
+            await client.delete(name)
+        finally:
+            await client._client.aclose()
+
+    try:
+        run_sync(delete())
+    except ollama.ResponseError as exc:
+        if exc.status_code == 404:
+            raise ModelNotFound(f"Ollama has no model '{name}'.") from exc
+        raise OllamaUnavailable(f"Ollama answered {exc.status_code}: {exc.error}") from exc
+    except (ConnectionError, httpx.HTTPError) as exc:
+        raise OllamaUnavailable(f"Ollama at {base_url} is unreachable ({type(exc).__name__}).") from exc
+
+
+def models_in_use() -> dict[str, str]:
+    """Bare Ollama names the settings use → which role uses them."""
+    us = UserSettings.load()
+    roles = {
+        "categorization": us.effective_categorization_model,
+        "scoring": us.effective_scoring_model,
+        "vision": us.vision_model,
+    }
+    used: dict[str, str] = {}
+    for role, model_id in roles.items():
+        if model_id and model_id.startswith("ollama/"):
+            used.setdefault(model_id.removeprefix("ollama/"), role)
+    return used
+
+
+# --- downloads -------------------------------------------------------------------------------
+def download_current() -> ModelDownload | None:
+    """The active download, after marking it failed if its runner stopped beating."""
+    active = ModelDownload.objects.active().first()
+    if active is not None and active.is_stale():
+        ModelDownload.objects.filter(pk=active.pk, status__in=ModelDownload.ACTIVE_STATES).update(
+            status=ModelDownload.Status.ERROR,
+            error="The download worker stopped responding.",
+            finished_at=timezone.now(),
+        )
+        return None
+    return active
+
+
+def download_start(*, model: str, run_in_worker: bool = True) -> tuple[ModelDownload, bool]:
+    """Start a pull, or attach to the same model's pull. (download, created)."""
+    active = download_current()
+    if active is not None:
+        if active.model == model:
+            return active, False
+        raise DownloadConflict(active)
+    try:
+        with transaction.atomic():
+            download = ModelDownload.objects.create(model=model, heartbeat_at=timezone.now())
+    except IntegrityError:
+        # Another request won the race: attach to it, or report the conflict.
+        active = ModelDownload.objects.active().first()
+        if active is None:
+            raise
+        if active.model == model:
+            return active, False
+        raise DownloadConflict(active) from None
+    if run_in_worker:
+        transaction.on_commit(lambda: _send_pull(download.pk))
+    return download, True
+
+
+def _send_pull(download_id: int) -> None:
+    from llmconfig.tasks import pull_model
+
+    try:
+        pull_model.delay(download_id)
+    except Exception as exc:  # noqa: BLE001 - any broker failure ends the download visibly
+        ModelDownload.objects.filter(pk=download_id).update(
+            status=ModelDownload.Status.ERROR,
+            error=f"Could not reach the task broker ({type(exc).__name__}).",
+            finished_at=timezone.now(),
+        )
+
+
+def download_cancel() -> ModelDownload | None:
+    active = ModelDownload.objects.active().first()
+    if active is None:
+        return None
+    ModelDownload.objects.filter(pk=active.pk).update(cancel_requested=True)
+    return active
+
+
+def download_status() -> dict[str, Any]:
+    current = download_current()
+    row = current or ModelDownload.objects.order_by("-started_at").first()
+    if row is None:
+        return {"active": False, "model": None, "completed": 0, "total": 0, "percent": 0.0, "status": None, "error": None}
+    return {
+        "active": row.is_active,
+        "model": row.model,
+        "completed": row.completed,
+        "total": row.total,
+        "percent": row.percent,
+        "status": row.status,
+        "detail": row.detail,
+        "error": row.error or None,
+    }
+
+
+@dataclass
+class PullProgress:
+    """Whole-model progress from Ollama's per-layer lines: bytes are summed over digests."""
+
+    layers: dict[str, tuple[int, int]] = field(default_factory=dict)
+    detail: str = ""
+    digest: str = ""
+    percent: float = 0.0
+    success: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def update(self, status: str, digest: str | None, completed: int | None, total: int | None) -> None:
+        with self.lock:
+            self.detail = status or self.detail
+            if digest and total:
+                self.digest = digest
+                self.layers[digest] = (completed or 0, total)
+            if status == "success":
+                self.success = True
+            # Layers appear one after another, so the total grows; the bar must not go back.
+            total_bytes = sum(t for _, t in self.layers.values())
+            if total_bytes:
+                done = sum(c for c, _ in self.layers.values())
+                self.percent = max(self.percent, round(100.0 * done / total_bytes, 1))
+            if self.success:
+                self.percent = 100.0
+
+    def snapshot(self) -> dict[str, Any]:
+        with self.lock:
+            return {
+                "detail": self.detail[:300],
+                "digest": self.digest[:100],
+                "completed": sum(c for c, _ in self.layers.values()),
+                "total": sum(t for _, t in self.layers.values()),
+                "percent": self.percent,
+            }
+
+
+class PullThread(threading.Thread):
+    """Streams one pull on its own event loop, so the caller's thread keeps the database
+    connection (progress writes, cancel checks) and can stop the stream at any moment:
+    closing the HTTP stream is how Ollama is told to stop a pull."""
+
+    def __init__(self, model: str, base_url: str, api_key: str | None) -> None:
+        super().__init__(daemon=True, name=f"pull-{model}")
+        self.model, self.base_url, self.api_key = model, base_url, api_key
+        self.progress = PullProgress()
+        self.error: BaseException | None = None
+        self.cancelled = False
+        self._loop = asyncio.new_event_loop()
+        self._task: asyncio.Task[None] | None = None
+
+    def run(self) -> None:
+        try:
+            self._loop.run_until_complete(self._main())
+        except asyncio.CancelledError:
+            self.cancelled = True
+        except BaseException as exc:  # noqa: BLE001 - reported by the caller
+            self.error = exc
+        finally:
+            self._loop.close()
+
+    async def _main(self) -> None:
+        self._task = asyncio.current_task()
+        client = make_client(self.base_url, self.api_key, timeout=httpx.Timeout(None, connect=settings.LLM_CONNECT_TIMEOUT))
+        try:
+            stream = await client.pull(self.model, stream=True)
+            async for part in stream:
+                self.progress.update(part.status or "", part.digest, part.completed, part.total)
+        finally:
+            await client._client.aclose()
+
+    def cancel(self) -> None:
+        try:
+            self._loop.call_soon_threadsafe(lambda: self._task and self._task.cancel())
+        except RuntimeError:
+            pass  # the loop already finished
+
+
+def _write_progress(download_id: int, progress: PullProgress) -> bool:
+    """Persist progress and the heartbeat; return whether a cancel was requested."""
+    ModelDownload.objects.filter(pk=download_id).update(
+        status=ModelDownload.Status.DOWNLOADING, heartbeat_at=timezone.now(), **progress.snapshot()
+    )
+    return bool(ModelDownload.objects.filter(pk=download_id).values_list("cancel_requested", flat=True).first())
+
+
+def download_run(*, download_id: int, on_progress: Callable[[PullProgress], None] | None = None) -> str:
+    """Run one pull to its end (in a worker, or in `manage.py ollama_pull`).
+
+    1. Claim the row (pending → downloading); a repeated message finds nothing to do.
+    2. Stream in a `PullThread`; every PROGRESS_WRITE_SECONDS write progress and the
+       heartbeat, and read the cancel flag. A cancel closes the stream.
+    3. An `error` line inside a 200 stream (unknown model) ends as an error, never success.
+    """
+    claimed = ModelDownload.objects.filter(pk=download_id, status=ModelDownload.Status.PENDING).update(
+        status=ModelDownload.Status.DOWNLOADING, heartbeat_at=timezone.now()
+    )
+    if not claimed:
+        return "not-pending"
+    download = ModelDownload.objects.get(pk=download_id)
+    base_url, api_key = connection()
+    pull = PullThread(download.model, base_url, api_key)
+    pull.start()
+    while pull.is_alive():
+        pull.join(PROGRESS_WRITE_SECONDS)
+        if on_progress:
+            on_progress(pull.progress)
+        if pull.is_alive() and _write_progress(download_id, pull.progress):
+            pull.cancel()
+            pull.join(10)
+    status, error = _outcome(pull, base_url)
+    ModelDownload.objects.filter(pk=download_id).update(
+        status=status, error=error[:4000], heartbeat_at=timezone.now(), finished_at=timezone.now(),
+        **pull.progress.snapshot(),
+    )  # fmt: skip
+    if status == ModelDownload.Status.COMPLETE:
+        cache.delete(HEALTH_KEY.format(url=base_url))
+    logger.info("pull of %s ended: %s %s", download.model, status, error)
+    return str(status)
+
+
+def _outcome(pull: PullThread, base_url: str) -> tuple[str, str]:
+    if pull.cancelled:
+        return ModelDownload.Status.CANCELLED, ""
+    exc = pull.error
+    if isinstance(exc, ollama.ResponseError):
+        return ModelDownload.Status.ERROR, exc.error
+    if isinstance(exc, ConnectionError | httpx.HTTPError):
+        return ModelDownload.Status.ERROR, f"Ollama at {base_url} is unreachable."
+    if exc is not None:
+        return ModelDownload.Status.ERROR, repr(exc)
+    if not pull.progress.success:
+        return ModelDownload.Status.ERROR, "The pull ended without success."
+    return ModelDownload.Status.COMPLETE, ""
