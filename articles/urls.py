@@ -1,3 +1,19 @@
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+
+from articles import api
+
+urlpatterns = [
+    path("articles", api.ArticleListView.as_view(), name="articles"),
+    path("articles/<int:pk>", api.ArticleDetailView.as_view(), name="article"),
+    path("feeds", api.FeedListView.as_view(), name="feeds"),
+    path("feeds/reorder", api.FeedReorderView.as_view(), name="feeds-reorder"),
+    path("feeds/refresh", api.FeedRefreshView.as_view(), name="feeds-refresh"),
+    path("feeds/opml", api.OPMLView.as_view(), name="feeds-opml"),
+    path("feeds/<int:pk>", api.FeedDetailView.as_view(), name="feed"),
+    path("feeds/<int:pk>/mark-all-read", api.FeedMarkAllReadView.as_view(), name="feed-mark-all-read"),
+    path("categories", api.CategoryListView.as_view(), name="categories"),
+    path("categories/<str:name>/weight", api.CategoryWeightView.as_view(), name="category-weight"),
+    path("preferences", api.PreferencesView.as_view(), name="preferences"),
+]

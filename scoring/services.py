@@ -388,3 +388,14 @@ def queue_sweep() -> dict[str, int]:
                 nudge(count=sent, high=bool(queued["high"]))
     return {"reclaimed": reclaimed, "adopted": adopted, "queued": queued["total"], "sent": sent}
 
+
+
+def preferences_update(**fields: str) -> tuple[UserSettings, int]:
+    """Save interests; re-score recent unread articles, score-only (topics stay valid)."""
+    with transaction.atomic():
+        us = UserSettings.objects.select_for_update().get(pk=UserSettings.load().pk)
+        for name, value in fields.items():
+            setattr(us, name, value)
+        us.save()
+        queued = rescore_recent(mode=Mode.SCORE_ONLY)
+    return us, queued

@@ -1,0 +1,276 @@
+"""Feed ingestion: fetch (httpx), parse (feedparser), sanitize (nh3), store new articles queued.
+
+A broken feed records its error on the feed row and never stops the others.
+"""
+
+from __future__ import annotations
+
+import calendar
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import feedparser
+import httpx
+import nh3
+from defusedxml import ElementTree
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from articles.models import Article, Feed
+
+logger = logging.getLogger(__name__)
+
+USER_AGENT = "Sift/0.1 (+self-hosted feed reader)"
+MAX_REDIRECTS = 5
+
+
+class FeedError(Exception):
+    """A feed could not be fetched or parsed; the message is shown to the reader."""
+
+
+@dataclass
+class Fetched:
+    body: bytes | None  # None: 304 Not Modified
+    etag: str
+    last_modified: str
+    final_url: str
+
+
+def feed_fetch(*, url: str, etag: str = "", last_modified: str = "") -> Fetched:
+    """GET with timeouts, a size cap, http(s)-only redirects and a conditional request."""
+    headers = {"User-Agent": USER_AGENT, "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    try:
+        with httpx.Client(
+            timeout=settings.FEED_FETCH_TIMEOUT, follow_redirects=True, max_redirects=MAX_REDIRECTS, headers=headers
+        ) as client, client.stream("GET", url) as response:
+            if response.status_code == 304:
+                return Fetched(None, etag, last_modified, str(response.url))
+            if response.status_code >= 400:
+                raise FeedError(f"HTTP {response.status_code} from {url}")
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > settings.FEED_MAX_BYTES:
+                    raise FeedError(f"The feed is larger than {settings.FEED_MAX_BYTES} bytes.")
+                chunks.append(chunk)
+            return Fetched(
+                b"".join(chunks),
+                response.headers.get("etag", ""),
+                response.headers.get("last-modified", ""),
+                str(response.url),
+            )
+    except httpx.TimeoutException as exc:
+        raise FeedError(f"Timed out fetching {url}") from exc
+    except httpx.TooManyRedirects as exc:
+        raise FeedError("Too many redirects.") from exc
+    except httpx.UnsupportedProtocol as exc:
+        raise FeedError("Only http:// and https:// feeds (and redirects) are followed.") from exc
+    except httpx.HTTPError as exc:
+        raise FeedError(f"Could not fetch {url}: {type(exc).__name__}") from exc
+
+
+def clean_html(html: str) -> str:
+    """No scripts, no event handlers, no javascript: URLs; links open safely."""
+    return nh3.clean(html or "", link_rel="noopener noreferrer nofollow")
+
+
+def _text(value: Any, limit: int) -> str:
+    return nh3.clean(str(value or ""), tags=set()).strip()[:limit]
+
+
+def _entry_time(entry: Any) -> datetime | None:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        parsed = entry.get(key)
+        if parsed:
+            try:
+                return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
+            except (OverflowError, ValueError):
+                continue
+    return None
+
+
+@dataclass
+class ParsedFeed:
+    title: str
+    entries: list[dict[str, Any]]
+
+
+def feed_parse(*, body: bytes, url: str) -> ParsedFeed:
+    parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=True, response_headers={"content-location": url})
+    if parsed.bozo and not parsed.entries and not parsed.feed.get("title"):
+        reason = getattr(parsed.get("bozo_exception"), "getMessage", lambda: str(parsed.get("bozo_exception")))()
+        raise FeedError(f"Not a readable RSS or Atom feed ({reason}).")
+    if not parsed.version and not parsed.entries:
+        raise FeedError("Not an RSS or Atom feed.")
+    entries = []
+    for entry in parsed.entries:
+        link = (entry.get("link") or "").strip()
+        if not link.lower().startswith(("http://", "https://")) or len(link) > 2000:
+            continue
+        content = ""
+        if entry.get("content"):
+            content = entry.content[0].get("value", "")
+        summary = entry.get("summary", "")
+        entries.append(
+            {
+                "url": link,
+                "guid": str(entry.get("id") or "")[:2000],
+                "title": _text(entry.get("title") or link, 1000) or link[:1000],
+                "author": _text(entry.get("author"), 500),
+                "published_at": _entry_time(entry),
+                "summary": clean_html(summary),
+                "content": clean_html(content or summary),
+            }
+        )
+    return ParsedFeed(title=_text(parsed.feed.get("title"), 500), entries=entries)
+
+
+def articles_store(*, feed: Feed, entries: list[dict[str, Any]]) -> int:
+    """Insert the entries this database has not seen (by URL, and by entry id within the
+    feed) as queued articles; workers are nudged after commit. Returns how many were new."""
+    from scoring.services import nudge
+
+    if not entries:
+        return 0
+    urls = {e["url"] for e in entries}
+    guids = {e["guid"] for e in entries if e["guid"]}
+    seen_urls = set(Article.objects.filter(url__in=urls).values_list("url", flat=True))
+    seen_guids = set(Article.objects.filter(feed=feed, guid__in=guids).values_list("guid", flat=True)) if guids else set()
+    now = timezone.now()
+    fresh: dict[str, Article] = {}
+    for e in entries:
+        if e["url"] in seen_urls or e["url"] in fresh or (e["guid"] and e["guid"] in seen_guids):
+            continue
+        fresh[e["url"]] = Article(
+            feed=feed, scoring_state=Article.ScoringState.QUEUED, queued_at=now, **e
+        )
+    if not fresh:
+        return 0
+    with transaction.atomic():
+        # ignore_conflicts: a concurrent refresh of the same feed cannot insert twice.
+        Article.objects.bulk_create(list(fresh.values()), ignore_conflicts=True, batch_size=500)
+        nudge(count=min(len(fresh), settings.SCORING_CONCURRENCY))
+    return len(fresh)
+
+
+def feed_refresh(*, feed: Feed) -> int:
+    """Fetch, parse and store one feed; errors are recorded on the feed. Returns new count."""
+    now = timezone.now()
+    try:
+        fetched = feed_fetch(url=feed.url, etag=feed.etag, last_modified=feed.last_modified)
+        new = 0
+        title = feed.title
+        if fetched.body is not None:
+            parsed = feed_parse(body=fetched.body, url=fetched.final_url)
+            new = articles_store(feed=feed, entries=parsed.entries)
+            title = feed.title or parsed.title
+    except FeedError as exc:
+        Feed.objects.filter(pk=feed.pk).update(last_attempt_at=now, last_error=str(exc)[:2000])
+        logger.info("feed %s failed: %s", feed.pk, exc)
+        return 0
+    Feed.objects.filter(pk=feed.pk).update(
+        last_attempt_at=now,
+        last_fetched_at=now,
+        last_error="",
+        etag=fetched.etag[:500],
+        last_modified=fetched.last_modified[:200],
+        title=title,
+    )
+    return new
+
+
+def feeds_refresh_all() -> int:
+    return sum(feed_refresh(feed=feed) for feed in Feed.objects.order_by("id").iterator())
+
+
+def feed_create(*, url: str, title: str = "") -> tuple[Feed, int]:
+    """Add a feed only if it can be fetched and parsed now; store its articles."""
+    fetched = feed_fetch(url=url)
+    if fetched.body is None:
+        raise FeedError("The server answered 304 to an unconditional request.")
+    parsed = feed_parse(body=fetched.body, url=fetched.final_url)
+    with transaction.atomic():
+        order = (Feed.objects.order_by("-display_order").values_list("display_order", flat=True).first() or 0) + 1
+        feed = Feed.objects.create(
+            url=url,
+            title=title or parsed.title,
+            display_order=order,
+            etag=fetched.etag[:500],
+            last_modified=fetched.last_modified[:200],
+            last_fetched_at=timezone.now(),
+            last_attempt_at=timezone.now(),
+        )
+        new = articles_store(feed=feed, entries=parsed.entries)
+    return feed, new
+
+
+def feed_refresh_later(*, feed_id: int) -> None:
+    from articles.tasks import refresh_feed
+
+    def send() -> None:
+        try:
+            refresh_feed.delay(feed_id)
+        except Exception as exc:  # noqa: BLE001 - the scheduled refresh will pick it up
+            logger.warning("could not enqueue a feed refresh (%s)", type(exc).__name__)
+
+    transaction.on_commit(send)
+
+
+# --- OPML ------------------------------------------------------------------------------------
+def opml_export() -> str:
+    from xml.sax.saxutils import quoteattr
+
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<opml version="2.0">',
+        "  <head><title>Sift feeds</title></head>",
+        "  <body>",
+    ]
+    for feed in Feed.objects.order_by("display_order", "id"):
+        title = quoteattr(feed.title or feed.url)
+        lines.append(f'    <outline type="rss" text={title} title={title} xmlUrl={quoteattr(feed.url)}/>')
+    lines += ["  </body>", "</opml>", ""]
+    return "\n".join(lines)
+
+
+def opml_parse(*, data: bytes) -> list[tuple[str, str]]:
+    """(url, title) of every feed outline, nested folders included. defusedxml refuses entity
+    expansion and external entities."""
+    try:
+        root = ElementTree.fromstring(data)
+    except Exception as exc:  # noqa: BLE001 - any parse failure is the reader's bad file
+        raise FeedError(f"Not a valid OPML file: {type(exc).__name__}") from exc
+    if root.tag.lower() != "opml":
+        raise FeedError("Not an OPML file: the root element is not <opml>.")
+    found = []
+    for outline in root.iter("outline"):
+        url = (outline.get("xmlUrl") or "").strip()
+        if url.lower().startswith(("http://", "https://")) and len(url) <= 2000:
+            found.append((url, (outline.get("title") or outline.get("text") or "")[:500]))
+    return found
+
+
+def opml_import(*, data: bytes) -> dict[str, int]:
+    """Create the feeds that are new and refresh them in the background."""
+    entries = opml_parse(data=data)
+    existing = set(Feed.objects.values_list("url", flat=True))
+    created = 0
+    with transaction.atomic():
+        order = Feed.objects.order_by("-display_order").values_list("display_order", flat=True).first() or 0
+        for url, title in entries:
+            if url in existing:
+                continue
+            existing.add(url)
+            order += 1
+            feed = Feed.objects.create(url=url, title=title, display_order=order)
+            feed_refresh_later(feed_id=feed.pk)
+            created += 1
+    return {"created": created, "skipped": len(entries) - created}
