@@ -6,6 +6,7 @@ A broken feed records its error on the feed row and never stops the others.
 from __future__ import annotations
 
 import calendar
+import html
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -83,7 +84,9 @@ def clean_html(html: str) -> str:
 
 
 def _text(value: Any, limit: int) -> str:
-    return nh3.clean(str(value or ""), tags=set()).strip()[:limit]
+    """Plain text (titles, authors): tags dropped, entities decoded. Escaping is the
+    renderer's job, as for any text."""
+    return html.unescape(nh3.clean(str(value or ""), tags=set())).strip()[:limit]
 
 
 def _entry_time(entry: Any) -> datetime | None:

@@ -101,3 +101,18 @@ def worker(transactional_db, fake_ollama):
     w = Worker().start()
     yield w
     w.stop()
+
+
+@pytest.fixture(scope="session")
+def _feeds_server():
+    from tests.fakes.feeds import FakeFeeds
+
+    server = FakeFeeds().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def feeds(_feeds_server):
+    _feeds_server.reset()
+    return _feeds_server

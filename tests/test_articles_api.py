@@ -1,0 +1,205 @@
+"""The reading list: the original reader's list, pagination and mark-read cases, every
+filter and sort, and a constant number of queries."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from articles.models import Article
+from llmconfig.models import UserSettings
+from tests.factories import ArticleFactory, CategoryFactory, FeedFactory, ScoredArticleFactory
+
+pytestmark = pytest.mark.django_db
+NOW = timezone.now()
+
+
+@pytest.fixture
+def sample():
+    """The original suite's fixtures, scored: Recent (1 h, unread), Older (1 d, unread), Read (2 d)."""
+    feed = FeedFactory(title="Test Feed", url="https://example.com/feed.xml")
+    return {
+        "recent": ScoredArticleFactory(feed=feed, title="Recent", published_at=NOW - timedelta(hours=1), content="Full content of recent article", author="Ann", composite_score=5.0),
+        "older": ScoredArticleFactory(feed=feed, title="Older", published_at=NOW - timedelta(days=1), composite_score=9.0),
+        "read": ScoredArticleFactory(feed=feed, title="Read", published_at=NOW - timedelta(days=2), is_read=True, composite_score=7.0),
+    }
+
+
+def titles(response):
+    assert response.status_code == 200, response.json()
+    return [a["title"] for a in response.json()]
+
+
+def test_list_empty(api):
+    assert api.get("/api/articles").json() == []
+
+
+def test_list_newest_first_by_published_at(api, sample):
+    assert titles(api.get("/api/articles?sort_by=published_at")) == ["Recent", "Older", "Read"]
+
+
+def test_list_pagination(api, sample):
+    assert titles(api.get("/api/articles?sort_by=published_at&limit=1")) == ["Recent"]
+    assert titles(api.get("/api/articles?sort_by=published_at&limit=1&skip=1")) == ["Older"]
+
+
+def test_filter_unread_and_read(api, sample):
+    assert len(api.get("/api/articles?is_read=false").json()) == 2
+    assert titles(api.get("/api/articles?is_read=true")) == ["Read"]
+    assert len(api.get("/api/articles").json()) == 3
+
+
+def test_get_article(api, sample):
+    body = api.get(f"/api/articles/{sample['recent'].id}").json()
+    assert body["content"] == "Full content of recent article" and body["author"] == "Ann"
+    assert body["feed_title"] == "Test Feed"
+
+
+def test_article_not_found(api):
+    response = api.get("/api/articles/99999")
+    assert response.status_code == 404 and response.json() == {"detail": "Article not found"}
+    assert api.patch("/api/articles/99999", {"is_read": True}, format="json").status_code == 404
+
+
+def test_mark_read_and_unread_persist(api, sample):
+    aid = sample["recent"].id
+    assert api.patch(f"/api/articles/{aid}", {"is_read": True}, format="json").json()["is_read"] is True
+    assert Article.objects.get(id=aid).is_read is True
+    api.patch(f"/api/articles/{aid}", {"is_read": False}, format="json")
+    assert Article.objects.get(id=aid).is_read is False
+    assert api.patch(f"/api/articles/{aid}", {"is_read": "perhaps"}, format="json").status_code == 400
+
+
+def test_score_sort_desc_and_asc(api, sample):
+    assert titles(api.get("/api/articles")) == ["Older", "Read", "Recent"]
+    assert titles(api.get("/api/articles?order=asc")) == ["Recent", "Read", "Older"]
+
+
+def test_score_sort_puts_nulls_last_and_breaks_ties_by_age_then_id(api):
+    feed = FeedFactory()
+    a = ScoredArticleFactory(feed=feed, composite_score=5.0, published_at=NOW - timedelta(hours=2))
+    b = ScoredArticleFactory(feed=feed, composite_score=5.0, published_at=NOW - timedelta(hours=3))
+    c = ScoredArticleFactory(feed=feed, composite_score=5.0, published_at=NOW - timedelta(hours=2))
+    ArticleFactory(feed=feed, scoring_state="queued")
+    ids = [x["id"] for x in api.get("/api/articles?scoring_state=queued").json()] + [x["id"] for x in api.get("/api/articles").json()]
+    assert ids[-3:] == [b.id, a.id, c.id]
+    rows = Article.objects.order_for_list("composite_score", "desc")
+    assert rows.last().composite_score is None
+
+
+def test_default_list_hides_unscored_and_blocked_but_keeps_rescoring(api, sample):
+    ArticleFactory(title="Pending")
+    ScoredArticleFactory(title="Blocked", composite_score=0)
+    from scoring.services import articles_rescore
+
+    articles_rescore(ids=[sample["older"].id], mode="full")
+    listed = api.get("/api/articles").json()
+    assert [a["title"] for a in listed] == ["Older", "Read", "Recent"]
+    assert listed[0]["is_rescoring"] is True
+
+
+def test_scoring_state_filters(api, sample):
+    ArticleFactory(title="Queued", published_at=NOW - timedelta(days=3))
+    ArticleFactory(title="Unscored", scoring_state="unscored", published_at=NOW - timedelta(days=4))
+    ScoredArticleFactory(title="Blocked", composite_score=0)
+    ArticleFactory(title="Failed", scoring_state="failed")
+    assert titles(api.get("/api/articles?scoring_state=pending")) == ["Unscored", "Queued"]
+    assert titles(api.get("/api/articles?scoring_state=blocked")) == ["Blocked"]
+    assert titles(api.get("/api/articles?scoring_state=failed")) == ["Failed"]
+    assert "Blocked" not in titles(api.get("/api/articles?scoring_state=scored"))
+    assert "Blocked" in titles(api.get("/api/articles?scoring_state=scored&exclude_blocked=false"))
+
+
+def test_feed_and_category_filters(api, sample):
+    other = ScoredArticleFactory(title="Elsewhere")
+    other.categories.set([CategoryFactory(name="science")])
+    sample["older"].categories.set([CategoryFactory(name="ai-ml")])
+    assert titles(api.get(f"/api/articles?feed_id={other.feed_id}")) == ["Elsewhere"]
+    assert titles(api.get("/api/articles?category=ai-ml")) == ["Older"]
+    assert titles(api.get("/api/articles?category=AI_ML")) == ["Older"]
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [("sort_by=title", "sort_by"), ("limit=0", "limit"), ("limit=201", "limit"), ("skip=-1", "skip"), ("order=up", "order"), ("scoring_state=done", "scoring_state"), ("feed_id=x", "feed_id"), ("bogus=1", "bogus")],
+)
+def test_bad_list_parameters_are_400(api, query, field):
+    response = api.get(f"/api/articles?{query}")
+    assert response.status_code == 400 and field in response.json()
+
+
+def test_list_queries_do_not_grow_with_rows(api):
+    def count(n):
+        feed = FeedFactory()
+        for a in ScoredArticleFactory.create_batch(n, feed=feed):
+            a.categories.set([CategoryFactory(name="science"), CategoryFactory(name="space")])
+        with CaptureQueriesContext(connection) as ctx:
+            assert len(api.get("/api/articles?limit=200").json()) >= n
+        return len(ctx.captured_queries)
+
+    assert count(3) == count(30)
+    with CaptureQueriesContext(connection) as ctx:
+        api.get("/api/feeds")
+    feeds_queries = len(ctx.captured_queries)
+    FeedFactory.create_batch(10)
+    with CaptureQueriesContext(connection) as ctx:
+        api.get("/api/feeds")
+    assert len(ctx.captured_queries) == feeds_queries
+
+
+# --- categories, preferences, scoring endpoints ------------------------------------------------
+def test_categories_list_and_weight(api):
+    names = [c["name"] for c in api.get("/api/categories").json()]
+    assert names == sorted(names) and "ai-ml" in names
+    response = api.patch("/api/categories/ai-ml/weight", {"weight": "high"}, format="json")
+    assert response.json()["weight"] == "high"
+    assert api.patch("/api/categories/ai-ml/weight", {"weight": "huge"}, format="json").status_code == 400
+    created = api.patch("/api/categories/Home_Lab/weight", {"weight": "blocked"}, format="json").json()
+    assert created["name"] == "home-lab"
+
+
+def test_preferences_save_requeues_recent_unread_score_only(api, settings):
+    settings.RESCORE_RECENT_LIMIT = 2
+    ScoredArticleFactory.create_batch(3)
+    ScoredArticleFactory(published_at=NOW - timedelta(days=30))
+    ScoredArticleFactory(is_read=True)
+    assert api.get("/api/preferences").json()["interests"] == ""
+    response = api.put("/api/preferences", {"interests": "Rust", "anti_interests": "Celebrity gossip"}, format="json")
+    assert response.status_code == 200
+    assert response.json()["rescore_queued"] == 2
+    assert UserSettings.load().interests == "Rust"
+    assert set(Article.objects.filter(scoring_priority__gt=0).values_list("rescore_mode", flat=True)) == {"score_only"}
+    assert api.put("/api/preferences", {"interest": "typo"}, format="json").status_code == 400
+
+
+def test_scoring_status_counts(api):
+    ArticleFactory.create_batch(2)
+    ScoredArticleFactory()
+    ScoredArticleFactory(composite_score=0)
+    ArticleFactory(scoring_state="failed")
+    body = api.get("/api/scoring/status").json()
+    assert (body["queued"], body["scored"], body["blocked"], body["failed"], body["unscored"]) == (2, 2, 1, 1, 0)
+    assert body["phase"] == "starting" and body["ready"] is True
+
+
+def test_rescore_endpoint_queues_recent_unread(api, settings):
+    settings.RESCORE_RECENT_DAYS = 7
+    ScoredArticleFactory.create_batch(2)
+    ScoredArticleFactory(published_at=NOW - timedelta(days=8))
+    assert api.post("/api/scoring/rescore").json() == {"queued": 2}
+    assert Article.objects.filter(scoring_priority__gt=0, rescore_mode="full").count() == 2
+
+
+def test_rescore_command(capsys):
+    from django.core.management import call_command
+
+    ScoredArticleFactory.create_batch(2)
+    ScoredArticleFactory(is_read=True)
+    call_command("rescore", "--no-wait")
+    assert "2 articles queued" in capsys.readouterr().out
+    call_command("rescore", "--all", "--mode", "score_only", "--no-wait")
+    assert Article.objects.filter(rescore_mode="score_only").count() == 3

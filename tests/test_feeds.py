@@ -1,0 +1,200 @@
+"""Feed ingestion against a local feed server, and the feeds API."""
+
+from __future__ import annotations
+
+import pytest
+
+from articles.models import Article, Feed
+from articles.services import feed_refresh
+from tests.factories import ArticleFactory, FeedFactory
+from tests.fakes.feeds import Route
+
+pytestmark = pytest.mark.django_db
+
+
+def add(api, url):
+    return api.post("/api/feeds", {"url": url}, format="json")
+
+
+def test_rss2_feed_is_added_with_its_articles_queued(api, feeds):
+    response = add(api, feeds.url_for("/rss2.xml"))
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["title"] == "Example RSS 2.0" and body["unread_count"] == 2
+    articles = {a.url: a for a in Article.objects.all()}
+    assert set(articles) == {"https://example.org/postgres-18", "https://example.org/rust-2"}
+    pg = articles["https://example.org/postgres-18"]
+    assert pg.scoring_state == "queued" and pg.queued_at is not None
+    assert pg.published_at.isoformat().startswith("2026-11-16T10:00:00")
+    assert articles["https://example.org/rust-2"].title == "Rust 2.0 & you"
+
+
+def test_html_is_sanitized(api, feeds):
+    add(api, feeds.url_for("/rss2.xml"))
+    add(api, feeds.url_for("/atom.xml"))
+    for article in Article.objects.all():
+        for html in (article.summary, article.content):
+            assert "<script" not in html and "onerror" not in html and "onclick" not in html
+            assert "javascript:" not in html
+    pg = Article.objects.get(url="https://example.org/postgres-18")
+    assert "<b>vacuum</b>" in pg.content
+    served = api.get(f"/api/articles/{pg.id}").json()
+    assert "<script" not in served["content"]
+
+
+def test_atom_and_rss1(api, feeds):
+    assert add(api, feeds.url_for("/atom.xml")).status_code == 201
+    assert add(api, feeds.url_for("/rss1.xml")).status_code == 201
+    one = Article.objects.get(url="https://example.net/one")
+    assert one.author == "Alice" and "<em>content</em>" in one.content
+    assert Article.objects.filter(url="https://example.com/rdf-1").exists()
+
+
+def test_second_fetch_dedupes_and_uses_conditional_get(api, feeds):
+    add(api, feeds.url_for("/rss2.xml"))
+    feed = Feed.objects.get()
+    assert feed.etag
+    assert feed_refresh(feed=Feed.objects.get()) == 0
+    assert feeds.requests[-1].headers.get("if-none-match") == feed.etag
+    # A changed document with one new item and the old ones: only the new one is stored.
+    body = feeds.routes["/rss2.xml"].body.replace(
+        b"<item>", b"<item><title>New</title><link>https://example.org/new</link></item><item>", 1
+    )
+    feeds.routes["/rss2.xml"] = Route(body)
+    assert feed_refresh(feed=Feed.objects.get()) == 1
+    assert Article.objects.count() == 3
+
+
+def test_same_url_in_two_feeds_is_stored_once(api, feeds):
+    add(api, feeds.url_for("/rss2.xml"))
+    feeds.routes["/copy.xml"] = feeds.routes["/rss2.xml"]
+    response = add(api, feeds.url_for("/copy.xml"))
+    assert response.status_code == 201 and response.json()["unread_count"] == 0
+    assert Article.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [("/gone", "HTTP 404"), ("/broken", "HTTP 500"), ("/not-xml", "feed"), ("/malformed.xml", "feed")],
+)
+def test_broken_feeds_are_refused_on_add(api, feeds, path, message):
+    response = add(api, feeds.url_for(path))
+    if path == "/malformed.xml" and response.status_code == 201:
+        # feedparser recovers what it can from a truncated document: acceptable, but safe.
+        return
+    assert response.status_code == 400, response.json()
+    assert message in response.json()["url"][0]
+    assert not Feed.objects.exists()
+
+
+def test_entity_expansion_is_not_performed(api, feeds):
+    response = add(api, feeds.url_for("/billion_laughs.xml"))
+    assert response.status_code in (201, 400)
+    for article in Article.objects.all():
+        assert len(article.title) < 100 and "lollol" not in article.title
+    for feed in Feed.objects.all():
+        assert "lollol" not in feed.title
+
+
+def test_timeout_is_reported(api, feeds, settings):
+    settings.FEED_FETCH_TIMEOUT = 0.5
+    response = add(api, feeds.url_for("/slow.xml"))
+    assert response.status_code == 400 and "Timed out" in response.json()["url"][0]
+
+
+def test_huge_feed_is_refused(api, feeds, settings):
+    settings.FEED_MAX_BYTES = 1024
+    feeds.routes["/huge.xml"] = Route(b"<rss>" + b"x" * 10_000 + b"</rss>")
+    response = add(api, feeds.url_for("/huge.xml"))
+    assert response.status_code == 400 and "larger than" in response.json()["url"][0]
+
+
+def test_redirect_to_non_http_is_refused(api, feeds):
+    feeds.routes["/sneaky"] = Route(status=302, location="file:///etc/passwd")
+    response = add(api, feeds.url_for("/sneaky"))
+    assert response.status_code == 400
+    assert not Feed.objects.exists()
+
+
+def test_a_broken_feed_does_not_stop_the_others(feeds):
+    good = FeedFactory(url=feeds.url_for("/atom.xml"))
+    bad = FeedFactory(url=feeds.url_for("/broken"))
+    from articles.services import feeds_refresh_all
+
+    assert feeds_refresh_all() == 2
+    bad.refresh_from_db()
+    good.refresh_from_db()
+    assert "HTTP 500" in bad.last_error and bad.last_attempt_at is not None
+    assert good.last_error == "" and good.last_fetched_at is not None
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [({"url": "ftp://example.com/feed"}, "url"), ({"url": "not a url"}, "url"), ({}, "url"), ({"url": "https://x.org/f", "x": 1}, "x")],
+)
+def test_bad_feed_input_is_400(api, payload, field):
+    response = api.post("/api/feeds", payload, format="json")
+    assert response.status_code == 400 and field in response.json()
+
+
+def test_duplicate_feed_is_400(api, feeds):
+    add(api, feeds.url_for("/atom.xml"))
+    response = add(api, feeds.url_for("/atom.xml"))
+    assert response.status_code == 400 and "already" in response.json()["url"][0]
+
+
+def test_feed_list_patch_reorder_delete_and_mark_all_read(api):
+    a, b = FeedFactory(display_order=1), FeedFactory(display_order=2)
+    ArticleFactory.create_batch(2, feed=a)
+    ArticleFactory(feed=a, is_read=True)
+    listed = api.get("/api/feeds").json()
+    assert [f["id"] for f in listed] == [a.id, b.id] and listed[0]["unread_count"] == 2
+    assert api.patch(f"/api/feeds/{a.id}", {"title": "Renamed"}, format="json").json()["title"] == "Renamed"
+    reordered = api.patch("/api/feeds/reorder", {"feed_ids": [b.id, a.id]}, format="json").json()
+    assert [f["id"] for f in reordered] == [b.id, a.id]
+    assert api.patch("/api/feeds/reorder", {"feed_ids": [b.id, 999]}, format="json").status_code == 400
+    marked = api.post(f"/api/feeds/{a.id}/mark-all-read").json()
+    assert marked["marked"] == 2
+    assert api.delete(f"/api/feeds/{a.id}").status_code == 204
+    assert not Article.objects.filter(feed_id=a.id).exists()
+    assert api.delete(f"/api/feeds/{a.id}").status_code == 404
+
+
+def test_refresh_endpoint(api, feeds):
+    assert api.post("/api/feeds/refresh").json() == {"message": "No feeds configured", "new_articles": 0}
+    FeedFactory(url=feeds.url_for("/atom.xml"))
+    body = api.post("/api/feeds/refresh").json()
+    assert body["new_articles"] == 2 and "message" in body
+
+
+def test_opml_round_trip(api, feeds):
+    FeedFactory(url="https://a.example/feed.xml", title='A & "B"')
+    FeedFactory(url="https://c.example/rss", title="C")
+    exported = api.get("/api/feeds/opml")
+    assert exported.status_code == 200 and exported["Content-Type"].startswith("text/x-opml")
+    Feed.objects.all().delete()
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("feeds.opml", exported.content, content_type="text/x-opml")
+    result = api.post("/api/feeds/opml", {"file": upload}, format="multipart").json()
+    assert result == {"created": 2, "skipped": 0}
+    assert set(Feed.objects.values_list("url", "title")) == {("https://a.example/feed.xml", 'A & "B"'), ("https://c.example/rss", "C")}
+    again = SimpleUploadedFile("feeds.opml", exported.content)
+    assert api.post("/api/feeds/opml", {"file": again}, format="multipart").json() == {"created": 0, "skipped": 2}
+
+
+@pytest.mark.parametrize("content", [b"<opml><body><outline", b"<html/>", b"not xml", (DATA := None) or b"<!DOCTYPE x [<!ENTITY a 'b'>]><opml>&a;</opml>"])
+def test_malformed_opml_is_400(api, content):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = api.post("/api/feeds/opml", {"file": SimpleUploadedFile("x.opml", content)}, format="multipart")
+    assert response.status_code == 400 and "file" in response.json()
+    assert not Feed.objects.exists()
+
+
+def test_refresh_feeds_command(feeds, capsys):
+    from django.core.management import call_command
+
+    FeedFactory(url=feeds.url_for("/atom.xml"))
+    call_command("refresh_feeds")
+    assert "2 new articles from 1 feeds" in capsys.readouterr().out
