@@ -290,6 +290,8 @@ if CELERY_BROKER_URL.startswith("filesystem"):
         "processed_folder": str(BROKER_DIR / "processed"),
         "store_processed": False,
         "control_folder": str(BROKER_DIR / "control"),
+        # kombu polls the folder; its 1 s default would add a second to every hand-over.
+        "polling_interval": env_float("CELERY_BROKER_POLLING_INTERVAL", 0.1, minimum=0.01),
     }
 else:
     # Redis: consume the re-score queue strictly first (not round robin), and redeliver an
@@ -327,6 +329,8 @@ SCORING_CLAIM_TIMEOUT = env_int(
     "SCORING_CLAIM_TIMEOUT", CELERY_TASK_TIME_LIMIT + 30, minimum=CELERY_TASK_TIME_LIMIT
 )
 SCORING_MAX_ATTEMPTS = env_int("SCORING_MAX_ATTEMPTS", 3, minimum=1)
+# A scoring task keeps claiming articles for this long before handing over to a new message.
+SCORING_TASK_BUDGET_SECONDS = env_float("SCORING_TASK_BUDGET_SECONDS", 20.0, minimum=0.0)
 SCORING_CATEGORIZE_CHARS = env_int("SCORING_CATEGORIZE_CHARS", 2000, minimum=100)
 SCORING_SCORE_CHARS = env_int("SCORING_SCORE_CHARS", 3000, minimum=100)
 RESCORE_RECENT_DAYS = env_int("RESCORE_RECENT_DAYS", 7, minimum=1)

@@ -16,7 +16,9 @@ How an article moves: unscored → queued → scoring → scored | failed.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -282,7 +284,9 @@ def article_score(*, claim: Claim) -> Outcome:
             Category.objects.bulk_create(missing, ignore_conflicts=True)
             existing = {c.name: c for c in Category.objects.filter(name__in=result.categories)}
         article.categories.set([existing[n] for n in result.categories if n in existing])
-    readiness_set(ready=True, reason="")
+    if readiness_set(ready=True, reason=""):
+        # Scoring resumes after a pause with one probing task: fill the other slots.
+        nudge(count=settings.SCORING_CONCURRENCY - 1)
     return Outcome.SCORED
 
 
@@ -311,24 +315,40 @@ def _record_failure(claim: Claim, exc: LLMError) -> Outcome:
     return Outcome.FAILED if final else Outcome.RETRY
 
 
-def score_next_article(*, worker: str) -> Outcome:
-    """One unit of work for a `score_next` task: claim, score, and pass the baton on."""
-    claim = article_claim(worker=worker)
-    if claim is None:
-        return Outcome.EMPTY
-    outcome = article_score(claim=claim)
-    if outcome is not Outcome.PAUSED and Article.objects.queued().exists():
-        high = Article.objects.queued().filter(scoring_priority__gt=0).exists()
-        nudge(count=1, high=high)
-    return outcome
+def score_next_articles(*, worker: str, budget_seconds: float | None = None) -> Counter[str]:
+    """The work of one `score_next` task: claim and score the most urgent article, again and
+    again, until the queue is empty or the time budget is spent; then pass the baton on.
+
+    Claiming afresh for every article keeps the order right (a re-score requested meanwhile
+    comes next) without a broker round trip per article.
+    """
+    budget = settings.SCORING_TASK_BUDGET_SECONDS if budget_seconds is None else budget_seconds
+    started = time.monotonic()
+    outcomes: Counter[str] = Counter()
+    while True:
+        claim = article_claim(worker=worker)
+        if claim is None:
+            return outcomes
+        outcome = article_score(claim=claim)
+        outcomes[outcome.value] += 1
+        if outcome is Outcome.PAUSED:
+            return outcomes  # the sweep probes and resumes
+        if time.monotonic() - started >= budget:
+            break
+    queued = Article.objects.queued()
+    if queued.exists():
+        nudge(count=1, high=queued.filter(scoring_priority__gt=0).exists())
+    return outcomes
 
 
 # --- readiness and status -------------------------------------------------------------------
-def readiness_set(*, ready: bool, reason: str) -> None:
-    current = cache.get(READINESS_KEY)
-    if current and current.get("ready") == ready and current.get("reason") == reason:
-        return
+def readiness_set(*, ready: bool, reason: str) -> bool:
+    """Record whether scoring can run; True when readiness changed."""
+    current = cache.get(READINESS_KEY) or {"ready": True, "reason": ""}
+    if current.get("ready") == ready and current.get("reason") == reason:
+        return False
     cache.set(READINESS_KEY, {"ready": ready, "reason": reason, "since": timezone.now().isoformat()}, timeout=None)
+    return current.get("ready") != ready
 
 
 def readiness_get() -> dict[str, Any]:

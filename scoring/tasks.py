@@ -11,10 +11,10 @@ from scoring import services
 
 
 @shared_task(bind=True, ignore_result=True)
-def score_next(self: Any) -> str:
-    """Score the most urgent queued article, if any. The message carries no id on purpose:
-    the database decides the order, so a re-score overtakes any backlog on any broker."""
-    return services.score_next_article(worker=self.request.hostname or "worker").value
+def score_next(self: Any) -> dict[str, int]:
+    """Score the most urgent queued articles. The message carries no id on purpose: the
+    database decides the order, so a re-score overtakes any backlog on any broker."""
+    return dict(services.score_next_articles(worker=self.request.hostname or "worker"))
 
 
 @shared_task(ignore_result=True)

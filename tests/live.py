@@ -165,3 +165,36 @@ def wait_for(predicate: Any, timeout: float = 30, interval: float = 0.1, message
             return value
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s: {message}")
+
+
+class Beat:
+    """A real `celery beat` on django-celery-beat's database scheduler."""
+
+    def __init__(self, **env: Any) -> None:
+        self.env = env
+        self.proc: subprocess.Popen[str] | None = None
+
+    def start(self) -> Beat:
+        ensure_sweep_schedule()
+        cmd = [sys.executable, "-m", "celery", "-A", "config", "beat", "-l", "WARNING", "--max-interval", "1", "--pidfile="]
+        self.proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=child_env(**self.env), stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+        return self
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+
+def ensure_sweep_schedule() -> None:
+    """Transactional tests flush the tables the migration seeded: put the sweep back."""
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask, PeriodicTasks
+
+    interval, _ = IntervalSchedule.objects.get_or_create(every=settings.SCORING_SWEEP_SECONDS, period="seconds")
+    PeriodicTask.objects.update_or_create(
+        name="Scoring sweep", defaults={"task": "scoring.tasks.sweep", "interval": interval, "queue": "score", "enabled": True}
+    )
+    PeriodicTasks.update_changed()

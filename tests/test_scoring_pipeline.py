@@ -27,7 +27,8 @@ def llm(fake_ollama):
 
 
 def run_one(worker: str = "w1") -> Outcome:
-    return services.score_next_article(worker=worker)
+    claim = services.article_claim(worker=worker)
+    return Outcome.EMPTY if claim is None else services.article_score(claim=claim)
 
 
 @pytest.mark.parametrize(
@@ -259,3 +260,25 @@ def test_enqueue_moves_only_unscored_and_failed(llm):
     assert services.articles_enqueue(ids=[a.id, b.id, c.id]) == 2
     assert Article.objects.get(id=b.id).scoring_attempts == 0
     assert Article.objects.get(id=c.id).scoring_state == State.SCORED
+
+
+def test_a_task_scores_until_the_queue_is_empty(llm):
+    ArticleFactory.create_batch(5)
+    outcomes = services.score_next_articles(worker="w", budget_seconds=60)
+    assert outcomes == {"scored": 5}
+    assert Article.objects.filter(scoring_state=State.SCORED).count() == 5
+
+
+def test_a_task_hands_over_when_its_budget_is_spent(llm, django_capture_on_commit_callbacks):
+    ArticleFactory.create_batch(3)
+    with django_capture_on_commit_callbacks() as callbacks:
+        outcomes = services.score_next_articles(worker="w", budget_seconds=0)
+    assert outcomes == {"scored": 1}
+    assert len(callbacks) == 1  # one successor message for the two left
+
+
+def test_a_task_stops_at_a_pause(llm):
+    llm.stop()
+    ArticleFactory.create_batch(3)
+    assert services.score_next_articles(worker="w", budget_seconds=60) == {"paused": 1}
+    assert Article.objects.filter(scoring_state=State.QUEUED).count() == 3
