@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from articles import services
-from articles.models import Article, Category, Feed
+from articles.models import Article, ArticleQuerySet, Category, Feed
 from config.serializers import StrictSerializer
 from llmconfig.models import UserSettings
 
@@ -59,23 +59,25 @@ class ArticleListParams(StrictSerializer):
 
 
 def articles_filtered(params: dict[str, Any]) -> QuerySet[Article]:
-    qs = Article.objects.select_related("feed").prefetch_related("categories")
     state = params.get("scoring_state")
+    qs: ArticleQuerySet
     if state == "pending":
         # Oldest first: the order they will be scored in.
-        return _common_filters(qs.pending(), params).order_by("published_at", "id")
+        ordered = _common_filters(Article.objects.pending(), params).order_by("published_at", "id")
+        return ordered.select_related("feed").prefetch_related("categories")
     if state == "blocked":
-        qs = qs.blocked()
+        qs = Article.objects.blocked()
     elif state:
-        qs = qs.filter(scoring_state=state)
+        qs = Article.objects.filter(scoring_state=state)
         if params["exclude_blocked"] and state == Article.ScoringState.SCORED:
             qs = qs.exclude(composite_score=0)
     else:
-        qs = qs.visible()
-    return _common_filters(qs, params).order_for_list(params["sort_by"], params["order"])
+        qs = Article.objects.visible()
+    qs = _common_filters(qs, params).order_for_list(params["sort_by"], params["order"])
+    return qs.select_related("feed").prefetch_related("categories")
 
 
-def _common_filters(qs: QuerySet[Article], params: dict[str, Any]) -> QuerySet[Article]:
+def _common_filters(qs: ArticleQuerySet, params: dict[str, Any]) -> ArticleQuerySet:
     if params.get("is_read") is not None:
         qs = qs.filter(is_read=params["is_read"])
     if params.get("feed_id"):
@@ -86,11 +88,16 @@ def _common_filters(qs: QuerySet[Article], params: dict[str, Any]) -> QuerySet[A
 
 
 LIST_PARAMS = [
-    OpenApiParameter("skip", int), OpenApiParameter("limit", int, description="1–200"),
-    OpenApiParameter("is_read", bool), OpenApiParameter("feed_id", int), OpenApiParameter("category", str),
-    OpenApiParameter("sort_by", str, enum=ArticleListParams.SORTS), OpenApiParameter("order", str, enum=["asc", "desc"]),
-    OpenApiParameter("scoring_state", str, enum=ArticleListParams.STATES), OpenApiParameter("exclude_blocked", bool),
-]  # fmt: skip
+    OpenApiParameter("skip", int),
+    OpenApiParameter("limit", int, description="1–200"),
+    OpenApiParameter("is_read", bool),
+    OpenApiParameter("feed_id", int),
+    OpenApiParameter("category", str),
+    OpenApiParameter("sort_by", str, enum=ArticleListParams.SORTS),
+    OpenApiParameter("order", str, enum=["asc", "desc"]),
+    OpenApiParameter("scoring_state", str, enum=ArticleListParams.STATES),
+    OpenApiParameter("exclude_blocked", bool),
+]
 
 
 class ArticleListView(APIView):
@@ -111,7 +118,9 @@ class ArticleUpdateIn(StrictSerializer):
 
 
 def get_article(pk: int) -> Article:
-    article = Article.objects.select_related("feed").prefetch_related("categories").filter(pk=pk).first()
+    article = (
+        Article.objects.select_related("feed").prefetch_related("categories").filter(pk=pk).first()
+    )
     if article is None:
         raise NotFound("Article not found")
     return article
@@ -138,12 +147,22 @@ class FeedSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Feed
-        fields = ["id", "url", "title", "display_order", "last_fetched_at", "last_error", "unread_count"]
+        fields = [
+            "id",
+            "url",
+            "title",
+            "display_order",
+            "last_fetched_at",
+            "last_error",
+            "unread_count",
+        ]
         read_only_fields = fields
 
 
 def feeds_with_counts() -> QuerySet[Feed]:
-    return Feed.objects.annotate(unread_count=Count("articles", filter=Q(articles__is_read=False))).order_by("display_order", "id")
+    return Feed.objects.annotate(
+        unread_count=Count("articles", filter=Q(articles__is_read=False))
+    ).order_by("display_order", "id")
 
 
 class FeedCreateIn(StrictSerializer):
@@ -171,12 +190,16 @@ class FeedListView(APIView):
             feed, _new = services.feed_create(**serializer.validated_data)
         except services.FeedError as exc:
             return Response({"url": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
-        return Response(FeedSerializer(feeds_with_counts().get(pk=feed.pk)).data, status=status.HTTP_201_CREATED)
+        return Response(
+            FeedSerializer(feeds_with_counts().get(pk=feed.pk)).data, status=status.HTTP_201_CREATED
+        )
 
 
 class FeedUpdateIn(StrictSerializer):
     title = serializers.CharField(required=False, allow_blank=True, max_length=500)
-    display_order = serializers.IntegerField(required=False, min_value=-1_000_000, max_value=1_000_000)
+    display_order = serializers.IntegerField(
+        required=False, min_value=-1_000_000, max_value=1_000_000
+    )
 
 
 class FeedDetailView(APIView):
@@ -198,7 +221,9 @@ class FeedDetailView(APIView):
 
 
 class FeedReorderIn(StrictSerializer):
-    feed_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), allow_empty=False, max_length=10_000)
+    feed_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), allow_empty=False, max_length=10_000
+    )
 
     def validate_feed_ids(self, value: list[int]) -> list[int]:
         if len(set(value)) != len(value):
@@ -221,7 +246,12 @@ class FeedReorderView(APIView):
 
 
 class FeedMarkAllReadView(APIView):
-    @extend_schema(request=None, responses=inline_serializer("MarkedOut", {"message": serializers.CharField(), "marked": serializers.IntegerField()}))
+    @extend_schema(
+        request=None,
+        responses=inline_serializer(
+            "MarkedOut", {"message": serializers.CharField(), "marked": serializers.IntegerField()}
+        ),
+    )
     def post(self, request: Request, pk: int) -> Response:
         feed = get_object_or_404(Feed, pk=pk)
         marked = Article.objects.filter(feed=feed, is_read=False).update(is_read=True)
@@ -229,7 +259,13 @@ class FeedMarkAllReadView(APIView):
 
 
 class FeedRefreshView(APIView):
-    @extend_schema(request=None, responses=inline_serializer("RefreshOut", {"message": serializers.CharField(), "new_articles": serializers.IntegerField()}))
+    @extend_schema(
+        request=None,
+        responses=inline_serializer(
+            "RefreshOut",
+            {"message": serializers.CharField(), "new_articles": serializers.IntegerField()},
+        ),
+    )
     def post(self, request: Request) -> Response:
         if not Feed.objects.exists():
             return Response({"message": "No feeds configured", "new_articles": 0})
@@ -247,15 +283,24 @@ class OPMLView(APIView):
         return response
 
     @extend_schema(
-        request={"multipart/form-data": inline_serializer("OPMLIn", {"file": serializers.FileField()})},
-        responses=inline_serializer("OPMLOut", {"created": serializers.IntegerField(), "skipped": serializers.IntegerField()}),
+        request={
+            "multipart/form-data": inline_serializer("OPMLIn", {"file": serializers.FileField()})
+        },
+        responses=inline_serializer(
+            "OPMLOut",
+            {"created": serializers.IntegerField(), "skipped": serializers.IntegerField()},
+        ),
     )
     def post(self, request: Request) -> Response:
         upload = request.FILES.get("file")
         if upload is None:
-            return Response({"file": ["Upload an OPML file as `file`."]}, status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                {"file": ["Upload an OPML file as `file`."]}, status=status.HTTP_400_BAD_REQUEST
+            )
         if upload.size > 5 * 1024 * 1024:
-            return Response({"file": ["The OPML file is larger than 5 MB."]}, status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                {"file": ["The OPML file is larger than 5 MB."]}, status=status.HTTP_400_BAD_REQUEST
+            )
         try:
             result = services.opml_import(data=upload.read())
         except services.FeedError as exc:
@@ -290,8 +335,12 @@ class CategoryWeightView(APIView):
         serializer.is_valid(raise_exception=True)
         normalized = Category.normalize(name)
         if not normalized:
-            return Response({"name": ["A category name is required."]}, status=status.HTTP_400_BAD_REQUEST)
-        category, _ = Category.objects.update_or_create(name=normalized, defaults={"weight": serializer.validated_data["weight"]})
+            return Response(
+                {"name": ["A category name is required."]}, status=status.HTTP_400_BAD_REQUEST
+            )
+        category, _ = Category.objects.update_or_create(
+            name=normalized, defaults={"weight": serializer.validated_data["weight"]}
+        )
         category.article_count = category.articles.count()  # type: ignore[attr-defined]
         return Response(CategorySerializer(category).data)
 
@@ -306,13 +355,28 @@ class PreferencesView(APIView):
     not depend on interests, so only the scoring call is repeated)."""
 
     def _out(self, us: UserSettings, **extra: Any) -> dict[str, Any]:
-        return {"interests": us.interests, "anti_interests": us.anti_interests, "updated_at": us.updated_at, **extra}
+        return {
+            "interests": us.interests,
+            "anti_interests": us.anti_interests,
+            "updated_at": us.updated_at,
+            **extra,
+        }
 
     @extend_schema(responses=PreferencesSerializer)
     def get(self, request: Request) -> Response:
         return Response(self._out(UserSettings.load()))
 
-    @extend_schema(request=PreferencesSerializer, responses=inline_serializer("PreferencesOut", {"interests": serializers.CharField(), "anti_interests": serializers.CharField(), "rescore_queued": serializers.IntegerField()}))
+    @extend_schema(
+        request=PreferencesSerializer,
+        responses=inline_serializer(
+            "PreferencesOut",
+            {
+                "interests": serializers.CharField(),
+                "anti_interests": serializers.CharField(),
+                "rescore_queued": serializers.IntegerField(),
+            },
+        ),
+    )
     def put(self, request: Request) -> Response:
         from scoring.services import preferences_update
 

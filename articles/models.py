@@ -117,7 +117,9 @@ class ArticleQuerySet(models.QuerySet["Article"]):
         """Deterministic order for the API: ties broken by id; score sort puts nulls last."""
         if sort_by == "composite_score":
             if order == "asc":
-                return self.order_by(F("composite_score").asc(nulls_last=True), "published_at", "id")
+                return self.order_by(
+                    F("composite_score").asc(nulls_last=True), "published_at", "id"
+                )
             # Matches the index `article_rank`, the hot path of the reading list.
             return self.order_by(RANK_SCORE.desc(), "published_at", "id")
         key = F("published_at")
@@ -163,7 +165,10 @@ class Article(models.Model):
         max_length=10, choices=ScoringState.choices, default=ScoringState.UNSCORED
     )
     scoring_priority = models.SmallIntegerField(default=0)
-    rescore_mode = models.CharField(max_length=10, choices=RescoreMode.choices, null=True, blank=True)
+    # NULL: not being re-scored.
+    rescore_mode = models.CharField(  # noqa: DJ001
+        max_length=10, choices=RescoreMode.choices, null=True, blank=True
+    )
     queued_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     claimed_by = models.CharField(max_length=200, blank=True, default="")

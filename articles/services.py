@@ -42,15 +42,24 @@ class Fetched:
 
 def feed_fetch(*, url: str, etag: str = "", last_modified: str = "") -> Fetched:
     """GET with timeouts, a size cap, http(s)-only redirects and a conditional request."""
-    headers = {"User-Agent": USER_AGENT, "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"}
+    headers = {
+        "User-Agent": USER_AGENT,
+        "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5",
+    }
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
     try:
-        with httpx.Client(
-            timeout=settings.FEED_FETCH_TIMEOUT, follow_redirects=True, max_redirects=MAX_REDIRECTS, headers=headers
-        ) as client, client.stream("GET", url) as response:
+        with (
+            httpx.Client(
+                timeout=settings.FEED_FETCH_TIMEOUT,
+                follow_redirects=True,
+                max_redirects=MAX_REDIRECTS,
+                headers=headers,
+            ) as client,
+            client.stream("GET", url) as response,
+        ):
             if response.status_code == 304:
                 return Fetched(None, etag, last_modified, str(response.url))
             if response.status_code >= 400:
@@ -107,9 +116,16 @@ class ParsedFeed:
 
 
 def feed_parse(*, body: bytes, url: str) -> ParsedFeed:
-    parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=True, response_headers={"content-location": url})
+    parsed = feedparser.parse(
+        body,
+        sanitize_html=False,
+        resolve_relative_uris=True,
+        response_headers={"content-location": url},
+    )
     if parsed.bozo and not parsed.entries and not parsed.feed.get("title"):
-        reason = getattr(parsed.get("bozo_exception"), "getMessage", lambda: str(parsed.get("bozo_exception")))()
+        reason = getattr(
+            parsed.get("bozo_exception"), "getMessage", lambda: str(parsed.get("bozo_exception"))
+        )()
         raise FeedError(f"Not a readable RSS or Atom feed ({reason}).")
     if not parsed.version and not parsed.entries:
         raise FeedError("Not an RSS or Atom feed.")
@@ -146,7 +162,11 @@ def articles_store(*, feed: Feed, entries: list[dict[str, Any]]) -> int:
     urls = {e["url"] for e in entries}
     guids = {e["guid"] for e in entries if e["guid"]}
     seen_urls = set(Article.objects.filter(url__in=urls).values_list("url", flat=True))
-    seen_guids = set(Article.objects.filter(feed=feed, guid__in=guids).values_list("guid", flat=True)) if guids else set()
+    seen_guids = (
+        set(Article.objects.filter(feed=feed, guid__in=guids).values_list("guid", flat=True))
+        if guids
+        else set()
+    )
     now = timezone.now()
     fresh: dict[str, Article] = {}
     for e in entries:
@@ -201,7 +221,10 @@ def feed_create(*, url: str, title: str = "") -> tuple[Feed, int]:
         raise FeedError("The server answered 304 to an unconditional request.")
     parsed = feed_parse(body=fetched.body, url=fetched.final_url)
     with transaction.atomic():
-        order = (Feed.objects.order_by("-display_order").values_list("display_order", flat=True).first() or 0) + 1
+        order = (
+            Feed.objects.order_by("-display_order").values_list("display_order", flat=True).first()
+            or 0
+        ) + 1
         feed = Feed.objects.create(
             url=url,
             title=title or parsed.title,
@@ -221,7 +244,7 @@ def feed_refresh_later(*, feed_id: int) -> None:
     def send() -> None:
         try:
             refresh_feed.delay(feed_id)
-        except Exception as exc:  # noqa: BLE001 - the scheduled refresh will pick it up
+        except Exception as exc:
             logger.warning("could not enqueue a feed refresh (%s)", type(exc).__name__)
 
     transaction.on_commit(send)
@@ -239,7 +262,9 @@ def opml_export() -> str:
     ]
     for feed in Feed.objects.order_by("display_order", "id"):
         title = quoteattr(feed.title or feed.url)
-        lines.append(f'    <outline type="rss" text={title} title={title} xmlUrl={quoteattr(feed.url)}/>')
+        lines.append(
+            f'    <outline type="rss" text={title} title={title} xmlUrl={quoteattr(feed.url)}/>'
+        )
     lines += ["  </body>", "</opml>", ""]
     return "\n".join(lines)
 
@@ -249,7 +274,7 @@ def opml_parse(*, data: bytes) -> list[tuple[str, str]]:
     expansion and external entities."""
     try:
         root = ElementTree.fromstring(data)
-    except Exception as exc:  # noqa: BLE001 - any parse failure is the reader's bad file
+    except Exception as exc:
         raise FeedError(f"Not a valid OPML file: {type(exc).__name__}") from exc
     if root.tag.lower() != "opml":
         raise FeedError("Not an OPML file: the root element is not <opml>.")
@@ -267,7 +292,10 @@ def opml_import(*, data: bytes) -> dict[str, int]:
     existing = set(Feed.objects.values_list("url", flat=True))
     created = 0
     with transaction.atomic():
-        order = Feed.objects.order_by("-display_order").values_list("display_order", flat=True).first() or 0
+        order = (
+            Feed.objects.order_by("-display_order").values_list("display_order", flat=True).first()
+            or 0
+        )
         for url, title in entries:
             if url in existing:
                 continue

@@ -16,7 +16,7 @@ logger = logging.getLogger(__name__)
 class ServiceUnavailable(Exception):
     """An outside service (Ollama, Gemini) could not be reached: 503 with a short reason."""
 
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    status_code: int = status.HTTP_503_SERVICE_UNAVAILABLE
 
     def __init__(self, detail: str, *, status_code: int | None = None) -> None:
         super().__init__(detail)

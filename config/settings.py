@@ -161,7 +161,9 @@ DATABASE_URL = env.str("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'sift.sqli
 try:
     _db = env.db_url_config(DATABASE_URL)
 except (KeyError, ValueError, ImproperlyConfigured) as exc:
-    raise ImproperlyConfigured(f"DATABASE_URL={DATABASE_URL!r} is not a database URL: {exc}") from None
+    raise ImproperlyConfigured(
+        f"DATABASE_URL={DATABASE_URL!r} is not a database URL: {exc}"
+    ) from None
 if not str(_db.get("ENGINE", "")).startswith("django.db.backends."):
     raise ImproperlyConfigured(
         f"DATABASE_URL={DATABASE_URL!r} names no supported database (sqlite:// or postgres://)."

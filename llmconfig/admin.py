@@ -21,7 +21,17 @@ class UserSettingsForm(forms.ModelForm):
 
     class Meta:
         model = UserSettings
-        fields = "__all__"
+        fields = [
+            "interests",
+            "anti_interests",
+            "categorization_model",
+            "use_separate_models",
+            "scoring_model",
+            "vision_model",
+            "ollama_use_cloud",
+            "ollama_endpoint",
+            "ollama_models",
+        ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -42,23 +52,39 @@ class UserSettingsForm(forms.ModelForm):
 @admin.register(UserSettings)
 class UserSettingsAdmin(admin.ModelAdmin):
     form = UserSettingsForm
-    list_display = ["__str__", "categorization_model", "scoring_model", "ollama_use_cloud", "updated_at"]
+    list_display = [
+        "__str__",
+        "categorization_model",
+        "scoring_model",
+        "ollama_use_cloud",
+        "updated_at",
+    ]
     readonly_fields = ["created_at", "updated_at"]
     fieldsets = [
         ("Reader", {"fields": ["interests", "anti_interests"]}),
         (
             "Models",
-            {"fields": ["categorization_model", "use_separate_models", "scoring_model", "vision_model"]},
+            {
+                "fields": [
+                    "categorization_model",
+                    "use_separate_models",
+                    "scoring_model",
+                    "vision_model",
+                ]
+            },
         ),
         (
             "Ollama",
             {
                 "fields": [
-                    "ollama_use_cloud", "ollama_endpoint", "ollama_api_key", "clear_ollama_key",
+                    "ollama_use_cloud",
+                    "ollama_endpoint",
+                    "ollama_api_key",
+                    "clear_ollama_key",
                     "ollama_models",
                 ]
             },
-        ),  # fmt: skip
+        ),
         ("Timestamps", {"fields": ["created_at", "updated_at"]}),
     ]
 

@@ -30,8 +30,12 @@ class UserSettings(models.Model):
     use_separate_models = models.BooleanField(default=False)
     vision_model = models.CharField(max_length=200, blank=True, default="")
     ollama_use_cloud = models.BooleanField(default=False)
-    ollama_endpoint = models.URLField(
-        max_length=500, blank=True, null=True, help_text="Empty: OLLAMA_HOST (or ollama.com in cloud mode)."
+    # NULL: OLLAMA_HOST, or ollama.com in cloud mode.
+    ollama_endpoint = models.URLField(  # noqa: DJ001
+        max_length=500,
+        blank=True,
+        null=True,
+        help_text="Empty: OLLAMA_HOST (or ollama.com in cloud mode).",
     )
     ollama_api_key = EncryptedTextField(blank=True, null=True)
     ollama_models = models.JSONField(
@@ -158,10 +162,14 @@ class ModelDownload(models.Model):
 
     model = models.CharField(max_length=300)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
-    detail = models.CharField(max_length=300, blank=True, default="", help_text="Ollama's status line.")
+    detail = models.CharField(
+        max_length=300, blank=True, default="", help_text="Ollama's status line."
+    )
     digest = models.CharField(max_length=100, blank=True, default="")
     completed = models.BigIntegerField(default=0, help_text="Bytes, summed over layers.")
-    total = models.BigIntegerField(default=0, help_text="Bytes, summed over the layers seen so far.")
+    total = models.BigIntegerField(
+        default=0, help_text="Bytes, summed over the layers seen so far."
+    )
     percent = models.FloatField(default=0.0, help_text="Whole-model progress; never goes back.")
     error = models.TextField(blank=True, default="")
     cancel_requested = models.BooleanField(default=False)

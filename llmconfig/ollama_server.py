@@ -7,6 +7,7 @@ live in the `ModelDownload` row, so every web process can report and cancel it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
@@ -86,7 +87,9 @@ def health() -> dict[str, Any]:
 
 # --- models ----------------------------------------------------------------------------------
 def _short_timeout() -> httpx.Timeout:
-    return httpx.Timeout(30.0, connect=min(settings.OLLAMA_HEALTH_TIMEOUT, settings.LLM_CONNECT_TIMEOUT))
+    return httpx.Timeout(
+        30.0, connect=min(settings.OLLAMA_HEALTH_TIMEOUT, settings.LLM_CONNECT_TIMEOUT)
+    )
 
 
 async def _list_models(base_url: str, api_key: str | None) -> list[dict[str, Any]]:
@@ -114,7 +117,9 @@ def models_list() -> list[dict[str, Any]]:
     try:
         return run_sync(_list_models(base_url, api_key))
     except (ConnectionError, httpx.HTTPError) as exc:
-        raise OllamaUnavailable(f"Ollama at {base_url} is unreachable ({type(exc).__name__}).") from exc
+        raise OllamaUnavailable(
+            f"Ollama at {base_url} is unreachable ({type(exc).__name__})."
+        ) from exc
     except ollama.ResponseError as exc:
         raise OllamaUnavailable(f"Ollama answered {exc.status_code}: {exc.error}") from exc
 
@@ -136,7 +141,9 @@ def model_delete(*, name: str) -> None:
             raise ModelNotFound(f"Ollama has no model '{name}'.") from exc
         raise OllamaUnavailable(f"Ollama answered {exc.status_code}: {exc.error}") from exc
     except (ConnectionError, httpx.HTTPError) as exc:
-        raise OllamaUnavailable(f"Ollama at {base_url} is unreachable ({type(exc).__name__}).") from exc
+        raise OllamaUnavailable(
+            f"Ollama at {base_url} is unreachable ({type(exc).__name__})."
+        ) from exc
 
 
 def models_in_use() -> dict[str, str]:
@@ -196,7 +203,7 @@ def _send_pull(download_id: int) -> None:
 
     try:
         pull_model.delay(download_id)
-    except Exception as exc:  # noqa: BLE001 - any broker failure ends the download visibly
+    except Exception as exc:
         ModelDownload.objects.filter(pk=download_id).update(
             status=ModelDownload.Status.ERROR,
             error=f"Could not reach the task broker ({type(exc).__name__}).",
@@ -216,7 +223,15 @@ def download_status() -> dict[str, Any]:
     current = download_current()
     row = current or ModelDownload.objects.order_by("-started_at").first()
     if row is None:
-        return {"active": False, "model": None, "completed": 0, "total": 0, "percent": 0.0, "status": None, "error": None}
+        return {
+            "active": False,
+            "model": None,
+            "completed": 0,
+            "total": 0,
+            "percent": 0.0,
+            "status": None,
+            "error": None,
+        }
     return {
         "active": row.is_active,
         "model": row.model,
@@ -240,7 +255,9 @@ class PullProgress:
     success: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def update(self, status: str, digest: str | None, completed: int | None, total: int | None) -> None:
+    def update(
+        self, status: str, digest: str | None, completed: int | None, total: int | None
+    ) -> None:
         with self.lock:
             self.detail = status or self.detail
             if digest and total:
@@ -286,14 +303,18 @@ class PullThread(threading.Thread):
             self._loop.run_until_complete(self._main())
         except asyncio.CancelledError:
             self.cancelled = True
-        except BaseException as exc:  # noqa: BLE001 - reported by the caller
+        except BaseException as exc:
             self.error = exc
         finally:
             self._loop.close()
 
     async def _main(self) -> None:
         self._task = asyncio.current_task()
-        client = make_client(self.base_url, self.api_key, timeout=httpx.Timeout(None, connect=settings.LLM_CONNECT_TIMEOUT))
+        client = make_client(
+            self.base_url,
+            self.api_key,
+            timeout=httpx.Timeout(None, connect=settings.LLM_CONNECT_TIMEOUT),
+        )
         try:
             stream = await client.pull(self.model, stream=True)
             async for part in stream:
@@ -302,10 +323,8 @@ class PullThread(threading.Thread):
             await client._client.aclose()
 
     def cancel(self) -> None:
-        try:
+        with contextlib.suppress(RuntimeError):  # the loop already finished
             self._loop.call_soon_threadsafe(lambda: self._task and self._task.cancel())
-        except RuntimeError:
-            pass  # the loop already finished
 
 
 def _write_progress(download_id: int, progress: PullProgress) -> bool:
@@ -313,10 +332,16 @@ def _write_progress(download_id: int, progress: PullProgress) -> bool:
     ModelDownload.objects.filter(pk=download_id).update(
         status=ModelDownload.Status.DOWNLOADING, heartbeat_at=timezone.now(), **progress.snapshot()
     )
-    return bool(ModelDownload.objects.filter(pk=download_id).values_list("cancel_requested", flat=True).first())
+    return bool(
+        ModelDownload.objects.filter(pk=download_id)
+        .values_list("cancel_requested", flat=True)
+        .first()
+    )
 
 
-def download_run(*, download_id: int, on_progress: Callable[[PullProgress], None] | None = None) -> str:
+def download_run(
+    *, download_id: int, on_progress: Callable[[PullProgress], None] | None = None
+) -> str:
     """Run one pull to its end (in a worker, or in `manage.py ollama_pull`).
 
     1. Claim the row (pending → downloading); a repeated message finds nothing to do.
@@ -324,9 +349,9 @@ def download_run(*, download_id: int, on_progress: Callable[[PullProgress], None
        heartbeat, and read the cancel flag. A cancel closes the stream.
     3. An `error` line inside a 200 stream (unknown model) ends as an error, never success.
     """
-    claimed = ModelDownload.objects.filter(pk=download_id, status=ModelDownload.Status.PENDING).update(
-        status=ModelDownload.Status.DOWNLOADING, heartbeat_at=timezone.now()
-    )
+    claimed = ModelDownload.objects.filter(
+        pk=download_id, status=ModelDownload.Status.PENDING
+    ).update(status=ModelDownload.Status.DOWNLOADING, heartbeat_at=timezone.now())
     if not claimed:
         return "not-pending"
     download = ModelDownload.objects.get(pk=download_id)

@@ -44,7 +44,9 @@ def enabled_models(*, user_settings: UserSettings) -> dict[str, list[dict[str, A
 
     gemini: list[dict[str, Any]] = []
     if gemini_config_error(use_vertex=settings.GOOGLE_GENAI_USE_VERTEXAI) is None:
-        gemini = [{"id": m, "label": m, "enabled": True, "vision": True} for m in settings.GEMINI_MODELS]
+        gemini = [
+            {"id": m, "label": m, "enabled": True, "vision": True} for m in settings.GEMINI_MODELS
+        ]
     return {"ollama": user_settings.enabled_ollama_models(), "gemini": gemini}
 
 
@@ -78,7 +80,12 @@ def llm_run(
         "output_tokens": sum(r.output_tokens or 0 for r in records),
         "calls": len(records),
     }
-    return {"result": result.model_dump(), "model": model_id, "latency_ms": latency_ms, "usage": usage}
+    return {
+        "result": result.model_dump(),
+        "model": model_id,
+        "latency_ms": latency_ms,
+        "usage": usage,
+    }
 
 
 def model_config_update(

@@ -4,10 +4,17 @@ from celery import shared_task
 
 from llmconfig import ollama_server
 
+PULL_TIME_LIMIT = 6 * 3600
 
-@shared_task(ignore_result=True, acks_late=False, time_limit=None, soft_time_limit=None)
+
+@shared_task(
+    ignore_result=True,
+    acks_late=False,
+    time_limit=PULL_TIME_LIMIT,
+    soft_time_limit=PULL_TIME_LIMIT - 30,
+)
 def pull_model(download_id: int) -> str:
-    """Run a model pull to its end. Acked at once and never time-limited: a pull may take an
-    hour, and a redelivery after the visibility timeout must not start a second one (the
-    row's status makes a repeat a no-op anyway)."""
+    """Run a model pull to its end. A pull may take hours, far past the scoring limits, so it
+    is acknowledged on receipt (a redelivery after the visibility timeout must not start a
+    second pull; the row's status makes a repeat a no-op anyway)."""
     return ollama_server.download_run(download_id=download_id)

@@ -16,9 +16,19 @@ urlpatterns += [
     path("ollama/health", ollama_api.OllamaHealthView.as_view(), name="ollama-health"),
     path("ollama/models", ollama_api.OllamaModelsView.as_view(), name="ollama-models"),
     path("ollama/models/pull", ollama_api.OllamaPullView.as_view(), name="ollama-pull"),
-    path("ollama/models/pull/cancel", ollama_api.OllamaPullCancelView.as_view(), name="ollama-pull-cancel"),
-    path("ollama/models/<path:name>", ollama_api.OllamaModelDeleteView.as_view(), name="ollama-model"),
-    path("ollama/download-status", ollama_api.OllamaDownloadStatusView.as_view(), name="ollama-download-status"),
+    path(
+        "ollama/models/pull/cancel",
+        ollama_api.OllamaPullCancelView.as_view(),
+        name="ollama-pull-cancel",
+    ),
+    path(
+        "ollama/models/<path:name>", ollama_api.OllamaModelDeleteView.as_view(), name="ollama-model"
+    ),
+    path(
+        "ollama/download-status",
+        ollama_api.OllamaDownloadStatusView.as_view(),
+        name="ollama-download-status",
+    ),
     path("ollama/config", ollama_api.OllamaConfigView.as_view(), name="ollama-config"),
     path("ollama/prompts", ollama_api.OllamaPromptsView.as_view(), name="ollama-prompts"),
 ]

@@ -34,6 +34,9 @@ class RescoreView(APIView):
     """Re-queue recent unread articles (RESCORE_RECENT_DAYS, at most RESCORE_RECENT_LIMIT)
     ahead of other work."""
 
-    @extend_schema(request=None, responses=inline_serializer("RescoreOut", {"queued": serializers.IntegerField()}))
+    @extend_schema(
+        request=None,
+        responses=inline_serializer("RescoreOut", {"queued": serializers.IntegerField()}),
+    )
     def post(self, request: Request) -> Response:
         return Response({"queued": services.rescore_recent()})

@@ -69,8 +69,10 @@ def nudge(*, count: int = 1, high: bool = False) -> None:
         try:
             for _ in range(max(0, count)):
                 score_next.apply_async(queue=queue.value, retry=False)
-        except Exception as exc:  # noqa: BLE001 - any broker failure; the sweep recovers
-            logger.warning("could not reach the broker (%s); the sweep will retry", type(exc).__name__)
+        except Exception as exc:
+            logger.warning(
+                "could not reach the broker (%s); the sweep will retry", type(exc).__name__
+            )
 
     transaction.on_commit(send)
 
@@ -80,7 +82,9 @@ def articles_enqueue(*, ids: list[int] | None = None) -> int:
     qs = Article.objects.filter(scoring_state__in=[State.UNSCORED, State.FAILED])
     if ids is not None:
         qs = qs.filter(id__in=ids)
-    count = qs.update(scoring_state=State.QUEUED, queued_at=timezone.now(), scoring_attempts=0, scoring_error="")
+    count = qs.update(
+        scoring_state=State.QUEUED, queued_at=timezone.now(), scoring_attempts=0, scoring_error=""
+    )
     if count:
         nudge(count=min(count, settings.SCORING_CONCURRENCY))
     return count
@@ -119,7 +123,9 @@ def rescore_recent(*, mode: str = Mode.FULL) -> int:
 
 def rescore_unread_scored(*, mode: str) -> int:
     """Every unread article in state `scored` (a model change)."""
-    ids = Article.objects.filter(is_read=False, scoring_state=State.SCORED).values("id")
+    ids = Article.objects.filter(is_read=False, scoring_state=State.SCORED).values_list(
+        "id", flat=True
+    )
     return articles_rescore(ids=ids, mode=mode)
 
 
@@ -142,7 +148,10 @@ def article_claim(*, worker: str) -> Claim | None:
         if article_id is None:
             return None
         claimed = Article.objects.filter(id=article_id, scoring_state=State.QUEUED).update(
-            scoring_state=State.SCORING, claimed_at=timezone.now(), claimed_by=worker, claim_token=token
+            scoring_state=State.SCORING,
+            claimed_at=timezone.now(),
+            claimed_by=worker,
+            claim_token=token,
         )
     if not claimed:
         return None
@@ -209,12 +218,16 @@ def article_evaluate(*, article: Article, user_settings: UserSettings) -> Scored
         result = get_adapter(cat_model, user_settings).generate_text_sync(
             prompt, CategorizationResult, temperature=0, purpose="categorize"
         )
-        names = list(dict.fromkeys(n for n in (Category.normalize(c) for c in result.categories) if n))[:4]
+        names = list(
+            dict.fromkeys(n for n in (Category.normalize(c) for c in result.categories) if n)
+        )[:4]
 
     weights = dict(Category.objects.filter(name__in=names).values_list("name", "weight"))
     blocked = [n for n in names if weights.get(n) == Category.Weight.BLOCKED]
     if blocked:
-        return Scored(names, 0, 0, 0.0, "Blocked: " + ", ".join(blocked), cat_model, "", cat_version, None)
+        return Scored(
+            names, 0, 0, 0.0, "Blocked: " + ", ".join(blocked), cat_model, "", cat_version, None
+        )
 
     template, score_version = PromptTemplate.get_text(PromptTemplate.Name.SCORING)
     prompt = render(
@@ -232,7 +245,9 @@ def article_evaluate(*, article: Article, user_settings: UserSettings) -> Scored
         categories=names,
         interest=scored.interest_score,
         quality=scored.quality_score,
-        composite=composite_score(interest=scored.interest_score, quality=scored.quality_score, multipliers=multipliers),
+        composite=composite_score(
+            interest=scored.interest_score, quality=scored.quality_score, multipliers=multipliers
+        ),
         reasoning=scored.reasoning.strip()[:2000],
         categorization_model=cat_model,
         scoring_model=score_model,
@@ -242,7 +257,9 @@ def article_evaluate(*, article: Article, user_settings: UserSettings) -> Scored
 
 
 def _owned(claim: Claim) -> QuerySet[Article]:
-    return Article.objects.filter(id=claim.article_id, scoring_state=State.SCORING, claim_token=claim.token)
+    return Article.objects.filter(
+        id=claim.article_id, scoring_state=State.SCORING, claim_token=claim.token
+    )
 
 
 def article_score(*, claim: Claim) -> Outcome:
@@ -347,7 +364,11 @@ def readiness_set(*, ready: bool, reason: str) -> bool:
     current = cache.get(READINESS_KEY) or {"ready": True, "reason": ""}
     if current.get("ready") == ready and current.get("reason") == reason:
         return False
-    cache.set(READINESS_KEY, {"ready": ready, "reason": reason, "since": timezone.now().isoformat()}, timeout=None)
+    cache.set(
+        READINESS_KEY,
+        {"ready": ready, "reason": reason, "since": timezone.now().isoformat()},
+        timeout=None,
+    )
     return current.get("ready") != ready
 
 
@@ -370,7 +391,9 @@ def scoring_status() -> dict[str, Any]:
     return {
         **{state.value: counts.get(state.value, 0) for state in State},
         "blocked": blocked,
-        "rescoring": Article.objects.filter(scoring_priority__gt=0, scoring_state__in=[State.QUEUED, State.SCORING]).count(),
+        "rescoring": Article.objects.filter(
+            scoring_priority__gt=0, scoring_state__in=[State.QUEUED, State.SCORING]
+        ).count(),
         "phase": phase,
         "ready": readiness["ready"],
         "reason": readiness["reason"],
@@ -407,7 +430,6 @@ def queue_sweep() -> dict[str, int]:
             if sent:
                 nudge(count=sent, high=bool(queued["high"]))
     return {"reclaimed": reclaimed, "adopted": adopted, "queued": queued["total"], "sent": sent}
-
 
 
 def preferences_update(**fields: str) -> tuple[UserSettings, int]:

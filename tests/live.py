@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -29,7 +30,9 @@ class LiveASGI:
         self.port = free_port()
         from config.asgi import application
 
-        config = uvicorn.Config(application, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
+        config = uvicorn.Config(
+            application, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -80,7 +83,9 @@ def child_env(**overrides: Any) -> dict[str, str]:
 class Worker:
     """A real `celery worker` process consuming every queue, re-scores first."""
 
-    def __init__(self, name: str = "w1", concurrency: int = 2, pool: str = "prefork", **env: Any) -> None:
+    def __init__(
+        self, name: str = "w1", concurrency: int = 2, pool: str = "prefork", **env: Any
+    ) -> None:
         self.name = name
         self.concurrency = concurrency
         self.pool = pool
@@ -142,10 +147,9 @@ def purge_queues() -> None:
     with app.connection_for_write() as conn:
         channel = conn.default_channel
         for queue in CeleryQueue:
-            try:
+            # A queue that does not exist yet is empty.
+            with contextlib.suppress(Exception):
                 channel.queue_purge(queue.value)
-            except Exception:  # noqa: BLE001 - a queue that does not exist yet is empty
-                pass
 
 
 @contextmanager
@@ -176,7 +180,19 @@ class Beat:
 
     def start(self) -> Beat:
         ensure_sweep_schedule()
-        cmd = [sys.executable, "-m", "celery", "-A", "config", "beat", "-l", "WARNING", "--max-interval", "1", "--pidfile="]
+        cmd = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "beat",
+            "-l",
+            "WARNING",
+            "--max-interval",
+            "1",
+            "--pidfile=",
+        ]
         self.proc = subprocess.Popen(
             cmd, cwd=ROOT, env=child_env(**self.env), stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, start_new_session=True,
@@ -193,8 +209,16 @@ def ensure_sweep_schedule() -> None:
     """Transactional tests flush the tables the migration seeded: put the sweep back."""
     from django_celery_beat.models import IntervalSchedule, PeriodicTask, PeriodicTasks
 
-    interval, _ = IntervalSchedule.objects.get_or_create(every=settings.SCORING_SWEEP_SECONDS, period="seconds")
+    interval, _ = IntervalSchedule.objects.get_or_create(
+        every=settings.SCORING_SWEEP_SECONDS, period="seconds"
+    )
     PeriodicTask.objects.update_or_create(
-        name="Scoring sweep", defaults={"task": "scoring.tasks.sweep", "interval": interval, "queue": "score", "enabled": True}
+        name="Scoring sweep",
+        defaults={
+            "task": "scoring.tasks.sweep",
+            "interval": interval,
+            "queue": "score",
+            "enabled": True,
+        },
     )
     PeriodicTasks.update_changed()

@@ -23,9 +23,24 @@ def sample():
     """The original suite's fixtures, scored: Recent (1 h, unread), Older (1 d, unread), Read (2 d)."""
     feed = FeedFactory(title="Test Feed", url="https://example.com/feed.xml")
     return {
-        "recent": ScoredArticleFactory(feed=feed, title="Recent", published_at=NOW - timedelta(hours=1), content="Full content of recent article", author="Ann", composite_score=5.0),
-        "older": ScoredArticleFactory(feed=feed, title="Older", published_at=NOW - timedelta(days=1), composite_score=9.0),
-        "read": ScoredArticleFactory(feed=feed, title="Read", published_at=NOW - timedelta(days=2), is_read=True, composite_score=7.0),
+        "recent": ScoredArticleFactory(
+            feed=feed,
+            title="Recent",
+            published_at=NOW - timedelta(hours=1),
+            content="Full content of recent article",
+            author="Ann",
+            composite_score=5.0,
+        ),
+        "older": ScoredArticleFactory(
+            feed=feed, title="Older", published_at=NOW - timedelta(days=1), composite_score=9.0
+        ),
+        "read": ScoredArticleFactory(
+            feed=feed,
+            title="Read",
+            published_at=NOW - timedelta(days=2),
+            is_read=True,
+            composite_score=7.0,
+        ),
     }
 
 
@@ -67,11 +82,16 @@ def test_article_not_found(api):
 
 def test_mark_read_and_unread_persist(api, sample):
     aid = sample["recent"].id
-    assert api.patch(f"/api/articles/{aid}", {"is_read": True}, format="json").json()["is_read"] is True
+    assert (
+        api.patch(f"/api/articles/{aid}", {"is_read": True}, format="json").json()["is_read"]
+        is True
+    )
     assert Article.objects.get(id=aid).is_read is True
     api.patch(f"/api/articles/{aid}", {"is_read": False}, format="json")
     assert Article.objects.get(id=aid).is_read is False
-    assert api.patch(f"/api/articles/{aid}", {"is_read": "perhaps"}, format="json").status_code == 400
+    assert (
+        api.patch(f"/api/articles/{aid}", {"is_read": "perhaps"}, format="json").status_code == 400
+    )
 
 
 def test_score_sort_desc_and_asc(api, sample):
@@ -85,7 +105,9 @@ def test_score_sort_puts_nulls_last_and_breaks_ties_by_age_then_id(api):
     b = ScoredArticleFactory(feed=feed, composite_score=5.0, published_at=NOW - timedelta(hours=3))
     c = ScoredArticleFactory(feed=feed, composite_score=5.0, published_at=NOW - timedelta(hours=2))
     ArticleFactory(feed=feed, scoring_state="queued")
-    ids = [x["id"] for x in api.get("/api/articles?scoring_state=queued").json()] + [x["id"] for x in api.get("/api/articles").json()]
+    ids = [x["id"] for x in api.get("/api/articles?scoring_state=queued").json()] + [
+        x["id"] for x in api.get("/api/articles").json()
+    ]
     assert ids[-3:] == [b.id, a.id, c.id]
     rows = Article.objects.order_for_list("composite_score", "desc")
     assert rows.last().composite_score is None
@@ -125,7 +147,16 @@ def test_feed_and_category_filters(api, sample):
 
 @pytest.mark.parametrize(
     ("query", "field"),
-    [("sort_by=title", "sort_by"), ("limit=0", "limit"), ("limit=201", "limit"), ("skip=-1", "skip"), ("order=up", "order"), ("scoring_state=done", "scoring_state"), ("feed_id=x", "feed_id"), ("bogus=1", "bogus")],
+    [
+        ("sort_by=title", "sort_by"),
+        ("limit=0", "limit"),
+        ("limit=201", "limit"),
+        ("skip=-1", "skip"),
+        ("order=up", "order"),
+        ("scoring_state=done", "scoring_state"),
+        ("feed_id=x", "feed_id"),
+        ("bogus=1", "bogus"),
+    ],
 )
 def test_bad_list_parameters_are_400(api, query, field):
     response = api.get(f"/api/articles?{query}")
@@ -157,8 +188,13 @@ def test_categories_list_and_weight(api):
     assert names == sorted(names) and "ai-ml" in names
     response = api.patch("/api/categories/ai-ml/weight", {"weight": "high"}, format="json")
     assert response.json()["weight"] == "high"
-    assert api.patch("/api/categories/ai-ml/weight", {"weight": "huge"}, format="json").status_code == 400
-    created = api.patch("/api/categories/Home_Lab/weight", {"weight": "blocked"}, format="json").json()
+    assert (
+        api.patch("/api/categories/ai-ml/weight", {"weight": "huge"}, format="json").status_code
+        == 400
+    )
+    created = api.patch(
+        "/api/categories/Home_Lab/weight", {"weight": "blocked"}, format="json"
+    ).json()
     assert created["name"] == "home-lab"
 
 
@@ -168,11 +204,17 @@ def test_preferences_save_requeues_recent_unread_score_only(api, settings):
     ScoredArticleFactory(published_at=NOW - timedelta(days=30))
     ScoredArticleFactory(is_read=True)
     assert api.get("/api/preferences").json()["interests"] == ""
-    response = api.put("/api/preferences", {"interests": "Rust", "anti_interests": "Celebrity gossip"}, format="json")
+    response = api.put(
+        "/api/preferences",
+        {"interests": "Rust", "anti_interests": "Celebrity gossip"},
+        format="json",
+    )
     assert response.status_code == 200
     assert response.json()["rescore_queued"] == 2
     assert UserSettings.load().interests == "Rust"
-    assert set(Article.objects.filter(scoring_priority__gt=0).values_list("rescore_mode", flat=True)) == {"score_only"}
+    assert set(
+        Article.objects.filter(scoring_priority__gt=0).values_list("rescore_mode", flat=True)
+    ) == {"score_only"}
     assert api.put("/api/preferences", {"interest": "typo"}, format="json").status_code == 400
 
 
@@ -182,7 +224,13 @@ def test_scoring_status_counts(api):
     ScoredArticleFactory(composite_score=0)
     ArticleFactory(scoring_state="failed")
     body = api.get("/api/scoring/status").json()
-    assert (body["queued"], body["scored"], body["blocked"], body["failed"], body["unscored"]) == (2, 2, 1, 1, 0)
+    assert (body["queued"], body["scored"], body["blocked"], body["failed"], body["unscored"]) == (
+        2,
+        2,
+        1,
+        1,
+        0,
+    )
     assert body["phase"] == "starting" and body["ready"] is True
 
 

@@ -75,7 +75,12 @@ def test_same_url_in_two_feeds_is_stored_once(api, feeds):
 
 @pytest.mark.parametrize(
     ("path", "message"),
-    [("/gone", "HTTP 404"), ("/broken", "HTTP 500"), ("/not-xml", "feed"), ("/malformed.xml", "feed")],
+    [
+        ("/gone", "HTTP 404"),
+        ("/broken", "HTTP 500"),
+        ("/not-xml", "feed"),
+        ("/malformed.xml", "feed"),
+    ],
 )
 def test_broken_feeds_are_refused_on_add(api, feeds, path, message):
     response = add(api, feeds.url_for(path))
@@ -130,7 +135,12 @@ def test_a_broken_feed_does_not_stop_the_others(feeds):
 
 @pytest.mark.parametrize(
     ("payload", "field"),
-    [({"url": "ftp://example.com/feed"}, "url"), ({"url": "not a url"}, "url"), ({}, "url"), ({"url": "https://x.org/f", "x": 1}, "x")],
+    [
+        ({"url": "ftp://example.com/feed"}, "url"),
+        ({"url": "not a url"}, "url"),
+        ({}, "url"),
+        ({"url": "https://x.org/f", "x": 1}, "x"),
+    ],
 )
 def test_bad_feed_input_is_400(api, payload, field):
     response = api.post("/api/feeds", payload, format="json")
@@ -149,10 +159,15 @@ def test_feed_list_patch_reorder_delete_and_mark_all_read(api):
     ArticleFactory(feed=a, is_read=True)
     listed = api.get("/api/feeds").json()
     assert [f["id"] for f in listed] == [a.id, b.id] and listed[0]["unread_count"] == 2
-    assert api.patch(f"/api/feeds/{a.id}", {"title": "Renamed"}, format="json").json()["title"] == "Renamed"
+    assert (
+        api.patch(f"/api/feeds/{a.id}", {"title": "Renamed"}, format="json").json()["title"]
+        == "Renamed"
+    )
     reordered = api.patch("/api/feeds/reorder", {"feed_ids": [b.id, a.id]}, format="json").json()
     assert [f["id"] for f in reordered] == [b.id, a.id]
-    assert api.patch("/api/feeds/reorder", {"feed_ids": [b.id, 999]}, format="json").status_code == 400
+    assert (
+        api.patch("/api/feeds/reorder", {"feed_ids": [b.id, 999]}, format="json").status_code == 400
+    )
     marked = api.post(f"/api/feeds/{a.id}/mark-all-read").json()
     assert marked["marked"] == 2
     assert api.delete(f"/api/feeds/{a.id}").status_code == 204
@@ -161,7 +176,10 @@ def test_feed_list_patch_reorder_delete_and_mark_all_read(api):
 
 
 def test_refresh_endpoint(api, feeds):
-    assert api.post("/api/feeds/refresh").json() == {"message": "No feeds configured", "new_articles": 0}
+    assert api.post("/api/feeds/refresh").json() == {
+        "message": "No feeds configured",
+        "new_articles": 0,
+    }
     FeedFactory(url=feeds.url_for("/atom.xml"))
     body = api.post("/api/feeds/refresh").json()
     assert body["new_articles"] == 2 and "message" in body
@@ -178,16 +196,32 @@ def test_opml_round_trip(api, feeds):
     upload = SimpleUploadedFile("feeds.opml", exported.content, content_type="text/x-opml")
     result = api.post("/api/feeds/opml", {"file": upload}, format="multipart").json()
     assert result == {"created": 2, "skipped": 0}
-    assert set(Feed.objects.values_list("url", "title")) == {("https://a.example/feed.xml", 'A & "B"'), ("https://c.example/rss", "C")}
+    assert set(Feed.objects.values_list("url", "title")) == {
+        ("https://a.example/feed.xml", 'A & "B"'),
+        ("https://c.example/rss", "C"),
+    }
     again = SimpleUploadedFile("feeds.opml", exported.content)
-    assert api.post("/api/feeds/opml", {"file": again}, format="multipart").json() == {"created": 0, "skipped": 2}
+    assert api.post("/api/feeds/opml", {"file": again}, format="multipart").json() == {
+        "created": 0,
+        "skipped": 2,
+    }
 
 
-@pytest.mark.parametrize("content", [b"<opml><body><outline", b"<html/>", b"not xml", (DATA := None) or b"<!DOCTYPE x [<!ENTITY a 'b'>]><opml>&a;</opml>"])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"<opml><body><outline",
+        b"<html/>",
+        b"not xml",
+        (DATA := None) or b"<!DOCTYPE x [<!ENTITY a 'b'>]><opml>&a;</opml>",
+    ],
+)
 def test_malformed_opml_is_400(api, content):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    response = api.post("/api/feeds/opml", {"file": SimpleUploadedFile("x.opml", content)}, format="multipart")
+    response = api.post(
+        "/api/feeds/opml", {"file": SimpleUploadedFile("x.opml", content)}, format="multipart"
+    )
     assert response.status_code == 400 and "file" in response.json()
     assert not Feed.objects.exists()
 

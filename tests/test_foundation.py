@@ -14,7 +14,7 @@ import yaml
 from django.core.management import call_command
 from django.urls import reverse
 
-from articles.models import Article, Category
+from articles.models import Category
 from llmconfig.models import LLMCall, ModelDownload, PromptTemplate, UserSettings
 from tests.factories import ArticleFactory, FeedFactory
 
@@ -23,10 +23,19 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def load_settings(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """Import config.settings in a fresh interpreter with exactly this environment."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "CELERY_", "CACHE_", "DEBUG", "SECRET_", "FIELD_"))}
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DATABASE_", "CELERY_", "CACHE_", "DEBUG", "SECRET_", "FIELD_"))
+    }
     code = "import config.settings as s; print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL, s.DEBUG)"
     return subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -50,9 +59,18 @@ def test_settings_defaults_need_no_server(tmp_path):
 
 
 def test_settings_accept_postgres_and_redis(prod_env):
-    result = load_settings({**prod_env, "DATABASE_URL": "postgres://u:p@127.0.0.1:5432/x", "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0"})
+    result = load_settings(
+        {
+            **prod_env,
+            "DATABASE_URL": "postgres://u:p@127.0.0.1:5432/x",
+            "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+        }
+    )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split()[:2] == ["django.db.backends.postgresql", "redis://127.0.0.1:6379/0"]
+    assert result.stdout.split()[:2] == [
+        "django.db.backends.postgresql",
+        "redis://127.0.0.1:6379/0",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -84,10 +102,18 @@ def test_secret_key_is_required_when_debug_is_off(prod_env):
 
 
 def test_check_deploy_has_no_warnings(prod_env):
-    env = {**{k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}, **prod_env, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
+        **prod_env,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -95,8 +121,19 @@ def test_check_deploy_has_no_warnings(prod_env):
 
 def test_every_setting_is_documented():
     source = (ROOT / "config" / "settings.py").read_text()
-    names = set(re.findall(r'(?:env(?:_bool|_int|_float|_url)?|env\.(?:str|list)|local_secret)\(\s*"([A-Z_]+)"', source))
-    assert {"DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL", "SECRET_KEY", "FIELD_ENCRYPTION_KEY"} <= names
+    names = set(
+        re.findall(
+            r'(?:env(?:_bool|_int|_float|_url)?|env\.(?:str|list)|local_secret)\(\s*"([A-Z_]+)"',
+            source,
+        )
+    )
+    assert {
+        "DATABASE_URL",
+        "CELERY_BROKER_URL",
+        "CACHE_URL",
+        "SECRET_KEY",
+        "FIELD_ENCRYPTION_KEY",
+    } <= names
     example = (ROOT / ".env.example").read_text()
     readme = (ROOT / "README.md").read_text()
     missing_example = sorted(n for n in names if not re.search(rf"^{n}=", example, re.M))
@@ -122,7 +159,10 @@ def test_user_settings_is_a_singleton():
 
 @pytest.mark.django_db
 def test_seeded_prompts_and_categories():
-    assert set(PromptTemplate.objects.values_list("name", flat=True)) == {"categorization", "scoring"}
+    assert set(PromptTemplate.objects.values_list("name", flat=True)) == {
+        "categorization",
+        "scoring",
+    }
     assert Category.objects.count() == 25
     assert Category.objects.filter(weight="neutral").count() == 25
 
@@ -154,12 +194,12 @@ def test_every_admin_page_renders(admin_client):
 
     for model, _ in admin.site._registry.items():
         info = (model._meta.app_label, model._meta.model_name)
-        response = admin_client.get(reverse("admin:%s_%s_changelist" % info))
+        response = admin_client.get(reverse(f"admin:{info[0]}_{info[1]}_changelist"))
         assert response.status_code == 200, info
         assert b"sk-admin-visible-never" not in response.content
         obj = model._default_manager.first()
         if obj is not None:
-            response = admin_client.get(reverse("admin:%s_%s_change" % info, args=[obj.pk]))
+            response = admin_client.get(reverse(f"admin:{info[0]}_{info[1]}_change", args=[obj.pk]))
             assert response.status_code == 200, info
             assert b"sk-admin-visible-never" not in response.content
     assert "django_celery_beat" in {m._meta.app_label for m in admin.site._registry}
@@ -171,7 +211,16 @@ def test_admin_keeps_the_key_when_left_blank(admin_client):
     us.ollama_api_key = "sk-keep-me-123"
     us.save()
     url = reverse("admin:llmconfig_usersettings_change", args=[us.pk])
-    data = {"interests": "rust", "anti_interests": "", "categorization_model": "", "scoring_model": "", "vision_model": "", "ollama_endpoint": "", "ollama_api_key": "", "ollama_models": "[]"}
+    data = {
+        "interests": "rust",
+        "anti_interests": "",
+        "categorization_model": "",
+        "scoring_model": "",
+        "vision_model": "",
+        "ollama_endpoint": "",
+        "ollama_api_key": "",
+        "ollama_models": "[]",
+    }
     response = admin_client.post(url, data)
     assert response.status_code == 302, response.content[:2000]
     assert UserSettings.load().ollama_api_key == "sk-keep-me-123"
@@ -182,7 +231,15 @@ def test_admin_keeps_the_key_when_left_blank(admin_client):
 @pytest.mark.django_db
 def test_openapi_schema_generates_without_warnings(tmp_path):
     out, err = StringIO(), StringIO()
-    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"), stdout=out, stderr=err)
+    call_command(
+        "spectacular",
+        "--validate",
+        "--fail-on-warn",
+        "--file",
+        str(tmp_path / "schema.yml"),
+        stdout=out,
+        stderr=err,
+    )
     schema = yaml.safe_load((tmp_path / "schema.yml").read_text())
     assert "/api/settings" in schema["paths"]
 
@@ -213,7 +270,11 @@ def test_celery_configuration_is_reliable():
     assert app.conf.task_acks_late and app.conf.task_reject_on_worker_lost
     assert app.conf.worker_prefetch_multiplier == 1
     assert app.conf.accept_content == ["json"] and app.conf.task_serializer == "json"
-    assert settings.CELERY_TASK_SOFT_TIME_LIMIT < settings.CELERY_TASK_TIME_LIMIT < settings.CELERY_VISIBILITY_TIMEOUT
+    assert (
+        settings.CELERY_TASK_SOFT_TIME_LIMIT
+        < settings.CELERY_TASK_TIME_LIMIT
+        < settings.CELERY_VISIBILITY_TIMEOUT
+    )
     assert [q.name for q in app.conf.task_queues] == [q.value for q in CeleryQueue]
     assert CeleryQueue.all_names().startswith("rescore,")
     assert app.conf.beat_scheduler.startswith("django_celery_beat")

@@ -22,7 +22,12 @@ def _api_routes() -> list[str]:
                 walk(p.url_patterns, prefix + str(p.pattern))
             elif isinstance(p, URLPattern):
                 route = prefix + str(p.pattern)
-                for token, sample in (("<int:pk>", "1"), ("<path:name>", "qwen3:4b"), ("<str:name>", "tech"), ("<int:feed_id>", "1")):
+                for token, sample in (
+                    ("<int:pk>", "1"),
+                    ("<path:name>", "qwen3:4b"),
+                    ("<str:name>", "tech"),
+                    ("<int:feed_id>", "1"),
+                ):
                     route = route.replace(token, sample)
                 found.append("/" + route.lstrip("^").rstrip("$"))
 

@@ -26,7 +26,11 @@ PNG = base64.b64decode(
     ("model_id", "adapter_cls", "model"),
     [
         ("ollama/qwen3:4b", OllamaAdapter, "qwen3:4b"),
-        ("ollama/library/llama3.2:3b-instruct-q4_K_M", OllamaAdapter, "library/llama3.2:3b-instruct-q4_K_M"),
+        (
+            "ollama/library/llama3.2:3b-instruct-q4_K_M",
+            OllamaAdapter,
+            "library/llama3.2:3b-instruct-q4_K_M",
+        ),
         ("ollama/gpt-oss:120b-cloud", OllamaAdapter, "gpt-oss:120b-cloud"),
         ("gemini-2.5-flash", VertexAIAdapter, "gemini-2.5-flash"),
     ],
@@ -37,7 +41,9 @@ def test_get_adapter_routes_by_prefix(fake_gemini, model_id, adapter_cls, model)
     assert getattr(adapter, "model", adapter.model_id) == model
 
 
-@pytest.mark.parametrize("model_id", ["gpt-4o", "claude-3", "ollama/", "ollama/bad name", "gemini-", "", "openai/gpt"])
+@pytest.mark.parametrize(
+    "model_id", ["gpt-4o", "claude-3", "ollama/", "ollama/bad name", "gemini-", "", "openai/gpt"]
+)
 def test_get_adapter_refuses_unknown_ids_naming_the_prefixes(model_id):
     with pytest.raises(UnknownModelError) as info:
         get_adapter(model_id)
@@ -60,7 +66,11 @@ def test_cloud_mode_uses_ollama_com_and_the_key(settings):
         get_adapter("ollama/gpt-oss:120b", us)
     us.ollama_api_key = "sk-cloud-123456"
     adapter = get_adapter("ollama/gpt-oss:120b", us)
-    assert (adapter.base_url, adapter.api_key, adapter.cloud) == ("https://ollama.com", "sk-cloud-123456", True)
+    assert (adapter.base_url, adapter.api_key, adapter.cloud) == (
+        "https://ollama.com",
+        "sk-cloud-123456",
+        True,
+    )
 
 
 def test_gemini_without_project_or_key_is_refused(settings):
@@ -77,7 +87,9 @@ def test_gemini_without_project_or_key_is_refused(settings):
 # --- Ollama --------------------------------------------------------------------------------
 def test_ollama_local_sends_schema_as_format_and_no_auth(fake_ollama):
     adapter = OllamaAdapter("ollama/qwen3:4b", base_url=fake_ollama.url)
-    result = adapter.generate_text_sync("Score it", ScoringResult, temperature=0.1, system_prompt="Be terse")
+    result = adapter.generate_text_sync(
+        "Score it", ScoringResult, temperature=0.1, system_prompt="Be terse"
+    )
     assert isinstance(result, ScoringResult)
     (call,) = fake_ollama.calls("/api/chat")
     assert call.body["format"] == ScoringResult.model_json_schema()
@@ -96,7 +108,9 @@ def test_ollama_ignores_the_environment_key_in_local_mode(fake_ollama, monkeypat
 
 def test_ollama_cloud_sends_bearer_json_format_and_schema_in_prompt(fake_ollama):
     fake_ollama.fence_answers = True  # Cloud models wrap answers in ``` fences
-    adapter = OllamaAdapter("ollama/qwen3:4b", base_url=fake_ollama.url, api_key="sk-test-987", cloud=True)
+    adapter = OllamaAdapter(
+        "ollama/qwen3:4b", base_url=fake_ollama.url, api_key="sk-test-987", cloud=True
+    )
     result = adapter.generate_text_sync("Categorize", CategorizationResult)
     assert result.categories
     (call,) = fake_ollama.calls("/api/chat")
@@ -133,12 +147,16 @@ def test_invalid_output_is_reasked_with_the_validation_error(fake_ollama):
     assert messages[-2]["role"] == "assistant"
     assert messages[-2]["content"] == '{"interest_score": "high", "reasoning": '
     assert messages[-1]["role"] == "user"
-    assert "Fix the errors" in messages[-1]["content"] or "not valid JSON" in messages[-1]["content"]
+    assert (
+        "Fix the errors" in messages[-1]["content"] or "not valid JSON" in messages[-1]["content"]
+    )
     assert len(first.body["messages"]) == 1
 
 
 def test_schema_never_met_is_permanent_and_keeps_raw_output(fake_ollama):
-    fake_ollama.responder = lambda body: '{"interest_score": 99, "quality_score": 1, "reasoning": "x"}'
+    fake_ollama.responder = lambda body: (
+        '{"interest_score": 99, "quality_score": 1, "reasoning": "x"}'
+    )
     adapter = OllamaAdapter("ollama/qwen3:4b", base_url=fake_ollama.url)
     with pytest.raises(LLMError) as info:
         adapter.generate_text_sync("x", ScoringResult, max_retries=2)
@@ -159,7 +177,9 @@ def test_permanent_errors_are_not_retried(fake_ollama):
 
 def test_unknown_ollama_model_is_model_missing(fake_ollama):
     with pytest.raises(LLMError) as info:
-        OllamaAdapter("ollama/nope:1b", base_url=fake_ollama.url).generate_text_sync("x", TextAnswer)
+        OllamaAdapter("ollama/nope:1b", base_url=fake_ollama.url).generate_text_sync(
+            "x", TextAnswer
+        )
     assert info.value.kind is LLMErrorKind.MODEL_MISSING
     assert len(fake_ollama.calls("/api/chat")) == 1
 
@@ -177,7 +197,9 @@ def test_refused_connection_is_unavailable_after_retries(fake_ollama, settings):
 # --- Gemini --------------------------------------------------------------------------------
 def test_gemini_api_key_mode_hits_models_path_with_key(fake_gemini, settings):
     settings.GOOGLE_GENAI_USE_VERTEXAI = False
-    result = get_adapter("gemini-2.5-flash").generate_text_sync("x", ScoringResult, system_prompt="sys")
+    result = get_adapter("gemini-2.5-flash").generate_text_sync(
+        "x", ScoringResult, system_prompt="sys"
+    )
     assert isinstance(result, ScoringResult)
     (call,) = fake_gemini.requests
     assert call.path.split("?")[0].endswith("/models/gemini-2.5-flash:generateContent")
@@ -194,7 +216,10 @@ def test_gemini_vertex_mode_hits_project_location_path(fake_gemini, settings):
     settings.GOOGLE_CLOUD_LOCATION = "global"
     get_adapter("gemini-2.5-flash").generate_text_sync("x", TextAnswer)
     (call,) = fake_gemini.requests
-    assert "/projects/sift-test/locations/global/publishers/google/models/gemini-2.5-flash:generateContent" in call.path
+    assert (
+        "/projects/sift-test/locations/global/publishers/google/models/gemini-2.5-flash:generateContent"
+        in call.path
+    )
     assert call.headers["authorization"] == "Bearer fake-token"
 
 
@@ -210,7 +235,9 @@ def test_gemini_regional_404_suggests_global(fake_gemini, settings):
 
 def test_gemini_image_arrives_inline_base64(fake_gemini, settings):
     settings.GOOGLE_GENAI_USE_VERTEXAI = False
-    get_adapter("gemini-2.5-flash").analyze_image_sync(PNG, "What?", TextAnswer, mime_type="image/png")
+    get_adapter("gemini-2.5-flash").analyze_image_sync(
+        PNG, "What?", TextAnswer, mime_type="image/png"
+    )
     parts = fake_gemini.requests[0].body["contents"][0]["parts"]
     inline = parts[0].get("inlineData") or parts[0].get("inline_data")
     assert inline["data"] == base64.b64encode(PNG).decode()
@@ -235,8 +262,14 @@ def test_gemini_reask_carries_the_error(fake_gemini, settings):
 
 
 def test_every_call_is_recorded_with_tokens(fake_ollama):
-    OllamaAdapter("ollama/qwen3:4b", base_url=fake_ollama.url).generate_text_sync("x", TextAnswer, purpose="score")
+    OllamaAdapter("ollama/qwen3:4b", base_url=fake_ollama.url).generate_text_sync(
+        "x", TextAnswer, purpose="score"
+    )
     call = LLMCall.objects.get()
     assert (call.model_id, call.purpose, call.outcome, call.prompt_tokens, call.output_tokens) == (
-        "ollama/qwen3:4b", "score", "ok", 42, 17,
+        "ollama/qwen3:4b",
+        "score",
+        "ok",
+        42,
+        17,
     )

@@ -6,7 +6,6 @@ import json
 import socket
 import subprocess
 import sys
-import threading
 import time
 
 import httpx
@@ -63,7 +62,13 @@ def test_models_merge_loaded_state(api, fake_ollama):
     body = api.get("/api/ollama/models").json()
     by_name = {m["name"]: m for m in body}
     assert set(by_name) == {"qwen3:4b", "llama3.2:3b"}
-    assert by_name["qwen3:4b"] == {"name": "qwen3:4b", "size": 2_500_000_000, "parameter_size": "4.0B", "quantization_level": "Q4_K_M", "is_loaded": True}
+    assert by_name["qwen3:4b"] == {
+        "name": "qwen3:4b",
+        "size": 2_500_000_000,
+        "parameter_size": "4.0B",
+        "quantization_level": "Q4_K_M",
+        "is_loaded": True,
+    }
     assert by_name["llama3.2:3b"]["is_loaded"] is False
 
 
@@ -111,7 +116,9 @@ def test_pull_runs_to_completion_with_monotone_overall_percent(fake_ollama):
     download, created = ollama_server.download_start(model="qwen3:8b", run_in_worker=False)
     assert created
     seen: list[float] = []
-    status = ollama_server.download_run(download_id=download.pk, on_progress=lambda p: seen.append(p.percent))
+    status = ollama_server.download_run(
+        download_id=download.pk, on_progress=lambda p: seen.append(p.percent)
+    )
     assert status == "complete"
     download.refresh_from_db()
     assert download.status == "complete" and download.percent == 100.0
@@ -141,15 +148,25 @@ def test_dead_runner_is_reported_failed(fake_ollama, settings):
     from django.utils import timezone
 
     settings.OLLAMA_PULL_STALE_SECONDS = 5
-    ModelDownload.objects.create(model="qwen3:8b", status="downloading", heartbeat_at=timezone.now() - timedelta(seconds=30))
+    ModelDownload.objects.create(
+        model="qwen3:8b", status="downloading", heartbeat_at=timezone.now() - timedelta(seconds=30)
+    )
     status = ollama_server.download_status()
     assert status["active"] is False and status["status"] == "error"
     assert "stopped responding" in status["error"]
 
 
 # --- pulls end to end: SSE over real HTTP, a real worker ----------------------------------------
-def read_events(url: str, token: str, model: str, events: list[dict], stop_after: int | None = None) -> int:
-    with httpx.stream("POST", f"{url}/api/ollama/models/pull", json={"model": model}, headers={"Authorization": f"Token {token}"}, timeout=30) as response:
+def read_events(
+    url: str, token: str, model: str, events: list[dict], stop_after: int | None = None
+) -> int:
+    with httpx.stream(
+        "POST",
+        f"{url}/api/ollama/models/pull",
+        json={"model": model},
+        headers={"Authorization": f"Token {token}"},
+        timeout=30,
+    ) as response:
         if response.status_code != 200:
             return response.status_code
         assert response.headers["content-type"].startswith("text/event-stream")
@@ -181,14 +198,19 @@ def test_pull_unknown_model_streams_error(live_server_asgi, token, worker, fake_
 
 
 @pytest.mark.django_db(transaction=True)
-def test_pull_outlives_the_request_and_cancel_from_another_client_stops_upstream(live_server_asgi, token, worker, fake_ollama):
+def test_pull_outlives_the_request_and_cancel_from_another_client_stops_upstream(
+    live_server_asgi, token, worker, fake_ollama
+):
     fake_ollama.pull_interval = 0.05
     fake_ollama.pull_steps = 400  # a long download
     events: list[dict] = []
     # The first client leaves after two events (tab closed): the download goes on.
     read_events(live_server_asgi.url, token, "qwen3:8b", events, stop_after=2)
     time.sleep(0.5)
-    status = httpx.get(f"{live_server_asgi.url}/api/ollama/download-status", headers={"Authorization": f"Token {token}"}).json()
+    status = httpx.get(
+        f"{live_server_asgi.url}/api/ollama/download-status",
+        headers={"Authorization": f"Token {token}"},
+    ).json()
     assert status["active"] is True and status["model"] == "qwen3:8b" and status["percent"] > 0
     # A different model while one runs: 409.
     assert read_events(live_server_asgi.url, token, "gemma3:4b", []) == 409
@@ -198,7 +220,10 @@ def test_pull_outlives_the_request_and_cancel_from_another_client_stops_upstream
     assert again[0]["percent"] >= events[-1]["percent"]
     # Cancel from yet another client: the fake sees its connection close within a second.
     cancelled_at = time.monotonic()
-    response = httpx.post(f"{live_server_asgi.url}/api/ollama/models/pull/cancel", headers={"Authorization": f"Token {token}"})
+    response = httpx.post(
+        f"{live_server_asgi.url}/api/ollama/models/pull/cancel",
+        headers={"Authorization": f"Token {token}"},
+    )
     assert response.json() == {"status": "cancelled"}
     pull = wait_for(lambda: fake_ollama.pulls[0]["ended_at"] and fake_ollama.pulls[0], timeout=5)
     assert pull["outcome"] == "client_closed"
@@ -209,9 +234,18 @@ def test_pull_outlives_the_request_and_cancel_from_another_client_stops_upstream
 
 @pytest.mark.django_db(transaction=True)
 def test_download_status_is_readable_from_another_process(fake_ollama):
-    ModelDownload.objects.create(model="qwen3:8b", status="downloading", completed=50, total=200, percent=25.0)
+    ModelDownload.objects.create(
+        model="qwen3:8b", status="downloading", completed=50, total=200, percent=25.0
+    )
     code = "import django; django.setup(); import json; from llmconfig.ollama_server import download_status; print(json.dumps(download_status()))"
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=child_env(), capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     status = json.loads(out.stdout.strip().splitlines()[-1])
     assert (status["active"], status["model"], status["percent"]) == (True, "qwen3:8b", 25.0)
@@ -224,7 +258,9 @@ def test_pull_when_ollama_is_down_is_503(api, fake_ollama):
     assert not ModelDownload.objects.exists()
 
 
-@pytest.mark.parametrize("payload", [{"model": ""}, {"model": "bad name"}, {}, {"model": "x", "extra": 1}])
+@pytest.mark.parametrize(
+    "payload", [{"model": ""}, {"model": "bad name"}, {}, {"model": "x", "extra": 1}]
+)
 def test_pull_bad_input_is_400(api, fake_ollama, payload):
     response = api.post("/api/ollama/models/pull", payload, format="json")
     assert response.status_code == 400
@@ -246,13 +282,30 @@ def test_ollama_pull_command_shows_progress(fake_ollama, capsys):
 # --- config -----------------------------------------------------------------------------------
 def test_config_defaults_to_settings(api, settings):
     settings.SIFT_DEFAULT_MODEL = "ollama/qwen3:4b"
-    assert api.get("/api/ollama/config").json() == {"categorization_model": "qwen3:4b", "scoring_model": "qwen3:4b", "use_separate_models": False}
+    assert api.get("/api/ollama/config").json() == {
+        "categorization_model": "qwen3:4b",
+        "scoring_model": "qwen3:4b",
+        "use_separate_models": False,
+    }
 
 
 def test_config_saves_bare_names_as_model_ids(api):
-    response = api.put("/api/ollama/config", {"categorization_model": "qwen3:8b", "scoring_model": "llama3.2:3b", "use_separate_models": True}, format="json")
+    response = api.put(
+        "/api/ollama/config",
+        {
+            "categorization_model": "qwen3:8b",
+            "scoring_model": "llama3.2:3b",
+            "use_separate_models": True,
+        },
+        format="json",
+    )
     assert response.status_code == 200
-    assert response.json() == {"categorization_model": "qwen3:8b", "scoring_model": "llama3.2:3b", "use_separate_models": True, "rescore_queued": 0}
+    assert response.json() == {
+        "categorization_model": "qwen3:8b",
+        "scoring_model": "llama3.2:3b",
+        "use_separate_models": True,
+        "rescore_queued": 0,
+    }
     us = UserSettings.load()
     assert (us.categorization_model, us.scoring_model) == ("ollama/qwen3:8b", "ollama/llama3.2:3b")
 
@@ -282,7 +335,11 @@ def scored_unread():
 
 
 def set_config(api, cat, score=None, rescore=True):
-    payload = {"categorization_model": cat, "use_separate_models": score is not None, "rescore": rescore}
+    payload = {
+        "categorization_model": cat,
+        "use_separate_models": score is not None,
+        "rescore": rescore,
+    }
     if score is not None:
         payload["scoring_model"] = score
     response = api.put("/api/ollama/config", payload, format="json")
@@ -291,7 +348,9 @@ def set_config(api, cat, score=None, rescore=True):
 
 
 def rescored_modes():
-    return set(Article.objects.filter(scoring_priority__gt=0).values_list("rescore_mode", flat=True))
+    return set(
+        Article.objects.filter(scoring_priority__gt=0).values_list("rescore_mode", flat=True)
+    )
 
 
 def test_rescore_full_when_categorization_model_changes(api, scored_unread):
@@ -320,5 +379,10 @@ def test_no_rescore_without_asking(api, scored_unread):
 # --- prompts ----------------------------------------------------------------------------------
 def test_prompts_render_with_placeholders(api):
     body = api.get("/api/ollama/prompts").json()
-    assert "[Article Title]" in body["categorization_prompt"] and "[Existing Categories]" in body["categorization_prompt"]
-    assert "[User Interests]" in body["scoring_prompt"] and "{" not in body["scoring_prompt"].replace('{"', "").replace("{{", "")
+    assert (
+        "[Article Title]" in body["categorization_prompt"]
+        and "[Existing Categories]" in body["categorization_prompt"]
+    )
+    assert "[User Interests]" in body["scoring_prompt"] and "{" not in body[
+        "scoring_prompt"
+    ].replace('{"', "").replace("{{", "")

@@ -43,7 +43,9 @@ def run_one(worker: str = "w1") -> Outcome:
     ],
 )
 def test_composite_score_examples(interest, quality, multipliers, expected):
-    assert composite_score(interest=interest, quality=quality, multipliers=multipliers) == pytest.approx(expected)
+    assert composite_score(
+        interest=interest, quality=quality, multipliers=multipliers
+    ) == pytest.approx(expected)
 
 
 def test_full_scoring_categorizes_then_scores_and_records_versions(llm):
@@ -56,8 +58,14 @@ def test_full_scoring_categorizes_then_scores_and_records_versions(llm):
     assert article.composite_score == pytest.approx(7 * 1.0 * (0.5 + 7 / 20))
     assert article.categorization_model == article.scoring_model == "ollama/qwen3:4b"
     assert article.categorization_prompt_version == 1 and article.scoring_prompt_version == 1
-    assert [c.body["format"]["title"] for c in llm.calls("/api/chat")] == ["CategorizationResult", "ScoringResult"]
-    assert list(LLMCall.objects.values_list("purpose", flat=True).order_by("id")) == ["categorize", "score"]
+    assert [c.body["format"]["title"] for c in llm.calls("/api/chat")] == [
+        "CategorizationResult",
+        "ScoringResult",
+    ]
+    assert list(LLMCall.objects.values_list("purpose", flat=True).order_by("id")) == [
+        "categorize",
+        "score",
+    ]
 
 
 def test_prompts_put_rubric_first_and_fill_interests(llm):
@@ -89,7 +97,11 @@ def test_category_names_are_normalized_and_created(llm):
     )
     article = ArticleFactory()
     run_one()
-    assert sorted(c.name for c in article.categories.all()) == ["ai-ml", "open-source", "web-development"]
+    assert sorted(c.name for c in article.categories.all()) == [
+        "ai-ml",
+        "open-source",
+        "web-development",
+    ]
 
 
 def test_blocked_category_short_circuits_without_scoring_call(llm):
@@ -118,7 +130,11 @@ def test_score_only_rescore_makes_exactly_one_call(llm):
     article.refresh_from_db()
     assert len(llm.calls("/api/chat")) == 1
     assert [c.name for c in article.categories.all()] == ["science"]
-    assert (article.scoring_state, article.scoring_priority, article.rescore_mode) == (State.SCORED, 0, None)
+    assert (article.scoring_state, article.scoring_priority, article.rescore_mode) == (
+        State.SCORED,
+        0,
+        None,
+    )
 
 
 def test_full_rescore_makes_two_calls(llm):
@@ -222,7 +238,9 @@ def test_a_lost_claim_writes_nothing(llm):
 
 
 def test_sweep_reclaims_stale_claims_and_adopts_unscored(llm, settings):
-    stale = ArticleFactory(scoring_state=State.SCORING, claimed_at=timezone.now() - timedelta(hours=1), claim_token="x")
+    stale = ArticleFactory(
+        scoring_state=State.SCORING, claimed_at=timezone.now() - timedelta(hours=1), claim_token="x"
+    )
     fresh = ArticleFactory(scoring_state=State.SCORING, claimed_at=timezone.now(), claim_token="y")
     unscored = ArticleFactory(scoring_state=State.UNSCORED, queued_at=None)
     result = services.queue_sweep()
@@ -246,8 +264,12 @@ def test_sweep_sends_when_work_is_stuck(llm, settings, django_capture_on_commit_
 
 
 def test_worker_restart_releases_its_claims(llm):
-    mine = ArticleFactory(scoring_state=State.SCORING, claimed_by="sift@a", claimed_at=timezone.now())
-    other = ArticleFactory(scoring_state=State.SCORING, claimed_by="sift@b", claimed_at=timezone.now())
+    mine = ArticleFactory(
+        scoring_state=State.SCORING, claimed_by="sift@a", claimed_at=timezone.now()
+    )
+    other = ArticleFactory(
+        scoring_state=State.SCORING, claimed_by="sift@b", claimed_at=timezone.now()
+    )
     assert services.claims_release(worker="sift@a") == 1
     assert Article.objects.get(id=mine.id).scoring_state == State.QUEUED
     assert Article.objects.get(id=other.id).scoring_state == State.SCORING

@@ -34,17 +34,23 @@ def test_put_changes_only_the_fields_sent(api):
     body = response.json()
     assert body["ollama_endpoint"] == "http://gpu-box:11434"
     assert body["vision_model"] == "ollama/gemma3:4b"
-    assert body["ollama_models"] == [{"id": "ollama/llama3.2:3b", "label": "llama3.2:3b", "enabled": True, "vision": False}]
+    assert body["ollama_models"] == [
+        {"id": "ollama/llama3.2:3b", "label": "llama3.2:3b", "enabled": True, "vision": False}
+    ]
 
 
 def test_key_is_write_only_kept_and_cleared(api):
-    response = api.put("/api/settings", {"ollama_use_cloud": True, "ollama_api_key": KEY}, format="json")
+    response = api.put(
+        "/api/settings", {"ollama_use_cloud": True, "ollama_api_key": KEY}, format="json"
+    )
     assert response.status_code == 200 and response.json()["has_ollama_key"] is True
     assert KEY not in response.content.decode()
     assert UserSettings.load().ollama_api_key == KEY
     api.put("/api/settings", {"ollama_endpoint": ""}, format="json")
     assert UserSettings.load().ollama_api_key == KEY
-    response = api.put("/api/settings", {"ollama_use_cloud": False, "clear_ollama_key": True}, format="json")
+    response = api.put(
+        "/api/settings", {"ollama_use_cloud": False, "clear_ollama_key": True}, format="json"
+    )
     assert response.json()["has_ollama_key"] is False
     assert UserSettings.load().ollama_api_key is None
 
@@ -86,14 +92,21 @@ def test_enabled_models_lists_ollama_and_configured_gemini(api, settings):
     settings.GEMINI_API_KEY = ""
     api.put(
         "/api/settings",
-        {"ollama_models": [{"id": "ollama/a:1b"}, {"id": "ollama/b:1b", "enabled": False, "vision": True}]},
+        {
+            "ollama_models": [
+                {"id": "ollama/a:1b"},
+                {"id": "ollama/b:1b", "enabled": False, "vision": True},
+            ]
+        },
         format="json",
     )
     body = api.get("/api/settings/models").json()
     assert [m["id"] for m in body["ollama"]] == ["ollama/a:1b"]
     assert body["gemini"] == []
     settings.GEMINI_API_KEY = "x" * 10
-    assert [m["id"] for m in api.get("/api/settings/models").json()["gemini"]] == settings.GEMINI_MODELS
+    assert [
+        m["id"] for m in api.get("/api/settings/models").json()["gemini"]
+    ] == settings.GEMINI_MODELS
 
 
 # --- /api/llm/* ------------------------------------------------------------------------------
@@ -119,7 +132,11 @@ def test_generate_against_fake_ollama(api, fake_ollama):
 
 def test_generate_against_fake_gemini(api, fake_gemini, settings):
     settings.GOOGLE_GENAI_USE_VERTEXAI = False
-    response = api.post("/api/llm/generate", {"model": "gemini-2.5-flash", "prompt": "x", "schema": "text"}, format="json")
+    response = api.post(
+        "/api/llm/generate",
+        {"model": "gemini-2.5-flash", "prompt": "x", "schema": "text"},
+        format="json",
+    )
     assert response.status_code == 200, response.json()
     assert response.json()["usage"]["prompt_tokens"] == 10
 
@@ -130,7 +147,10 @@ def test_generate_against_fake_gemini(api, fake_gemini, settings):
         ({"model": "gpt-4o", "prompt": "x", "schema": "text"}, "model"),
         ({"model": "ollama/qwen3:4b", "prompt": "x", "schema": "horoscope"}, "schema"),
         ({"model": "ollama/qwen3:4b", "schema": "text"}, "prompt"),
-        ({"model": "ollama/qwen3:4b", "prompt": "x", "schema": "text", "temperature": 9}, "temperature"),
+        (
+            {"model": "ollama/qwen3:4b", "prompt": "x", "schema": "text", "temperature": 9},
+            "temperature",
+        ),
         ({"model": "ollama/not-pulled:1b", "prompt": "x", "schema": "text"}, "model"),
     ],
 )
@@ -143,14 +163,22 @@ def test_generate_bad_input_is_400_naming_the_field(api, fake_ollama, payload, f
 def test_generate_with_gemini_unconfigured_is_400_naming_model(api, settings):
     settings.GOOGLE_GENAI_USE_VERTEXAI = True
     settings.GOOGLE_CLOUD_PROJECT = ""
-    response = api.post("/api/llm/generate", {"model": "gemini-2.5-flash", "prompt": "x", "schema": "text"}, format="json")
+    response = api.post(
+        "/api/llm/generate",
+        {"model": "gemini-2.5-flash", "prompt": "x", "schema": "text"},
+        format="json",
+    )
     assert response.status_code == 400
     assert "GOOGLE_CLOUD_PROJECT" in response.json()["model"][0]
 
 
 def test_generate_with_ollama_down_is_503(api, fake_ollama):
     fake_ollama.stop()
-    response = api.post("/api/llm/generate", {"model": "ollama/qwen3:4b", "prompt": "x", "schema": "text"}, format="json")
+    response = api.post(
+        "/api/llm/generate",
+        {"model": "ollama/qwen3:4b", "prompt": "x", "schema": "text"},
+        format="json",
+    )
     assert response.status_code == 503
     assert "unreachable" in response.json()["detail"]
 
@@ -160,7 +188,11 @@ def test_analyze_image_uses_vision_model_fallback(api, fake_ollama):
     api.put("/api/settings", {"vision_model": "ollama/gemma3:4b"}, format="json")
     upload = io.BytesIO(png_bytes())
     upload.name = "cat.png"
-    response = api.post("/api/llm/analyze-image", {"image": upload, "prompt": "What?", "schema": "visual_prompt_score"}, format="multipart")
+    response = api.post(
+        "/api/llm/analyze-image",
+        {"image": upload, "prompt": "What?", "schema": "visual_prompt_score"},
+        format="multipart",
+    )
     assert response.status_code == 200, response.json()
     assert response.json()["model"] == "ollama/gemma3:4b"
     (call,) = fake_ollama.calls("/api/chat")
@@ -171,11 +203,19 @@ def test_analyze_image_uses_vision_model_fallback(api, fake_ollama):
 def test_analyze_image_refuses_non_images_and_oversize(api, fake_ollama, settings):
     text = io.BytesIO(b"hello, not an image")
     text.name = "x.png"
-    response = api.post("/api/llm/analyze-image", {"image": text, "prompt": "x", "schema": "text"}, format="multipart")
+    response = api.post(
+        "/api/llm/analyze-image",
+        {"image": text, "prompt": "x", "schema": "text"},
+        format="multipart",
+    )
     assert response.status_code == 400 and "image" in response.json()
     settings.LLM_MAX_IMAGE_BYTES = 10
     big = io.BytesIO(png_bytes())
     big.name = "big.png"
-    response = api.post("/api/llm/analyze-image", {"image": big, "prompt": "x", "schema": "text"}, format="multipart")
+    response = api.post(
+        "/api/llm/analyze-image",
+        {"image": big, "prompt": "x", "schema": "text"},
+        format="multipart",
+    )
     assert response.status_code == 400 and "limit" in response.json()["image"][0]
     assert not fake_ollama.calls("/api/chat")

@@ -26,7 +26,9 @@ State = Article.ScoringState
 def pipeline(fake_ollama):
     """Model configured; the fake answers every article with its title in the reasoning's
     place of origin recorded, so the call log can be checked against the database."""
-    UserSettings.objects.update_or_create(pk=1, defaults={"categorization_model": "ollama/qwen3:4b"})
+    UserSettings.objects.update_or_create(
+        pk=1, defaults={"categorization_model": "ollama/qwen3:4b"}
+    )
     purge_queues()
     beat = Beat().start()
     yield fake_ollama
@@ -37,7 +39,16 @@ def make_articles(n: int, **kwargs) -> list[int]:
     feed = FeedFactory()
     now = timezone.now()
     rows = [
-        Article(feed=feed, title=f"Article {i}", url=f"https://example.com/r/{feed.id}/{i}", content=f"Body {i}", published_at=now, scoring_state=State.QUEUED, queued_at=now, **kwargs)
+        Article(
+            feed=feed,
+            title=f"Article {i}",
+            url=f"https://example.com/r/{feed.id}/{i}",
+            content=f"Body {i}",
+            published_at=now,
+            scoring_state=State.QUEUED,
+            queued_at=now,
+            **kwargs,
+        )
         for i in range(n)
     ]
     Article.objects.bulk_create(rows)
@@ -67,7 +78,11 @@ def test_added_articles_are_scored_without_further_action(pipeline):
     try:
         article = ArticleFactory()  # saved and queued; the worker is nudged on commit
         services.nudge()
-        wait_for(lambda: Article.objects.get(id=article.id).scoring_state == State.SCORED, timeout=30, message="article scored")
+        wait_for(
+            lambda: Article.objects.get(id=article.id).scoring_state == State.SCORED,
+            timeout=30,
+            message="article scored",
+        )
         article.refresh_from_db()
         assert article.composite_score is not None and article.categories.exists()
     finally:
@@ -89,11 +104,21 @@ def test_rescores_overtake_a_normal_backlog(pipeline, settings):
         wait_for(lambda: scored_count(backlog) >= 4, timeout=60, message="backlog started")
         requested_at = timezone.now()
         assert services.articles_rescore(ids=done_first, mode="full") == K
-        wait_for(lambda: not Article.objects.filter(id__in=done_first, scoring_priority__gt=0).exists(), timeout=60, message="re-scores done")
-        last_rescore = max(Article.objects.filter(id__in=done_first).values_list("scored_at", flat=True))
-        overtaken = Article.objects.filter(id__in=backlog, scored_at__gt=requested_at, scored_at__lt=last_rescore).count()
+        wait_for(
+            lambda: not Article.objects.filter(id__in=done_first, scoring_priority__gt=0).exists(),
+            timeout=60,
+            message="re-scores done",
+        )
+        last_rescore = max(
+            Article.objects.filter(id__in=done_first).values_list("scored_at", flat=True)
+        )
+        overtaken = Article.objects.filter(
+            id__in=backlog, scored_at__gt=requested_at, scored_at__lt=last_rescore
+        ).count()
         assert scored_count(backlog) < N, "the backlog finished first: the test proves nothing"
-        assert overtaken <= P, f"{overtaken} normal articles finished between the request and the last re-score"
+        assert overtaken <= P, (
+            f"{overtaken} normal articles finished between the request and the last re-score"
+        )
     finally:
         worker.stop()
 
@@ -107,7 +132,11 @@ def test_kill_9_loses_nothing_and_applies_nothing_twice(pipeline, settings):
     worker = Worker(concurrency=P, SCORING_CONCURRENCY=P).start()
     try:
         for threshold in (40, 100, 150):
-            wait_for(lambda t=threshold: scored_count(ids) >= t, timeout=90, message=f"{threshold} scored")
+            wait_for(
+                lambda t=threshold: scored_count(ids) >= t,
+                timeout=90,
+                message=f"{threshold} scored",
+            )
             worker.kill()
             kills += 1
             worker = Worker(concurrency=P, SCORING_CONCURRENCY=P).start()
@@ -135,7 +164,11 @@ def test_lost_broker_messages_are_recovered_by_the_sweep(pipeline, settings):
         worker.kill()
         purge_queues()
         worker = Worker(concurrency=P, SCORING_CONCURRENCY=P).start()
-        wait_for(lambda: scored_count(ids) == N, timeout=90, message="all scored after the broker lost its messages")
+        wait_for(
+            lambda: scored_count(ids) == N,
+            timeout=90,
+            message="all scored after the broker lost its messages",
+        )
     finally:
         worker.stop()
 
@@ -148,11 +181,15 @@ def test_llm_outage_pauses_and_resumes_with_nothing_failed(pipeline, settings):
         ids = make_articles(N)
         wait_for(lambda: scored_count(ids) >= 5, timeout=60, message="started")
         pipeline.stop()
-        wait_for(lambda: services.scoring_status()["phase"] == "paused", timeout=30, message="paused")
+        wait_for(
+            lambda: services.scoring_status()["phase"] == "paused", timeout=30, message="paused"
+        )
         time.sleep(3)
         assert not Article.objects.filter(scoring_state=State.FAILED).exists()
         pipeline.start()
-        wait_for(lambda: scored_count(ids) == N, timeout=90, message="all scored after the LLM came back")
+        wait_for(
+            lambda: scored_count(ids) == N, timeout=90, message="all scored after the LLM came back"
+        )
         assert services.scoring_status()["ready"] is True
     finally:
         worker.stop()
@@ -165,7 +202,11 @@ def test_malformed_replies_are_reasked_and_everything_is_scored(pipeline, settin
     worker = Worker(concurrency=P, SCORING_CONCURRENCY=P).start()
     try:
         ids = make_articles(N)
-        wait_for(lambda: scored_count(ids) == N, timeout=90, message="all scored despite malformed replies")
+        wait_for(
+            lambda: scored_count(ids) == N,
+            timeout=90,
+            message="all scored despite malformed replies",
+        )
     finally:
         worker.stop()
     from llmconfig.models import LLMCall

@@ -40,7 +40,8 @@ def validate_http_url(value: str | None) -> str | None:
 
 class OllamaModelEntrySerializer(serializers.Serializer):
     id = serializers.CharField(max_length=200)
-    label = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    # `label` is also an attribute of DRF's Field, hence the ignore; the JSON name is the contract.
+    label = serializers.CharField(max_length=200, required=False, allow_blank=True)  # type: ignore[assignment]
     enabled = serializers.BooleanField(default=True)
     vision = serializers.BooleanField(default=False)
 
@@ -74,7 +75,9 @@ class SettingsInSerializer(StrictSerializer):
         required=False, allow_blank=True, write_only=True, max_length=500, trim_whitespace=True
     )
     clear_ollama_key = serializers.BooleanField(required=False)
-    ollama_endpoint = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=500)
+    ollama_endpoint = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, max_length=500
+    )
     ollama_models = OllamaModelEntrySerializer(many=True, required=False)
     vision_model = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
@@ -103,7 +106,9 @@ class SettingsInSerializer(StrictSerializer):
             else attrs.get("ollama_api_key") or current.ollama_api_key
         )
         if cloud and not key_after:
-            raise serializers.ValidationError({"ollama_api_key": ["Ollama Cloud mode needs an API key."]})
+            raise serializers.ValidationError(
+                {"ollama_api_key": ["Ollama Cloud mode needs an API key."]}
+            )
         return attrs
 
 
@@ -117,7 +122,9 @@ class SettingsView(APIView):
 
     @extend_schema(request=SettingsInSerializer, responses=SettingsOutSerializer)
     def put(self, request: Request) -> Response:
-        serializer = SettingsInSerializer(data=request.data, context={"user_settings": UserSettings.load()})
+        serializer = SettingsInSerializer(
+            data=request.data, context={"user_settings": UserSettings.load()}
+        )
         serializer.is_valid(raise_exception=True)
         obj = services.user_settings_update(data=serializer.validated_data)
         return Response(SettingsOutSerializer(obj).data)
@@ -166,7 +173,12 @@ class AnalyzeImageInSerializer(StrictSerializer):
     model = serializers.CharField(required=False, allow_blank=True, max_length=200)
     temperature = serializers.FloatField(required=False, default=0.2, min_value=0.0, max_value=2.0)
 
-    ALLOWED_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
+    ALLOWED_TYPES = {
+        "JPEG": "image/jpeg",
+        "PNG": "image/png",
+        "WEBP": "image/webp",
+        "GIF": "image/gif",
+    }
 
     def validate_model(self, value: str) -> str:
         return validate_model_id(value) if value else ""
@@ -225,7 +237,9 @@ class AnalyzeImageView(APIView):
 
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(request={"multipart/form-data": AnalyzeImageInSerializer}, responses=LLMResultSerializer)
+    @extend_schema(
+        request={"multipart/form-data": AnalyzeImageInSerializer}, responses=LLMResultSerializer
+    )
     def post(self, request: Request) -> Response:
         serializer = AnalyzeImageInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -11,7 +11,12 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -47,7 +52,9 @@ def unavailable(exc: Exception) -> Response:
 def local_only() -> Response | None:
     if UserSettings.load().ollama_use_cloud:
         return Response(
-            {"detail": "Ollama Cloud mode is on: models are managed on ollama.com, not pulled or deleted here."},
+            {
+                "detail": "Ollama Cloud mode is on: models are managed on ollama.com, not pulled or deleted here."
+            },
             status=status.HTTP_400_BAD_REQUEST,
         )
     return None
@@ -86,21 +93,33 @@ class OllamaModelsView(APIView):
 class OllamaModelDeleteView(APIView):
     @extend_schema(
         parameters=[
-            OpenApiParameter("name", OpenApiTypes.STR, OpenApiParameter.PATH, description="e.g. qwen3:4b"),
+            OpenApiParameter(
+                "name", OpenApiTypes.STR, OpenApiParameter.PATH, description="e.g. qwen3:4b"
+            ),
             OpenApiParameter("force", OpenApiTypes.BOOL, description="Delete even if in use"),
         ],
-        responses={200: inline_serializer("DeleteOut", {"status": serializers.CharField()}), 404: OpenApiResponse(), 409: OpenApiResponse()},
+        responses={
+            200: inline_serializer("DeleteOut", {"status": serializers.CharField()}),
+            404: OpenApiResponse(),
+            409: OpenApiResponse(),
+        },
     )
     def delete(self, request: Request, name: str) -> Response:
         if not is_valid_model_name(name):
-            return Response({"name": [f"{name!r} is not an Ollama model name."]}, status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                {"name": [f"{name!r} is not an Ollama model name."]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         if (refused := local_only()) is not None:
             return refused
         force = request.query_params.get("force", "").lower() in ("1", "true", "yes")
         role = ollama_server.models_in_use().get(name)
         if role and not force:
             return Response(
-                {"detail": f"'{name}' is the configured {role} model; pass ?force=true to delete it anyway.", "role": role},
+                {
+                    "detail": f"'{name}' is the configured {role} model; pass ?force=true to delete it anyway.",
+                    "role": role,
+                },
                 status=status.HTTP_409_CONFLICT,
             )
         try:
@@ -173,7 +192,10 @@ class OllamaPullView(APIView):
 
     @extend_schema(
         request=PullIn,
-        responses={(200, "text/event-stream"): OpenApiTypes.STR, 409: OpenApiResponse(description="Another model is downloading")},
+        responses={
+            (200, "text/event-stream"): OpenApiTypes.STR,
+            409: OpenApiResponse(description="Another model is downloading"),
+        },
     )
     def post(self, request: Request) -> Any:
         serializer = PullIn(data=request.data)
@@ -183,9 +205,13 @@ class OllamaPullView(APIView):
         if not ollama_server.health()["connected"]:
             return unavailable(Exception("Ollama is not reachable; start it with `ollama serve`."))
         try:
-            download, _created = ollama_server.download_start(model=serializer.validated_data["model"])
+            download, _created = ollama_server.download_start(
+                model=serializer.validated_data["model"]
+            )
         except ollama_server.DownloadConflict as exc:
-            return Response({"detail": str(exc), "model": exc.active.model}, status=status.HTTP_409_CONFLICT)
+            return Response(
+                {"detail": str(exc), "model": exc.active.model}, status=status.HTTP_409_CONFLICT
+            )
         response = StreamingHttpResponse(pull_events(download.pk), content_type="text/event-stream")
         response["Cache-Control"] = "no-cache"
         response["X-Accel-Buffering"] = "no"
@@ -193,7 +219,9 @@ class OllamaPullView(APIView):
 
 
 class OllamaPullCancelView(APIView):
-    @extend_schema(request=None, responses=inline_serializer("CancelOut", {"status": serializers.CharField()}))
+    @extend_schema(
+        request=None, responses=inline_serializer("CancelOut", {"status": serializers.CharField()})
+    )
     def post(self, request: Request) -> Response:
         cancelled = ollama_server.download_cancel()
         if cancelled is None:
@@ -254,7 +282,9 @@ class ConfigIn(StrictSerializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
         if attrs["use_separate_models"] and not attrs.get("scoring_model"):
-            raise serializers.ValidationError({"scoring_model": ["Required when use_separate_models is true."]})
+            raise serializers.ValidationError(
+                {"scoring_model": ["Required when use_separate_models is true."]}
+            )
         return attrs
 
 

@@ -158,7 +158,9 @@ class LLMAdapter(ABC):
         max_retries: int = 3,
         purpose: str = "generate",
     ) -> T:
-        request = Request(prompt=prompt, schema=schema, temperature=temperature, system_prompt=system_prompt)
+        request = Request(
+            prompt=prompt, schema=schema, temperature=temperature, system_prompt=system_prompt
+        )
         return await self._structured(request, schema, max_retries=max_retries, purpose=purpose)
 
     async def analyze_image(
@@ -173,7 +175,11 @@ class LLMAdapter(ABC):
         purpose: str = "analyze-image",
     ) -> T:
         request = Request(
-            prompt=prompt, schema=schema, temperature=temperature, image=image_bytes, mime_type=mime_type
+            prompt=prompt,
+            schema=schema,
+            temperature=temperature,
+            image=image_bytes,
+            mime_type=mime_type,
         )
         return await self._structured(request, schema, max_retries=max_retries, purpose=purpose)
 
@@ -181,7 +187,9 @@ class LLMAdapter(ABC):
     def generate_text_sync(self, prompt: str, schema: type[T], **kwargs: Any) -> T:
         return self._run_and_record(self.generate_text(prompt, schema, **kwargs))
 
-    def analyze_image_sync(self, image_bytes: bytes, prompt: str, schema: type[T], **kwargs: Any) -> T:
+    def analyze_image_sync(
+        self, image_bytes: bytes, prompt: str, schema: type[T], **kwargs: Any
+    ) -> T:
         return self._run_and_record(self.analyze_image(image_bytes, prompt, schema, **kwargs))
 
     def _run_and_record(self, coro: Coroutine[Any, Any, R]) -> R:
@@ -223,7 +231,9 @@ class LLMAdapter(ABC):
                 self.calls[-1].outcome = "invalid"
                 self.calls[-1].error = str(exc)[:2000]
                 if attempt < attempts:
-                    request.history.append(Turn(output=reply.text, feedback=validation_feedback(exc)))
+                    request.history.append(
+                        Turn(output=reply.text, feedback=validation_feedback(exc))
+                    )
                     continue
                 raise LLMError(
                     f"{self.model_id} did not produce a valid {schema.__name__} after "
@@ -247,11 +257,11 @@ class LLMAdapter(ABC):
                 try:
                     reply = await self._complete(request)
                 except LLMError as exc:
-                    self._record(purpose, started, "transient" if not exc.permanent else "failed", str(exc))
+                    self._record(
+                        purpose, started, "transient" if not exc.permanent else "failed", str(exc)
+                    )
                     raise
-                self._record(
-                    purpose, started, "ok", "", reply.prompt_tokens, reply.output_tokens
-                )
+                self._record(purpose, started, "ok", "", reply.prompt_tokens, reply.output_tokens)
                 return reply
         raise AssertionError("unreachable")  # pragma: no cover
 

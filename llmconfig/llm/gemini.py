@@ -76,17 +76,35 @@ def classify(exc: BaseException, *, model: str, location: str, use_vertex: bool)
     if isinstance(exc, genai_errors.APIError):
         code = exc.code
         if code in TRANSIENT_STATUS:
-            return LLMError(f"Gemini is busy or failing ({code} {exc.status}).", kind=LLMErrorKind.UNAVAILABLE, status_code=code)
+            return LLMError(
+                f"Gemini is busy or failing ({code} {exc.status}).",
+                kind=LLMErrorKind.UNAVAILABLE,
+                status_code=code,
+            )
         if code in (401, 403):
-            return LLMError(f"Gemini refused the credentials ({code} {exc.status}).", kind=LLMErrorKind.AUTH, status_code=code)
+            return LLMError(
+                f"Gemini refused the credentials ({code} {exc.status}).",
+                kind=LLMErrorKind.AUTH,
+                status_code=code,
+            )
         if code == 404:
             hint = ""
             if use_vertex and location != "global":
                 hint = f" Location '{location}' may not serve it: try GOOGLE_CLOUD_LOCATION=global."
-            return LLMError(f"Gemini has no model '{model}' here.{hint}", kind=LLMErrorKind.MODEL_MISSING, status_code=code)
-        return LLMError(f"Gemini rejected the request ({code}): {exc.message}", kind=LLMErrorKind.BAD_REQUEST, status_code=code)
+            return LLMError(
+                f"Gemini has no model '{model}' here.{hint}",
+                kind=LLMErrorKind.MODEL_MISSING,
+                status_code=code,
+            )
+        return LLMError(
+            f"Gemini rejected the request ({code}): {exc.message}",
+            kind=LLMErrorKind.BAD_REQUEST,
+            status_code=code,
+        )
     if isinstance(exc, httpx.TransportError | ConnectionError | TimeoutError):
-        return LLMError(f"Gemini is unreachable: {type(exc).__name__}", kind=LLMErrorKind.UNAVAILABLE)
+        return LLMError(
+            f"Gemini is unreachable: {type(exc).__name__}", kind=LLMErrorKind.UNAVAILABLE
+        )
     if isinstance(exc, ImproperlyConfigured):
         return LLMError(str(exc), kind=LLMErrorKind.AUTH)
     return LLMError(f"Gemini call failed: {exc!r}", kind=LLMErrorKind.UNAVAILABLE)
@@ -97,7 +115,9 @@ class VertexAIAdapter(LLMAdapter):
 
     provider = "gemini"
 
-    def __init__(self, model_id: str, *, use_vertex: bool | None = None, location: str | None = None) -> None:
+    def __init__(
+        self, model_id: str, *, use_vertex: bool | None = None, location: str | None = None
+    ) -> None:
         super().__init__(model_id)
         self.use_vertex = settings.GOOGLE_GENAI_USE_VERTEXAI if use_vertex is None else use_vertex
         self.location = location or settings.GOOGLE_CLOUD_LOCATION or "global"
@@ -109,8 +129,12 @@ class VertexAIAdapter(LLMAdapter):
         parts.append(types.Part.from_text(text=request.prompt))
         contents = [types.Content(role="user", parts=parts)]
         for turn in request.history:
-            contents.append(types.Content(role="model", parts=[types.Part.from_text(text=turn.output)]))
-            contents.append(types.Content(role="user", parts=[types.Part.from_text(text=turn.feedback)]))
+            contents.append(
+                types.Content(role="model", parts=[types.Part.from_text(text=turn.output)])
+            )
+            contents.append(
+                types.Content(role="user", parts=[types.Part.from_text(text=turn.feedback)])
+            )
         return contents
 
     async def _complete(self, request: Request) -> Reply:
@@ -126,8 +150,10 @@ class VertexAIAdapter(LLMAdapter):
             response = await client.aio.models.generate_content(
                 model=self.model_id, contents=self._contents(request), config=config
             )
-        except Exception as exc:  # noqa: BLE001 - classified, never swallowed
-            raise classify(exc, model=self.model_id, location=self.location, use_vertex=self.use_vertex) from exc
+        except Exception as exc:
+            raise classify(
+                exc, model=self.model_id, location=self.location, use_vertex=self.use_vertex
+            ) from exc
         text = response.text or ""
         if not text.strip():
             # Vertex answers 200 with no text when it cannot serve a schema: worth a retry.

@@ -9,12 +9,21 @@ import httpx
 import ollama
 from django.conf import settings
 
-from llmconfig.llm.base import LLMAdapter, LLMError, LLMErrorKind, Reply, Request, schema_instructions
+from llmconfig.llm.base import (
+    LLMAdapter,
+    LLMError,
+    LLMErrorKind,
+    Reply,
+    Request,
+    schema_instructions,
+)
 
 TRANSIENT_STATUS = {408, 425, 429, 500, 502, 503, 504}
 
 
-def make_client(base_url: str, api_key: str | None = None, *, timeout: httpx.Timeout | None = None) -> ollama.AsyncClient:
+def make_client(
+    base_url: str, api_key: str | None = None, *, timeout: httpx.Timeout | None = None
+) -> ollama.AsyncClient:
     """An AsyncClient with a bounded timeout (the library's default is to wait forever) and
     `Authorization: Bearer` only when a key is given."""
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else None
@@ -38,18 +47,30 @@ def classify(exc: BaseException, model: str) -> LLMError:
     if isinstance(exc, ollama.ResponseError):
         code = exc.status_code
         if code in TRANSIENT_STATUS:
-            return LLMError(f"Ollama is busy or failing ({code}): {exc.error}", kind=LLMErrorKind.UNAVAILABLE, status_code=code)
+            return LLMError(
+                f"Ollama is busy or failing ({code}): {exc.error}",
+                kind=LLMErrorKind.UNAVAILABLE,
+                status_code=code,
+            )
         if code in (401, 403):
-            return LLMError(f"Ollama rejected the API key ({code}).", kind=LLMErrorKind.AUTH, status_code=code)
+            return LLMError(
+                f"Ollama rejected the API key ({code}).", kind=LLMErrorKind.AUTH, status_code=code
+            )
         if code == 404:
             return LLMError(
                 f"Ollama has no model '{model}' ({exc.error}). Pull it first.",
                 kind=LLMErrorKind.MODEL_MISSING,
                 status_code=code,
             )
-        return LLMError(f"Ollama rejected the request ({code}): {exc.error}", kind=LLMErrorKind.BAD_REQUEST, status_code=code)
+        return LLMError(
+            f"Ollama rejected the request ({code}): {exc.error}",
+            kind=LLMErrorKind.BAD_REQUEST,
+            status_code=code,
+        )
     if isinstance(exc, ConnectionError | httpx.TransportError):
-        return LLMError(f"Ollama is unreachable: {type(exc).__name__}", kind=LLMErrorKind.UNAVAILABLE)
+        return LLMError(
+            f"Ollama is unreachable: {type(exc).__name__}", kind=LLMErrorKind.UNAVAILABLE
+        )
     return LLMError(f"Ollama call failed: {exc!r}", kind=LLMErrorKind.UNAVAILABLE)
 
 
@@ -106,7 +127,7 @@ class OllamaAdapter(LLMAdapter):
                 stream=False,
                 think=self.think,
             )
-        except Exception as exc:  # noqa: BLE001 - classified, never swallowed
+        except Exception as exc:
             raise classify(exc, self.model) from exc
         finally:
             await client._client.aclose()

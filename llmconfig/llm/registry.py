@@ -61,7 +61,9 @@ def ollama_connection(user_settings: UserSettings | None) -> tuple[str, str | No
     """(base_url, api_key, cloud) for Ollama from the stored settings."""
     if user_settings is not None and user_settings.ollama_use_cloud:
         if not user_settings.ollama_api_key:
-            raise ProviderNotConfigured("Ollama Cloud mode is on but no API key is set (ollama_api_key).")
+            raise ProviderNotConfigured(
+                "Ollama Cloud mode is on but no API key is set (ollama_api_key)."
+            )
         return (
             user_settings.ollama_endpoint or settings.OLLAMA_CLOUD_HOST,
             user_settings.ollama_api_key,

@@ -54,7 +54,9 @@ class FakeServer:
         server.fake = self  # type: ignore[attr-defined]
         self.httpd = server
         self.port = server.server_address[1]
-        self.thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self.thread.start()
         return self
 
@@ -77,7 +79,12 @@ class FakeServer:
     def record(self, handler: BaseHTTPRequestHandler, body: Any) -> None:
         with self._lock:
             self.requests.append(
-                Recorded(handler.command, handler.path, {k.lower(): v for k, v in handler.headers.items()}, body)
+                Recorded(
+                    handler.command,
+                    handler.path,
+                    {k.lower(): v for k, v in handler.headers.items()},
+                    body,
+                )
             )
 
     def next_fault_status(self) -> int | None:
@@ -111,7 +118,7 @@ class FakeServer:
 class JSONHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - keep tests quiet
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     @property
@@ -158,7 +165,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def instance_from_schema(schema: dict[str, Any], defs: dict[str, Any] | None = None, hint: str = "") -> Any:
+def instance_from_schema(
+    schema: dict[str, Any], defs: dict[str, Any] | None = None, hint: str = ""
+) -> Any:
     """A valid value for a JSON schema (the subset Pydantic emits), deterministic."""
     defs = defs if defs is not None else schema.get("$defs", {})
     if "$ref" in schema:

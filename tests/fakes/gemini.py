@@ -20,7 +20,7 @@ _VERTEX_PATH = re.compile(
 
 
 class GeminiHandler(JSONHandler):
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         fake: FakeGemini = self.fake
         body = self.read_json() or {}
         fake.record(self, body)
@@ -43,8 +43,17 @@ class GeminiHandler(JSONHandler):
         self.send_json(
             200,
             {
-                "candidates": [{"content": {"role": "model", "parts": [{"text": text}]}, "finishReason": "STOP"}],
-                "usageMetadata": {"promptTokenCount": 10, "candidatesTokenCount": 5, "totalTokenCount": 15},
+                "candidates": [
+                    {
+                        "content": {"role": "model", "parts": [{"text": text}]},
+                        "finishReason": "STOP",
+                    }
+                ],
+                "usageMetadata": {
+                    "promptTokenCount": 10,
+                    "candidatesTokenCount": 5,
+                    "totalTokenCount": 15,
+                },
             },
         )
 
@@ -54,7 +63,13 @@ class GeminiHandler(JSONHandler):
     def common_faults(self) -> bool:
         status = self.fake.next_fault_status()
         if status is not None:
-            names = {429: "RESOURCE_EXHAUSTED", 503: "UNAVAILABLE", 500: "INTERNAL", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED"}
+            names = {
+                429: "RESOURCE_EXHAUSTED",
+                503: "UNAVAILABLE",
+                500: "INTERNAL",
+                401: "UNAUTHENTICATED",
+                403: "PERMISSION_DENIED",
+            }
             self._error(status, names.get(status, "UNKNOWN"), f"injected fault {status}")
             return True
         return False

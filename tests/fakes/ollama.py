@@ -51,7 +51,7 @@ _SCHEMA_IN_PROMPT = re.compile(r"JSON schema:\s*(\{.*\})\s*All string fields", r
 
 
 class OllamaHandler(JSONHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         fake: FakeOllama = self.fake
         fake.record(self, None)
         if self.common_faults():
@@ -62,7 +62,12 @@ class OllamaHandler(JSONHandler):
             self.send_json(200, {"models": [m.tag() for m in fake.installed.values()]})
         elif self.path == "/api/ps":
             models = [
-                {**fake.installed[n].tag(), "expires_at": datetime.now(UTC).isoformat(), "size_vram": 0, "context_length": 4096}
+                {
+                    **fake.installed[n].tag(),
+                    "expires_at": datetime.now(UTC).isoformat(),
+                    "size_vram": 0,
+                    "context_length": 4096,
+                }
                 for n in fake.loaded
                 if n in fake.installed
             ]
@@ -70,7 +75,7 @@ class OllamaHandler(JSONHandler):
         else:
             self.send_json(404, {"error": "not found"})
 
-    def do_DELETE(self) -> None:  # noqa: N802
+    def do_DELETE(self) -> None:
         fake: FakeOllama = self.fake
         body = self.read_json() or {}
         fake.record(self, body)
@@ -89,7 +94,7 @@ class OllamaHandler(JSONHandler):
             fake.loaded.discard(name)
             self.send_empty(200)
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         fake: FakeOllama = self.fake
         body = self.read_json() or {}
         fake.record(self, body)
@@ -105,7 +110,17 @@ class OllamaHandler(JSONHandler):
                 self.send_json(404, {"error": f"model '{name}' not found"})
                 return
             caps = ["completion"] + (["vision"] if model.vision else [])
-            self.send_json(200, {"modelfile": "", "parameters": "", "template": "", "details": model.tag()["details"], "model_info": {"general.architecture": "qwen3"}, "capabilities": caps})
+            self.send_json(
+                200,
+                {
+                    "modelfile": "",
+                    "parameters": "",
+                    "template": "",
+                    "details": model.tag()["details"],
+                    "model_info": {"general.architecture": "qwen3"},
+                    "capabilities": caps,
+                },
+            )
         elif self.path == "/api/chat":
             self._chat(body)
         else:
@@ -167,9 +182,21 @@ class OllamaHandler(JSONHandler):
                 step = max(1, size // fake.pull_steps)
                 while completed < size:
                     completed = min(size, completed + step)
-                    self._line({"status": f"pulling {digest[7:19]}", "digest": digest, "total": size, "completed": completed})
+                    self._line(
+                        {
+                            "status": f"pulling {digest[7:19]}",
+                            "digest": digest,
+                            "total": size,
+                            "completed": completed,
+                        }
+                    )
                     time.sleep(fake.pull_interval)
-            for status in ("verifying sha256 digest", "writing manifest", "removing unused layers", "success"):
+            for status in (
+                "verifying sha256 digest",
+                "writing manifest",
+                "removing unused layers",
+                "success",
+            ):
                 self._line({"status": status})
             self._end()
             fake.installed[name] = model
@@ -212,7 +239,12 @@ class FakeOllama(FakeServer):
         return self._slots_sem
 
     def begin_pull(self, name: str) -> dict[str, Any]:
-        pull = {"model": name, "outcome": "running", "started_at": time.monotonic(), "ended_at": None}
+        pull = {
+            "model": name,
+            "outcome": "running",
+            "started_at": time.monotonic(),
+            "ended_at": None,
+        }
         with self._lock:
             self.pulls.append(pull)
         return pull
@@ -225,7 +257,9 @@ class FakeOllama(FakeServer):
         fmt = body.get("format")
         schema: dict[str, Any] | None = fmt if isinstance(fmt, dict) else None
         if schema is None and fmt == "json":
-            system = " ".join(m.get("content", "") for m in body.get("messages", []) if m.get("role") == "system")
+            system = " ".join(
+                m.get("content", "") for m in body.get("messages", []) if m.get("role") == "system"
+            )
             match = _SCHEMA_IN_PROMPT.search(system)
             schema = json.loads(match.group(1)) if match else None
         payload = instance_from_schema(schema) if schema else {"answer": "plain text"}

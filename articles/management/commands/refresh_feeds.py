@@ -18,4 +18,8 @@ class Command(BaseCommand):
         for feed in tqdm(feeds, desc="feeds", unit="feed"):
             new += feed_refresh(feed=feed)
         failed = Feed.objects.exclude(last_error="").count()
-        self.stdout.write(self.style.SUCCESS(f"{new} new articles from {len(feeds)} feeds ({failed} with errors)."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{new} new articles from {len(feeds)} feeds ({failed} with errors)."
+            )
+        )

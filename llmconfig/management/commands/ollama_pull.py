@@ -24,7 +24,9 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         if not created:
             raise CommandError(f"{model} is already downloading (see /api/ollama/download-status).")
-        with tqdm(total=100.0, unit="%", desc=model, bar_format="{l_bar}{bar}| {n:.1f}%  {postfix}") as bar:
+        with tqdm(
+            total=100.0, unit="%", desc=model, bar_format="{l_bar}{bar}| {n:.1f}%  {postfix}"
+        ) as bar:
 
             def show(progress: ollama_server.PullProgress) -> None:
                 bar.n = progress.percent
