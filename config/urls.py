@@ -26,5 +26,5 @@ urlpatterns = [
     path("api/", include("llmconfig.urls")),
     path("api/", include("scoring.urls")),
     path("api/", include("articles.urls")),
-    path("", include("articles.page_urls")),
+    path("", include("config.page_urls")),
 ]

@@ -92,15 +92,22 @@ def token(user):
     return Token.objects.create(user=user).key
 
 
-@pytest.fixture
-def worker(transactional_db, fake_ollama):
-    """A real Celery worker process, its broker queues purged first."""
+@pytest.fixture(scope="session")
+def pull_worker(django_db_setup, django_db_blocker, _ollama_server):
+    """A real Celery worker for the `ollama` queue only (model pulls), shared by the tests
+    that need one; scoring tests start their own workers."""
     from tests.live import Worker, purge_queues
 
-    purge_queues()
-    w = Worker().start()
+    with django_db_blocker.unblock():
+        purge_queues()
+        w = Worker(name="pulls", concurrency=1, queues="ollama", OLLAMA_HOST=_ollama_server.url).start()
     yield w
     w.stop()
+
+
+@pytest.fixture
+def worker(transactional_db, fake_ollama, pull_worker):
+    return pull_worker
 
 
 @pytest.fixture(scope="session")
@@ -116,3 +123,22 @@ def _feeds_server():
 def feeds(_feeds_server):
     _feeds_server.reset()
     return _feeds_server
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failing browser test leaves a screenshot and the console log behind."""
+    outcome = yield
+    report = outcome.get_result()
+    driver = item.funcargs.get("page") if hasattr(item, "funcargs") else None
+    if report.when == "call" and report.failed and driver is not None:
+        from pathlib import Path
+
+        folder = Path(__file__).resolve().parent.parent / "screenshots"
+        folder.mkdir(exist_ok=True)
+        driver.save_screenshot(str(folder / f"FAILED-{item.name}.png"))
+        try:
+            logs = driver.get_log("browser")
+        except Exception:  # noqa: BLE001 - not every driver keeps logs
+            logs = []
+        report.sections.append(("browser console", "\n".join(str(entry) for entry in logs)))

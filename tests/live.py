@@ -84,9 +84,15 @@ class Worker:
     """A real `celery worker` process consuming every queue, re-scores first."""
 
     def __init__(
-        self, name: str = "w1", concurrency: int = 2, pool: str = "prefork", **env: Any
+        self,
+        name: str = "w1",
+        concurrency: int = 2,
+        pool: str = "prefork",
+        queues: str | None = None,
+        **env: Any,
     ) -> None:
         self.name = name
+        self.queues = queues
         self.concurrency = concurrency
         self.pool = pool
         self.env = env
@@ -103,7 +109,7 @@ class Worker:
 
         cmd = [
             sys.executable, "-m", "celery", "-A", "config", "worker",
-            "-Q", CeleryQueue.all_names(), "-c", str(self.concurrency), "-P", self.pool,
+            "-Q", self.queues or CeleryQueue.all_names(), "-c", str(self.concurrency), "-P", self.pool,
             "-n", self.hostname, "--without-gossip", "--without-mingle", "--without-heartbeat",
             "-l", "INFO",
         ]  # fmt: skip

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from llmconfig.ollama_server import connection
+
+
+@login_required
+def ollama_settings(request: HttpRequest) -> HttpResponse:
+    base_url, _key = connection()
+    return render(
+        request,
+        "sift/ollama_settings.html",
+        {"nav": "settings", "ollama_url": base_url, "ollama_host": settings.OLLAMA_HOST},
+    )

@@ -1,0 +1,203 @@
+"""The web pages in headless Chromium (Selenium), against the live ASGI app, a real worker
+for pulls and the fake Ollama. Screenshots go to screenshots/ (named in the README)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from articles.models import Article
+from llmconfig.models import ModelDownload, UserSettings
+from tests.factories import CategoryFactory, ScoredArticleFactory
+from tests.live import ROOT, wait_for
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+SHOTS = ROOT / "screenshots"
+
+if not (CHROMIUM and CHROMEDRIVER):
+    pytest.skip("chromium and chromium-driver are not installed (.ci/run installs them)", allow_module_level=True)
+
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def driver():
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+        "--no-first-run", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--window-size=1280,1100",
+    ):  # fmt: skip
+        options.add_argument(flag)
+    browser = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    browser.implicitly_wait(0)
+    yield browser
+    browser.quit()
+
+
+@pytest.fixture
+def page(driver, live_server_asgi, django_user_model):
+    """A logged-in browser on the live server, through the real login form."""
+    django_user_model.objects.create_user(username="reader", password="pw-reader-123")
+    driver.delete_all_cookies()
+    driver.get(f"{live_server_asgi.url}/settings/")
+    assert "/accounts/login/" in driver.current_url  # pages need a logged-in user
+    driver.find_element(By.ID, "id_username").send_keys("reader")
+    driver.find_element(By.ID, "id_password").send_keys("pw-reader-123")
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(driver, 10).until(lambda d: "/accounts/login/" not in d.current_url)
+    driver.base = live_server_asgi.url
+    return driver
+
+
+def wait(driver, condition, timeout=15):
+    return WebDriverWait(driver, timeout).until(condition)
+
+
+def text_of(driver, element_id: str) -> str:
+    return driver.find_element(By.ID, element_id).text
+
+
+def shot(driver, name: str) -> Path:
+    SHOTS.mkdir(exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    driver.save_screenshot(str(path))
+    return path
+
+
+def open_settings(page):
+    page.get(f"{page.base}/settings/")
+    wait(page, lambda d: "Connected" in text_of(d, "health"))
+
+
+def test_settings_page_shows_health_models_prompts(page, fake_ollama, worker):
+    UserSettings.objects.update_or_create(pk=1, defaults={"categorization_model": "ollama/qwen3:4b"})
+    fake_ollama.installed["llama3.2:3b"] = fake_ollama.catalog["llama3.2:3b"]
+    fake_ollama.loaded.add("qwen3:4b")
+    open_settings(page)
+    assert "v0." in text_of(page, "health")
+    wait(page, lambda d: "qwen3:4b — 2.5 GB (loaded)" in d.find_element(By.ID, "cat-model").text)
+    assert page.find_element(By.ID, "separate-row").is_displayed()  # two models installed
+    assert "in use (categorization)" in text_of(page, "installed")
+    page.find_element(By.CSS_SELECTOR, "#prompt-title ~ details summary").click()
+    assert "[Article Title]" in text_of(page, "prompt-cat")
+    assert shot(page, "settings-page").exists()
+
+
+def test_disconnected_state_says_how_to_start_ollama(page, fake_ollama):
+    fake_ollama.stop()
+    page.get(f"{page.base}/settings/")
+    wait(page, lambda d: text_of(d, "health") == "Disconnected")
+    assert page.find_element(By.ID, "disconnected").is_displayed()
+    assert "ollama serve" in text_of(page, "disconnected")
+    assert not page.find_element(By.ID, "connected-panels").is_displayed()
+    shot(page, "settings-disconnected")
+
+
+def test_pull_progresses_and_completes(page, fake_ollama, worker):
+    fake_ollama.pull_steps = 60
+    open_settings(page)
+    wait(page, lambda d: d.find_element(By.CSS_SELECTOR, "[aria-label='Pull qwen3:8b']")).click()
+    wait(page, lambda d: d.find_element(By.ID, "download").is_displayed())
+    wait(page, lambda d: float(text_of(d, "dl-percent").rstrip("%") or 0) > 0)
+    shot(page, "settings-pulling")
+    wait(page, lambda d: "qwen3:8b" in text_of(d, "installed"), timeout=30)
+    assert not page.find_element(By.ID, "download").is_displayed()
+    assert ModelDownload.objects.get().status == "complete"
+
+
+def test_pull_cancelled(page, fake_ollama, worker):
+    fake_ollama.pull_steps = 2000
+    open_settings(page)
+    page.find_element(By.ID, "custom-name").send_keys("gemma3:4b")
+    page.find_element(By.CSS_SELECTOR, "#custom-pull button").click()
+    wait(page, lambda d: float(text_of(d, "dl-percent").rstrip("%") or 0) > 0)
+    page.find_element(By.ID, "dl-cancel").click()
+    wait(page, lambda d: not d.find_element(By.ID, "download").is_displayed())
+    wait_for(lambda: ModelDownload.objects.get().status == "cancelled", timeout=5)
+    assert "gemma3:4b" not in fake_ollama.installed
+
+
+def test_reload_mid_pull_reattaches(page, fake_ollama, worker):
+    fake_ollama.pull_steps = 600
+    open_settings(page)
+    wait(page, lambda d: d.find_element(By.CSS_SELECTOR, "[aria-label='Pull llama3.2:3b']")).click()
+    wait(page, lambda d: float(text_of(d, "dl-percent").rstrip("%") or 0) > 0)
+    page.refresh()
+    wait(page, lambda d: d.find_element(By.ID, "download").is_displayed())
+    assert text_of(page, "dl-model") == "llama3.2:3b"
+    first = float(text_of(page, "dl-percent").rstrip("%"))
+    wait(page, lambda d: float(text_of(d, "dl-percent").rstrip("%")) > first)
+    page.find_element(By.ID, "dl-cancel").click()
+    wait_for(lambda: ModelDownload.objects.get().status == "cancelled", timeout=5)
+
+
+def test_delete_asks_for_confirmation(page, fake_ollama, worker):
+    fake_ollama.installed["llama3.2:3b"] = fake_ollama.catalog["llama3.2:3b"]
+    UserSettings.objects.update_or_create(pk=1, defaults={"categorization_model": "ollama/qwen3:4b"})
+    open_settings(page)
+    delete = wait(page, lambda d: d.find_element(By.CSS_SELECTOR, "[aria-label='Delete llama3.2:3b']"))
+    assert not page.find_elements(By.CSS_SELECTOR, "[aria-label='Delete qwen3:4b']")  # in use
+    delete.click()
+    wait(page, ec.alert_is_present()).dismiss()
+    assert "llama3.2:3b" in fake_ollama.installed
+    delete.click()
+    wait(page, ec.alert_is_present()).accept()
+    wait(page, lambda d: "llama3.2:3b" not in text_of(d, "installed"))
+    assert "llama3.2:3b" not in fake_ollama.installed
+
+
+def test_save_config_then_reevaluate(page, fake_ollama, worker):
+    fake_ollama.installed["llama3.2:3b"] = fake_ollama.catalog["llama3.2:3b"]
+    UserSettings.objects.update_or_create(pk=1, defaults={"categorization_model": "ollama/qwen3:4b"})
+    ScoredArticleFactory.create_batch(3)
+    open_settings(page)
+    save = page.find_element(By.ID, "config-save")
+    wait(page, lambda d: d.find_element(By.ID, "cat-model").text)
+    assert not save.is_enabled()  # nothing changed yet
+    Select(page.find_element(By.ID, "cat-model")).select_by_value("llama3.2:3b")
+    assert save.is_enabled()
+    save.click()
+    wait(page, lambda d: "Saved" in text_of(d, "config-result"))
+    assert UserSettings.load().categorization_model == "ollama/llama3.2:3b"
+    page.find_element(By.ID, "rescore").click()
+    wait(page, lambda d: "3 articles queued for re-evaluation" in text_of(d, "config-result"))
+    assert Article.objects.filter(scoring_priority__gt=0).count() == 3
+
+
+def test_reading_page_lists_ranked_and_marks_read(page):
+    CategoryFactory(name="science")
+    low = ScoredArticleFactory(title="Low score", composite_score=3.0, score_reasoning="Barely relevant.")
+    high = ScoredArticleFactory(title="High score", composite_score=15.0, score_reasoning="Exactly your interests.")
+    high.categories.set([CategoryFactory(name="science")])
+    from scoring.services import articles_rescore
+
+    articles_rescore(ids=[low.id], mode="full")
+    page.get(f"{page.base}/")
+    titles = [e.text for e in page.find_elements(By.CSS_SELECTOR, ".article h2")]
+    assert titles == ["High score", "Low score"]
+    assert "being re-scored" in page.find_elements(By.CSS_SELECTOR, ".article")[1].text
+    assert "science" in page.find_elements(By.CSS_SELECTOR, ".article")[0].text
+    assert "1 waiting to be scored" in text_of(page, "scoring-counts")
+    shot(page, "reading-page")
+    page.find_element(By.CSS_SELECTOR, f"li[data-id='{high.id}'] button.mark").click()
+    wait(page, lambda d: d.find_element(By.CSS_SELECTOR, f"li[data-id='{high.id}'] button.mark").text == "Mark unread")
+    assert Article.objects.get(id=high.id).is_read is True
+    Select(page.find_element(By.ID, "f-category")).select_by_value("science")
+    page.find_element(By.CSS_SELECTOR, ".filters button").click()
+    wait(page, lambda d: "category=science" in d.current_url)
+    assert [e.text for e in page.find_elements(By.CSS_SELECTOR, ".article h2")] == []  # read ones hidden
+    page.set_window_size(390, 800)  # a phone
+    page.get(f"{page.base}/?is_read=")
+    shot(page, "reading-page-narrow")
+    page.set_window_size(1280, 1100)
