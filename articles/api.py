@@ -336,7 +336,8 @@ class CategoryWeightView(APIView):
         normalized = Category.normalize(name)
         if not normalized:
             return Response(
-                {"name": ["A category name is required."]}, status=status.HTTP_400_BAD_REQUEST
+                {"name": ["A category name needs letters or digits (kebab-case, e.g. ai-ml)."]},
+                status=status.HTTP_400_BAD_REQUEST,
             )
         category, _ = Category.objects.update_or_create(
             name=normalized, defaults={"weight": serializer.validated_data["weight"]}

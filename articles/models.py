@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from django.conf import settings
@@ -66,13 +67,14 @@ class Category(models.Model):
 
     @staticmethod
     def normalize(raw: str) -> str:
-        """Lowercase kebab-case: `_`, spaces and `/` become `-`; runs of `-` collapse."""
+        """Lowercase ASCII kebab-case: `_`, spaces and `/` become `-`, anything else outside
+        [a-z0-9-] is dropped, runs of `-` collapse. Empty when nothing usable is left."""
         name = raw.strip().lower()
         for sep in ("_", " ", "/"):
             name = name.replace(sep, "-")
-        while "--" in name:
-            name = name.replace("--", "-")
-        return name.strip("-")[:100]
+        name = re.sub(r"[^a-z0-9-]", "", name)
+        name = re.sub(r"-{2,}", "-", name)
+        return name.strip("-")[:100].strip("-")
 
 
 class ArticleQuerySet(models.QuerySet["Article"]):

@@ -244,7 +244,7 @@ def feed_refresh_later(*, feed_id: int) -> None:
     def send() -> None:
         try:
             refresh_feed.delay(feed_id)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any failure to enqueue; the schedule refreshes anyway
             logger.warning("could not enqueue a feed refresh (%s)", type(exc).__name__)
 
     transaction.on_commit(send)

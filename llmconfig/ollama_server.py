@@ -203,7 +203,7 @@ def _send_pull(download_id: int) -> None:
 
     try:
         pull_model.delay(download_id)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any broker failure ends the download visibly
         ModelDownload.objects.filter(pk=download_id).update(
             status=ModelDownload.Status.ERROR,
             error=f"Could not reach the task broker ({type(exc).__name__}).",
@@ -303,7 +303,7 @@ class PullThread(threading.Thread):
             self._loop.run_until_complete(self._main())
         except asyncio.CancelledError:
             self.cancelled = True
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller, who reports it
             self.error = exc
         finally:
             self._loop.close()

@@ -69,7 +69,7 @@ def nudge(*, count: int = 1, high: bool = False) -> None:
         try:
             for _ in range(max(0, count)):
                 score_next.apply_async(queue=queue.value, retry=False)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any broker failure; the sweep recovers
             logger.warning(
                 "could not reach the broker (%s); the sweep will retry", type(exc).__name__
             )

@@ -100,7 +100,9 @@ def pull_worker(django_db_setup, django_db_blocker, _ollama_server):
 
     with django_db_blocker.unblock():
         purge_queues()
-        w = Worker(name="pulls", concurrency=1, queues="ollama", OLLAMA_HOST=_ollama_server.url).start()
+        w = Worker(
+            name="pulls", concurrency=1, queues="ollama", OLLAMA_HOST=_ollama_server.url
+        ).start()
     yield w
     w.stop()
 

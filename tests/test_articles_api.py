@@ -251,3 +251,10 @@ def test_rescore_command(capsys):
     assert "2 articles queued" in capsys.readouterr().out
     call_command("rescore", "--all", "--mode", "score_only", "--no-wait")
     assert Article.objects.filter(rescore_mode="score_only").count() == 3
+
+
+def test_category_weight_refuses_names_without_letters(api):
+    response = api.patch(
+        "/api/categories/%F1%A2%A5%BB%25~/weight", {"weight": "low"}, format="json"
+    )
+    assert response.status_code == 400 and "name" in response.json()

@@ -20,7 +20,10 @@ CHROMEDRIVER = shutil.which("chromedriver")
 SHOTS = ROOT / "screenshots"
 
 if not (CHROMIUM and CHROMEDRIVER):
-    pytest.skip("chromium and chromium-driver are not installed (.ci/run installs them)", allow_module_level=True)
+    pytest.skip(
+        "chromium and chromium-driver are not installed (.ci/run installs them)",
+        allow_module_level=True,
+    )
 
 from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
@@ -81,7 +84,9 @@ def open_settings(page):
 
 
 def test_settings_page_shows_health_models_prompts(page, fake_ollama, worker):
-    UserSettings.objects.update_or_create(pk=1, defaults={"categorization_model": "ollama/qwen3:4b"})
+    UserSettings.objects.update_or_create(
+        pk=1, defaults={"categorization_model": "ollama/qwen3:4b"}
+    )
     fake_ollama.installed["llama3.2:3b"] = fake_ollama.catalog["llama3.2:3b"]
     fake_ollama.loaded.add("qwen3:4b")
     open_settings(page)
@@ -144,9 +149,13 @@ def test_reload_mid_pull_reattaches(page, fake_ollama, worker):
 
 def test_delete_asks_for_confirmation(page, fake_ollama, worker):
     fake_ollama.installed["llama3.2:3b"] = fake_ollama.catalog["llama3.2:3b"]
-    UserSettings.objects.update_or_create(pk=1, defaults={"categorization_model": "ollama/qwen3:4b"})
+    UserSettings.objects.update_or_create(
+        pk=1, defaults={"categorization_model": "ollama/qwen3:4b"}
+    )
     open_settings(page)
-    delete = wait(page, lambda d: d.find_element(By.CSS_SELECTOR, "[aria-label='Delete llama3.2:3b']"))
+    delete = wait(
+        page, lambda d: d.find_element(By.CSS_SELECTOR, "[aria-label='Delete llama3.2:3b']")
+    )
     assert not page.find_elements(By.CSS_SELECTOR, "[aria-label='Delete qwen3:4b']")  # in use
     delete.click()
     wait(page, ec.alert_is_present()).dismiss()
@@ -159,7 +168,9 @@ def test_delete_asks_for_confirmation(page, fake_ollama, worker):
 
 def test_save_config_then_reevaluate(page, fake_ollama, worker):
     fake_ollama.installed["llama3.2:3b"] = fake_ollama.catalog["llama3.2:3b"]
-    UserSettings.objects.update_or_create(pk=1, defaults={"categorization_model": "ollama/qwen3:4b"})
+    UserSettings.objects.update_or_create(
+        pk=1, defaults={"categorization_model": "ollama/qwen3:4b"}
+    )
     ScoredArticleFactory.create_batch(3)
     open_settings(page)
     save = page.find_element(By.ID, "config-save")
@@ -177,8 +188,12 @@ def test_save_config_then_reevaluate(page, fake_ollama, worker):
 
 def test_reading_page_lists_ranked_and_marks_read(page):
     CategoryFactory(name="science")
-    low = ScoredArticleFactory(title="Low score", composite_score=3.0, score_reasoning="Barely relevant.")
-    high = ScoredArticleFactory(title="High score", composite_score=15.0, score_reasoning="Exactly your interests.")
+    low = ScoredArticleFactory(
+        title="Low score", composite_score=3.0, score_reasoning="Barely relevant."
+    )
+    high = ScoredArticleFactory(
+        title="High score", composite_score=15.0, score_reasoning="Exactly your interests."
+    )
     high.categories.set([CategoryFactory(name="science")])
     from scoring.services import articles_rescore
 
@@ -191,12 +206,20 @@ def test_reading_page_lists_ranked_and_marks_read(page):
     assert "1 waiting to be scored" in text_of(page, "scoring-counts")
     shot(page, "reading-page")
     page.find_element(By.CSS_SELECTOR, f"li[data-id='{high.id}'] button.mark").click()
-    wait(page, lambda d: d.find_element(By.CSS_SELECTOR, f"li[data-id='{high.id}'] button.mark").text == "Mark unread")
+    wait(
+        page,
+        lambda d: (
+            d.find_element(By.CSS_SELECTOR, f"li[data-id='{high.id}'] button.mark").text
+            == "Mark unread"
+        ),
+    )
     assert Article.objects.get(id=high.id).is_read is True
     Select(page.find_element(By.ID, "f-category")).select_by_value("science")
     page.find_element(By.CSS_SELECTOR, ".filters button").click()
     wait(page, lambda d: "category=science" in d.current_url)
-    assert [e.text for e in page.find_elements(By.CSS_SELECTOR, ".article h2")] == []  # read ones hidden
+    assert [
+        e.text for e in page.find_elements(By.CSS_SELECTOR, ".article h2")
+    ] == []  # read ones hidden
     page.set_window_size(390, 800)  # a phone
     page.get(f"{page.base}/?is_read=")
     shot(page, "reading-page-narrow")

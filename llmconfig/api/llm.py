@@ -48,6 +48,8 @@ class OllamaModelEntrySerializer(serializers.Serializer):
     def validate_id(self, value: str) -> str:
         if not value.startswith("ollama/"):
             value = "ollama/" + value
+        if len(value) > 200:
+            raise serializers.ValidationError("A model id is at most 200 characters.")
         if not is_valid_model_name(value.removeprefix("ollama/")):
             raise serializers.ValidationError(f"{value!r} is not a valid Ollama model name.")
         return value

@@ -187,13 +187,33 @@ async def pull_events(download_id: int) -> AsyncIterator[str]:
         await asyncio.sleep(SSE_POLL_SECONDS)
 
 
+# One server-sent event as a client parses it (`data` would shadow Serializer.data).
+SSEEvent = inline_serializer(
+    "SSEEvent",
+    {
+        "data": serializers.CharField(help_text="A JSON object (see the response description)."),
+        "event": serializers.CharField(required=False),
+        "id": serializers.CharField(required=False),
+        "retry": serializers.IntegerField(required=False),
+    },
+)
+
+
 class OllamaPullView(APIView):
     """Start pulling a model (or attach to its running pull) and stream the progress."""
 
     @extend_schema(
         request=PullIn,
         responses={
-            (200, "text/event-stream"): OpenApiTypes.STR,
+            (200, "text/event-stream"): OpenApiResponse(
+                response=SSEEvent,
+                description=(
+                    "Server-sent events. Each `data` is JSON: `{status, completed, total, digest,"
+                    " percent}` while downloading (percent of the whole model), then"
+                    ' `{"status": "complete"}`, `{"status": "error", "error": …}` or'
+                    ' `{"status": "cancelled"}`.'
+                ),
+            ),
             409: OpenApiResponse(description="Another model is downloading"),
         },
     )
