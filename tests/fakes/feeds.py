@@ -55,6 +55,11 @@ class FeedHandler(JSONHandler):
             self.wfile.write(route.body)
 
 
+    def do_POST(self) -> None:  # noqa: N802 - the SSRF test posts to a redirecting route
+        self.read_json()
+        self.do_GET()
+
+
 class FakeFeeds(FakeServer):
     handler_class = FeedHandler
 
