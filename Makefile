@@ -49,8 +49,9 @@ check: lint typecheck test
 bench: setup
 	.venv/bin/python -m bench
 
+# R1–R4 at full size, with their figures printed (-s).
 reliability: setup
-	.venv/bin/pytest -q -p no:cacheprovider -m reliability tests/reliability
+	SIFT_RELIABILITY_FULL=1 .venv/bin/pytest -q -s -p no:cacheprovider -m reliability tests/test_worker_reliability.py
 
 clean:
 	rm -rf .venv $(TOOLS) var

@@ -36,7 +36,11 @@ def api_get_routes() -> list[str]:
 
 
 def test_key_never_in_api_responses_or_admin_pages(api, admin_client, fake_ollama):
-    response = api.put("/api/settings", {"ollama_use_cloud": True, "ollama_api_key": CANARY, "ollama_endpoint": fake_ollama.url}, format="json")
+    response = api.put(
+        "/api/settings",
+        {"ollama_use_cloud": True, "ollama_api_key": CANARY, "ollama_endpoint": fake_ollama.url},
+        format="json",
+    )
     assert response.status_code == 200 and CANARY not in response.content.decode()
     assert UserSettings.load().ollama_api_key == CANARY
     checked = 0
@@ -56,13 +60,19 @@ def test_key_never_in_api_responses_or_admin_pages(api, admin_client, fake_ollam
 
 
 def test_key_never_in_log_lines(api, fake_ollama, caplog):
-    api.put("/api/settings", {"ollama_use_cloud": True, "ollama_api_key": CANARY, "ollama_endpoint": fake_ollama.url}, format="json")
+    api.put(
+        "/api/settings",
+        {"ollama_use_cloud": True, "ollama_api_key": CANARY, "ollama_endpoint": fake_ollama.url},
+        format="json",
+    )
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.addFilter(RedactSecretsFilter())
     root = logging.getLogger()
     root.addHandler(handler)
-    old_levels = {name: logging.getLogger(name).level for name in ("", "httpx", "httpcore", "ollama")}
+    old_levels = {
+        name: logging.getLogger(name).level for name in ("", "httpx", "httpcore", "ollama")
+    }
     for name in old_levels:
         logging.getLogger(name).setLevel(logging.DEBUG)
     caplog.set_level(logging.DEBUG)
@@ -89,7 +99,9 @@ def test_key_never_in_log_lines(api, fake_ollama, caplog):
 
 def test_ollama_endpoint_redirects_are_not_followed(settings, feeds):
     feeds.routes["/api/version"] = Route(status=302, location="file:///etc/passwd")
-    feeds.routes["/api/chat"] = Route(status=307, location="http://169.254.169.254/latest/meta-data/")
+    feeds.routes["/api/chat"] = Route(
+        status=307, location="http://169.254.169.254/latest/meta-data/"
+    )
     settings.OLLAMA_HOST = feeds.url
     from llmconfig import ollama_server
 

@@ -54,7 +54,6 @@ class FeedHandler(JSONHandler):
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self.wfile.write(route.body)
 
-
     def do_POST(self) -> None:  # noqa: N802 - the SSRF test posts to a redirecting route
         self.read_json()
         self.do_GET()
