@@ -12,7 +12,7 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
-from llmconfig.llm.base import LLMAdapter, LLMError, LLMErrorKind, Reply, Request
+from llmconfig.llm.base import LLMAdapter, LLMError, LLMErrorKind, Reply, Request, json_schema
 
 TRANSIENT_STATUS = {408, 429, 500, 502, 503, 504}
 
@@ -141,7 +141,7 @@ class VertexAIAdapter(LLMAdapter):
         config = types.GenerateContentConfig(
             response_mime_type="application/json",
             # The standard JSON schema (not the OpenAPI subset) accepts every Pydantic model.
-            response_json_schema=request.schema.model_json_schema(),
+            response_json_schema=json_schema(request.schema),
             temperature=request.temperature,
             system_instruction=request.system_prompt or None,
         )

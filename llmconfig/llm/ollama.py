@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import base64
+import ssl
+import threading
+from functools import lru_cache
 from typing import Any
 
 import httpx
@@ -15,10 +18,17 @@ from llmconfig.llm.base import (
     LLMErrorKind,
     Reply,
     Request,
+    json_schema,
     schema_instructions,
 )
 
 TRANSIENT_STATUS = {408, 425, 429, 500, 502, 503, 504}
+
+
+@lru_cache(maxsize=1)
+def shared_ssl_context() -> ssl.SSLContext:
+    """Loading the CA bundle takes ~20 ms; once per process is enough."""
+    return httpx.create_ssl_context()
 
 
 def make_client(
@@ -34,6 +44,7 @@ def make_client(
         or httpx.Timeout(settings.LLM_READ_TIMEOUT, connect=settings.LLM_CONNECT_TIMEOUT),
         # An Ollama endpoint has no reason to redirect; refusing redirects closes an SSRF path.
         follow_redirects=False,
+        verify=shared_ssl_context(),
     )
     if not api_key:
         # The library adds OLLAMA_API_KEY from the environment by itself; a local server must
@@ -72,6 +83,24 @@ def classify(exc: BaseException, model: str) -> LLMError:
             f"Ollama is unreachable: {type(exc).__name__}", kind=LLMErrorKind.UNAVAILABLE
         )
     return LLMError(f"Ollama call failed: {exc!r}", kind=LLMErrorKind.UNAVAILABLE)
+
+
+class _ClientsPerThread(threading.local):
+    """Chat clients kept per thread (their connection pool belongs to the thread's event
+    loop, see base.run_sync), so consecutive calls reuse one keep-alive connection."""
+
+    clients: dict[tuple[str, str | None], ollama.AsyncClient] | None = None
+
+    def get(self, base_url: str, api_key: str | None) -> ollama.AsyncClient:
+        if self.clients is None:
+            self.clients = {}
+        key = (base_url, api_key)
+        if key not in self.clients:
+            self.clients[key] = make_client(base_url, api_key)
+        return self.clients[key]
+
+
+_thread_clients = _ClientsPerThread()
 
 
 class OllamaAdapter(LLMAdapter):
@@ -117,20 +146,18 @@ class OllamaAdapter(LLMAdapter):
         return messages
 
     async def _complete(self, request: Request) -> Reply:
-        client = make_client(self.base_url, self.api_key)
+        client = _thread_clients.get(self.base_url, self.api_key)
         try:
             response = await client.chat(
                 model=self.model,
                 messages=self._messages(request),
-                format="json" if self.cloud else request.schema.model_json_schema(),
+                format="json" if self.cloud else json_schema(request.schema),
                 options={"temperature": request.temperature},
                 stream=False,
                 think=self.think,
             )
         except Exception as exc:
             raise classify(exc, self.model) from exc
-        finally:
-            await client._client.aclose()
         return Reply(
             text=response.message.content or "",
             prompt_tokens=response.prompt_eval_count,

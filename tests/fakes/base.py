@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -42,6 +43,7 @@ class FakeServer:
         self.httpd: ThreadingHTTPServer | None = None
         self.thread: threading.Thread | None = None
         self.requests: list[Recorded] = []
+        self.connections: set[socket.socket] = set()
         self.reset()
 
     def configure(self) -> None:
@@ -61,11 +63,17 @@ class FakeServer:
         return self
 
     def stop(self) -> None:
-        """Close the listening socket: new connections are refused until `start()` again."""
+        """Go down: close the listening socket (new connections are refused until `start()`)
+        and cut the kept-alive ones, as a stopped server would."""
         if self.httpd is not None:
             self.httpd.shutdown()
             self.httpd.server_close()
             self.httpd = None
+        with self._lock:
+            open_connections, self.connections = list(self.connections), set()
+        for conn in open_connections:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
 
     @property
     def url(self) -> str:
@@ -117,6 +125,10 @@ class FakeServer:
 
 class JSONHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body are separate writes: without TCP_NODELAY, Nagle's algorithm and the
+    # client's delayed ACK add 40 ms to every keep-alive request (Go's net/http, which real
+    # Ollama uses, sets TCP_NODELAY too).
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -124,6 +136,17 @@ class JSONHandler(BaseHTTPRequestHandler):
     @property
     def fake(self) -> Any:
         return self.server.fake  # type: ignore[attr-defined]
+
+    def setup(self) -> None:
+        super().setup()
+        with self.fake._lock:
+            self.fake.connections.add(self.connection)
+
+    def finish(self) -> None:
+        with self.fake._lock:
+            self.fake.connections.discard(self.connection)
+        with contextlib.suppress(OSError):
+            super().finish()
 
     def read_json(self) -> Any:
         length = int(self.headers.get("Content-Length") or 0)

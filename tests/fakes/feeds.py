@@ -54,7 +54,7 @@ class FeedHandler(JSONHandler):
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self.wfile.write(route.body)
 
-    def do_POST(self) -> None:  # noqa: N802 - the SSRF test posts to a redirecting route
+    def do_POST(self) -> None:
         self.read_json()
         self.do_GET()
 
