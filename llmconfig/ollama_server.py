@@ -23,7 +23,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from llmconfig.llm.base import run_sync
-from llmconfig.llm.ollama import make_client
+from llmconfig.llm.ollama import make_client, shared_ssl_context
 from llmconfig.llm.registry import ollama_connection
 from llmconfig.models import ModelDownload, UserSettings
 
@@ -69,8 +69,10 @@ def health() -> dict[str, Any]:
         response = httpx.get(
             f"{base_url.rstrip('/')}/api/version",
             headers=headers,
-            timeout=settings.OLLAMA_HEALTH_TIMEOUT,
+            # The whole answer must fit in the timeout: keep a little back for the rest.
+            timeout=max(0.02, settings.OLLAMA_HEALTH_TIMEOUT - 0.05),
             follow_redirects=False,
+            verify=shared_ssl_context(),
         )
         if response.status_code == 200:
             result = {

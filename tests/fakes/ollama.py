@@ -56,6 +56,9 @@ class OllamaHandler(JSONHandler):
         fake.record(self, None)
         if self.common_faults():
             return
+        if self.path.startswith("/_fake/"):
+            self._control()
+            return
         if self.path == "/api/version":
             self.send_json(200, {"version": VERSION})
         elif self.path == "/api/tags":
@@ -74,6 +77,17 @@ class OllamaHandler(JSONHandler):
             self.send_json(200, {"models": models})
         else:
             self.send_json(404, {"error": "not found"})
+
+    def _control(self) -> None:
+        """Read-only state for benches that run the fake in another process."""
+        fake: FakeOllama = self.fake
+        if self.path == "/_fake/pulls":
+            self.send_json(200, {"pulls": fake.pulls})
+        elif self.path == "/_fake/stats":
+            chats = fake.calls("/api/chat")
+            self.send_json(200, {"chat_calls": len(chats), "installed": sorted(fake.installed)})
+        else:
+            self.send_json(404, {"error": "no such control path"})
 
     def do_DELETE(self) -> None:
         fake: FakeOllama = self.fake
@@ -205,6 +219,7 @@ class OllamaHandler(JSONHandler):
             pull["outcome"] = "client_closed"
         finally:
             pull["ended_at"] = time.monotonic()
+            pull["ended_wall"] = time.time()
 
     def _line(self, payload: dict[str, Any]) -> None:
         data = (json.dumps(payload) + "\n").encode()

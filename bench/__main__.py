@@ -1,0 +1,493 @@
+"""`make bench`: Sift's figures against the limits they chase (P1–P7).
+
+Runs on PostgreSQL + Redis (127.0.0.1) with real Celery worker processes and the fake
+Ollama in its own process. Each figure is printed as a ratio against its target, with the
+raw numbers, appended as a JSON line to bench/results/, and summed up in a table.
+
+    make bench                      # all
+    .venv/bin/python -m bench P2 P4 # some
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sift_bench")
+BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/13")
+CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/14")
+VAR_DIR = tempfile.mkdtemp(prefix="sift-bench-")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+FAKE_PORT = free_port()
+BASE_ENV = {
+    "DATABASE_URL": DB_URL,
+    "CELERY_BROKER_URL": BROKER_URL,
+    "CACHE_URL": CACHE_URL,
+    "SIFT_VAR_DIR": VAR_DIR,
+    "DEBUG": "false",
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "FIELD_ENCRYPTION_KEY": "hXmFSNfpxouRO6kFNgZb8rI1GadxjmyskAirXQ5RdT4=",
+    "SECURE_SSL_REDIRECT": "false",
+    "ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
+    "OLLAMA_HOST": f"http://127.0.0.1:{FAKE_PORT}",
+    "OLLAMA_HEALTH_CACHE_SECONDS": "0",
+    "LOG_LEVEL": "WARNING",
+    "DJANGO_SETTINGS_MODULE": "config.settings",
+}
+os.environ.update(BASE_ENV)
+
+
+# --- processes ---------------------------------------------------------------------------------
+def proc_cpu_seconds(pid: int) -> float:
+    """utime + stime of a process and its children still alive (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pids = [pid] + [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and _ppid(int(p.name)) == pid]
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def _ppid(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return -1
+
+
+@contextmanager
+def fake_ollama(latency: float = 0.0, slots: int = 8, pull_steps: int = 200) -> Iterator[str]:
+    url = BASE_ENV["OLLAMA_HOST"]
+    cmd = [sys.executable, "-m", "tests.fakes.serve", "ollama", "--port", str(FAKE_PORT),
+           "--latency", str(latency), "--slots", str(slots), "--pull-steps", str(pull_steps)]  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/api/version", timeout=1).read()  # noqa: S310 - loopback
+            break
+        except OSError:
+            time.sleep(0.05)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def fake_get(path: str) -> Any:
+    with urllib.request.urlopen(f"{BASE_ENV['OLLAMA_HOST']}{path}", timeout=5) as response:  # noqa: S310
+        return json.loads(response.read())
+
+
+@contextmanager
+def worker(concurrency: int, queues: str = "rescore,score,feeds,ollama", **env: Any) -> Iterator[subprocess.Popen[str]]:
+    cmd = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queues, "-c", str(concurrency),
+           "-P", "prefork", "-n", f"bench{secrets.token_hex(3)}@%h", "--without-gossip", "--without-mingle",
+           "--without-heartbeat", "-l", "INFO"]  # fmt: skip
+    child_env = {**os.environ, **{k: str(v) for k, v in env.items()}}
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=child_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    ready = threading.Event()
+
+    def drain() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if " ready." in line:
+                ready.set()
+
+    threading.Thread(target=drain, daemon=True).start()
+    if not ready.wait(60):
+        raise RuntimeError("worker did not start")
+    try:
+        yield proc
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+# --- database --------------------------------------------------------------------------------
+def fresh_database() -> None:
+    import psycopg
+
+    name = DB_URL.rsplit("/", 1)[1]
+    admin_url = DB_URL.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    import redis
+
+    for url in (BROKER_URL, CACHE_URL):
+        redis.Redis.from_url(url).flushdb()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from llmconfig.models import UserSettings
+
+    UserSettings.objects.update_or_create(pk=1, defaults={"categorization_model": "ollama/qwen3:4b"})
+
+
+def reset_articles() -> None:
+    from articles.models import Article, Feed
+
+    Article.objects.all().delete()
+    Feed.objects.all().delete()
+    from scoring.services import readiness_set
+
+    readiness_set(ready=True, reason="")
+
+
+def make_articles(n: int, **fields: Any) -> list[int]:
+    from articles.models import Article, Feed
+
+    feed = Feed.objects.create(url=f"https://bench.example/{secrets.token_hex(4)}.xml", title="Bench")
+    now = datetime.now(UTC)
+    rows = [
+        Article(
+            feed=feed, title=f"Bench article {i}", url=f"https://bench.example/{feed.pk}/{i}",
+            content=f"Body of bench article {i}. " * 20, published_at=now - timedelta(seconds=i),
+            scoring_state=fields.get("scoring_state", "queued"), queued_at=now + timedelta(microseconds=i),
+            **{k: v for k, v in fields.items() if k != "scoring_state"},
+        )  # fmt: skip
+        for i in range(n)
+    ]
+    Article.objects.bulk_create(rows, batch_size=2000)
+    return list(Article.objects.filter(feed=feed).order_by("id").values_list("id", flat=True))
+
+
+def nudge(count: int, high: bool = False) -> None:
+    from config.celery import CeleryQueue
+    from scoring.tasks import score_next
+
+    for _ in range(count):
+        score_next.apply_async(queue=(CeleryQueue.RESCORE if high else CeleryQueue.SCORE).value)
+
+
+def scored(ids: list[int]) -> int:
+    from articles.models import Article
+
+    return Article.objects.filter(id__in=ids, scoring_state="scored").count()
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float, poll: float = 0.1) -> float:
+    start = time.monotonic()
+    while not predicate():
+        if time.monotonic() - start > timeout:
+            raise TimeoutError(f"not done after {timeout}s")
+        time.sleep(poll)
+    return time.monotonic() - start
+
+
+# --- the benchmarks --------------------------------------------------------------------------
+def p1_pipeline_overhead() -> dict[str, Any]:
+    """2,000 articles, fake LLM at 0 ms: Sift's own cost per article."""
+    n, p = 2000, 4
+    reset_articles()
+    with fake_ollama(latency=0.0, slots=16), worker(p, SCORING_CONCURRENCY=p) as w:
+        ids = make_articles(n)
+        cpu0 = proc_cpu_seconds(w.pid)
+        start = time.monotonic()
+        nudge(p)
+        elapsed = wait_until(lambda: scored(ids) == n, timeout=600, poll=0.05)
+        cpu = proc_cpu_seconds(w.pid) - cpu0
+    rate = n / (time.monotonic() - start)
+    return {
+        "figure": round(rate / 150, 2), "target": ">= 1.0 (150 articles/s)", "articles_per_s": round(rate, 1),
+        "articles": n, "seconds": round(elapsed, 2), "worker_cpu_ms_per_article": round(1000 * cpu / n, 2),
+        "worker_concurrency": p,
+    }  # fmt: skip
+
+
+def p2_llm_bound() -> dict[str, Any]:
+    """Fake LLM with L = 250 ms and P = 4 slots: throughput against P / (2L)."""
+    latency, p, n = 0.25, 4, 160
+    limit = p / (2 * latency)
+    reset_articles()
+    with fake_ollama(latency=latency, slots=p), worker(p, SCORING_CONCURRENCY=p):
+        ids = make_articles(n)
+        start = time.monotonic()
+        nudge(p)
+        wait_until(lambda: scored(ids) == n, timeout=600, poll=0.05)
+        elapsed = time.monotonic() - start
+    rate = n / elapsed
+    original = 5 / 30
+    return {
+        "figure": round(rate / limit, 3), "target": ">= 0.95", "articles_per_s": round(rate, 2),
+        "limit_P_over_2L": limit, "articles": n, "seconds": round(elapsed, 2),
+        "original_design_articles_per_s": round(original, 3), "speedup_vs_original": round(rate / original, 1),
+    }  # fmt: skip
+
+
+def p3_priority() -> dict[str, Any]:
+    """5,000 normal queued, then re-score 100: normal articles finished after the request and
+    before the last re-score."""
+    from articles.models import Article
+    from scoring.services import articles_rescore
+
+    p, k, n = 4, 100, 5000
+    reset_articles()
+    with fake_ollama(latency=0.02, slots=p), worker(p, SCORING_CONCURRENCY=p):
+        first = make_articles(k)
+        nudge(p)
+        wait_until(lambda: scored(first) == k, timeout=300)
+        backlog = make_articles(n)
+        nudge(p)
+        wait_until(lambda: scored(backlog) >= 50, timeout=300)
+        requested = datetime.now(UTC)
+        started = time.monotonic()
+        articles_rescore(ids=first, mode="full")
+        wait_until(lambda: not Article.objects.filter(id__in=first, scoring_priority__gt=0).exists(), timeout=300, poll=0.05)
+        drained = time.monotonic() - started
+        last = max(Article.objects.filter(id__in=first).values_list("scored_at", flat=True))
+        overtaken = Article.objects.filter(id__in=backlog, scored_at__gt=requested, scored_at__lt=last).count()
+        backlog_left = n - scored(backlog)
+    return {
+        "figure": overtaken, "target": f"<= {2 * p} (2 x P)", "normal_finished_between": overtaken,
+        "rescored": k, "rescore_seconds": round(drained, 2), "backlog_still_queued": backlog_left, "P": p,
+    }  # fmt: skip
+
+
+def p4_api() -> dict[str, Any]:
+    """100,000 articles: p50/p95 of the ranked list, one article, scoring status, feed list."""
+    import random
+
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+
+    from articles.models import Article, Category, Feed
+
+    reset_articles()
+    rng = random.Random(7)
+    feeds = [Feed.objects.create(url=f"https://feed{i}.example/rss", title=f"Feed {i}", display_order=i) for i in range(20)]
+    now = datetime.now(UTC)
+    states = ["scored"] * 90 + ["queued"] * 6 + ["failed"] * 2 + ["unscored"] * 2
+    batch: list[Article] = []
+    for i in range(100_000):
+        state = rng.choice(states)
+        score = round(rng.uniform(0, 20), 2) if state == "scored" else None
+        batch.append(Article(
+            feed=feeds[i % 20], title=f"Article {i}", url=f"https://a.example/{i}", summary="s" * 200,
+            content="c" * 1500, published_at=now - timedelta(minutes=i), is_read=rng.random() < 0.3,
+            scoring_state=state, composite_score=score, interest_score=7 if score is not None else None,
+            quality_score=6 if score is not None else None, score_reasoning="Reasoning." if score is not None else "",
+            scored_at=now if score is not None else None, queued_at=now,
+        ))  # fmt: skip
+        if len(batch) == 5000:
+            Article.objects.bulk_create(batch)
+            batch = []
+    cats = list(Category.objects.all()[:10])
+    through = Article.categories.through
+    ids = list(Article.objects.values_list("id", flat=True))
+    through.objects.bulk_create(
+        [through(article_id=a, category_id=cats[a % len(cats)].id) for a in ids]
+        + [through(article_id=a, category_id=cats[(a + 3) % len(cats)].id) for a in ids[::2]],
+        batch_size=10_000,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    user = get_user_model().objects.create_user(username=f"bench{secrets.token_hex(3)}", password="x")
+    client = Client()
+    client.force_login(user)
+    one = ids[len(ids) // 2]
+    endpoints = {
+        "ranked_list_50": "/api/articles?sort_by=composite_score&limit=50",
+        "one_article": f"/api/articles/{one}",
+        "scoring_status": "/api/scoring/status",
+        "feed_list": "/api/feeds",
+    }
+    out: dict[str, Any] = {"articles": Article.objects.count()}
+    worst = 0.0
+    for name, url in endpoints.items():
+        for _ in range(20):
+            assert client.get(url).status_code == 200
+        samples = []
+        for _ in range(200):
+            t = time.perf_counter()
+            response = client.get(url)
+            samples.append((time.perf_counter() - t) * 1000)
+            assert response.status_code == 200
+        samples.sort()
+        p95 = samples[int(0.95 * len(samples)) - 1]
+        out[name] = {"p50_ms": round(statistics.median(samples), 2), "p95_ms": round(p95, 2)}
+        worst = max(worst, p95)
+    out["figure"] = round(worst / 20, 2)
+    out["target"] = "<= 1.0 (p95 <= 20 ms, worst endpoint)"
+    return out
+
+
+def p5_health() -> dict[str, Any]:
+    """Health when Ollama refuses, and when it is black-holed."""
+    from django.conf import settings
+
+    from llmconfig import ollama_server
+
+    refused_port = free_port()
+    settings.OLLAMA_HOST = f"http://127.0.0.1:{refused_port}"
+    refused = []
+    for _ in range(20):
+        t = time.perf_counter()
+        assert ollama_server.health()["connected"] is False
+        refused.append((time.perf_counter() - t) * 1000)
+    # Black hole: a listener that never accepts, its one-slot backlog already taken.
+    hole = socket.socket()
+    hole.bind(("127.0.0.1", 0))
+    hole.listen(0)
+    filler = socket.create_connection(hole.getsockname())
+    settings.OLLAMA_HOST = f"http://127.0.0.1:{hole.getsockname()[1]}"
+    timeout = settings.OLLAMA_HEALTH_TIMEOUT
+    holed = []
+    for _ in range(3):
+        t = time.perf_counter()
+        assert ollama_server.health()["connected"] is False
+        holed.append(time.perf_counter() - t)
+    filler.close()
+    hole.close()
+    settings.OLLAMA_HOST = BASE_ENV["OLLAMA_HOST"]
+    refused_p95 = sorted(refused)[18]
+    return {
+        "figure": round(refused_p95 / 50, 3), "target": "<= 1.0 (refused p95 <= 50 ms) and black-holed <= timeout",
+        "refused_p50_ms": round(statistics.median(refused), 2), "refused_p95_ms": round(refused_p95, 2),
+        "blackholed_max_s": round(max(holed), 3), "configured_timeout_s": timeout,
+        "blackholed_ratio": round(max(holed) / timeout, 3),
+    }  # fmt: skip
+
+
+WATCHER = """
+import django, sys, time, json
+django.setup()
+from llmconfig.ollama_server import download_status
+print("ready", flush=True)
+while True:
+    if download_status()["status"] == "cancelled":
+        print(json.dumps({"seen_at": time.time()}), flush=True)
+        break
+    time.sleep(0.02)
+"""
+
+
+def p6_pull_cancel() -> dict[str, Any]:
+    """Cancel a running pull: upstream connection closed, and the status seen by another process."""
+    from llmconfig import ollama_server
+    from llmconfig.models import ModelDownload
+
+    ModelDownload.objects.all().delete()
+    with fake_ollama(pull_steps=4000), worker(1, queues="ollama"):
+        download, _ = ollama_server.download_start(model="qwen3:8b")
+        wait_until(lambda: ModelDownload.objects.get(pk=download.pk).percent > 0, timeout=30)
+        watcher = subprocess.Popen([sys.executable, "-c", WATCHER], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        assert watcher.stdout is not None
+        assert watcher.stdout.readline().strip() == "ready"
+        cancelled_at = time.time()
+        ollama_server.download_cancel()
+        seen = json.loads(watcher.stdout.readline())["seen_at"]
+        watcher.wait(timeout=10)
+        wait_until(lambda: fake_get("/_fake/pulls")["pulls"][0]["ended_wall"] is not None, timeout=10, poll=0.02)
+        pull = fake_get("/_fake/pulls")["pulls"][0]
+    upstream = pull["ended_wall"] - cancelled_at
+    other = seen - cancelled_at
+    return {
+        "figure": round(max(upstream, other), 3), "target": "<= 1.0 s each",
+        "upstream_closed_s": round(upstream, 3), "status_seen_by_other_process_s": round(other, 3),
+        "fake_outcome": pull["outcome"],
+    }  # fmt: skip
+
+
+def p7_calls_per_rescore() -> dict[str, Any]:
+    """LLM calls per re-scored article: score_only = 1, full = 2."""
+    from articles.models import Article
+    from scoring.services import articles_rescore
+
+    k, p = 20, 2
+    reset_articles()
+    with fake_ollama(latency=0.0), worker(p, SCORING_CONCURRENCY=p):
+        ids = make_articles(k)
+        nudge(p)
+        wait_until(lambda: scored(ids) == k, timeout=120)
+        out: dict[str, Any] = {}
+        for mode in ("score_only", "full"):
+            before = fake_get("/_fake/stats")["chat_calls"]
+            articles_rescore(ids=ids, mode=mode)
+            wait_until(lambda: not Article.objects.filter(id__in=ids, scoring_priority__gt=0).exists(), timeout=120)
+            out[f"{mode}_calls_per_article"] = (fake_get("/_fake/stats")["chat_calls"] - before) / k
+    exact = out["score_only_calls_per_article"] == 1 and out["full_calls_per_article"] == 2
+    return {"figure": "exact" if exact else "NOT exact", "target": "score_only = 1, full = 2", **out, "articles": k}
+
+
+BENCHES = {
+    "P1": p1_pipeline_overhead,
+    "P2": p2_llm_bound,
+    "P3": p3_priority,
+    "P4": p4_api,
+    "P5": p5_health,
+    "P6": p6_pull_cancel,
+    "P7": p7_calls_per_rescore,
+}
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), platform.processor())
+    return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"
+
+
+def main() -> None:
+    chosen = [a.upper() for a in sys.argv[1:]] or list(BENCHES)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out_file = RESULTS / f"{datetime.now(UTC):%Y%m%dT%H%M%S}.jsonl"
+    print(f"Sift benchmarks on {machine()}\nPostgreSQL {DB_URL}, Redis {BROKER_URL}\n", flush=True)
+    fresh_database()
+    rows = []
+    for name in chosen:
+        print(f"{name} {BENCHES[name].__doc__.strip().splitlines()[0]}", flush=True)
+        started = time.monotonic()
+        try:
+            result = BENCHES[name]()
+        except Exception as exc:  # noqa: BLE001 - a failed bench is reported, the others run
+            result = {"figure": "FAILED", "target": "", "error": repr(exc)}
+        result = {"bench": name, "at": datetime.now(UTC).isoformat(), "machine": machine(), "seconds_total": round(time.monotonic() - started, 1), **result}
+        with out_file.open("a") as fh:
+            fh.write(json.dumps(result) + "\n")
+        print("   " + json.dumps({k: v for k, v in result.items() if k not in ("bench", "at", "machine")}), flush=True)
+        rows.append(result)
+    print("\n| bench | figure | target |\n|---|---|---|")
+    for r in rows:
+        print(f"| {r['bench']} | {r['figure']} | {r['target']} |")
+    print(f"\nresults: {out_file.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
