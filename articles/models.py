@@ -172,7 +172,8 @@ class Article(models.Model):
         max_length=10, choices=RescoreMode.choices, null=True, blank=True
     )
     queued_at = models.DateTimeField(null=True, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
+    # Indexed: the sweep asks when the last claim happened (Max), on every beat.
+    claimed_at = models.DateTimeField(null=True, blank=True, db_index=True)
     claimed_by = models.CharField(max_length=200, blank=True, default="")
     claim_token = models.CharField(max_length=32, blank=True, default="")
     scoring_attempts = models.PositiveSmallIntegerField(default=0)

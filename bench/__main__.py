@@ -67,7 +67,11 @@ def proc_cpu_seconds(pid: int) -> float:
     """utime + stime of a process and its children still alive (Linux /proc)."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
-    pids = [pid] + [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and _ppid(int(p.name)) == pid]
+    pids = [pid] + [
+        int(p.name)
+        for p in Path("/proc").iterdir()
+        if p.name.isdigit() and _ppid(int(p.name)) == pid
+    ]
     for p in pids:
         try:
             fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
@@ -93,7 +97,7 @@ def fake_ollama(latency: float = 0.0, slots: int = 8, pull_steps: int = 200) -> 
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(f"{url}/api/version", timeout=1).read()  # noqa: S310 - loopback
+            urllib.request.urlopen(f"{url}/api/version", timeout=1).read()
             break
         except OSError:
             time.sleep(0.05)
@@ -105,24 +109,38 @@ def fake_ollama(latency: float = 0.0, slots: int = 8, pull_steps: int = 200) -> 
 
 
 def fake_get(path: str) -> Any:
-    with urllib.request.urlopen(f"{BASE_ENV['OLLAMA_HOST']}{path}", timeout=5) as response:  # noqa: S310
+    with urllib.request.urlopen(f"{BASE_ENV['OLLAMA_HOST']}{path}", timeout=5) as response:
         return json.loads(response.read())
 
 
 @contextmanager
-def worker(concurrency: int, queues: str = "rescore,score,feeds,ollama", **env: Any) -> Iterator[subprocess.Popen[str]]:
+def worker(
+    concurrency: int, queues: str = "rescore,score,feeds,ollama", **env: Any
+) -> Iterator[subprocess.Popen[str]]:
     cmd = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queues, "-c", str(concurrency),
            "-P", "prefork", "-n", f"bench{secrets.token_hex(3)}@%h", "--without-gossip", "--without-mingle",
            "--without-heartbeat", "-l", "INFO"]  # fmt: skip
     child_env = {**os.environ, **{k: str(v) for k, v in env.items()}}
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=child_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        cmd,
+        cwd=ROOT,
+        env=child_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     ready = threading.Event()
+
+    log_path = Path(VAR_DIR) / "worker.log"
 
     def drain() -> None:
         assert proc.stdout is not None
-        for line in proc.stdout:
-            if " ready." in line:
-                ready.set()
+        with log_path.open("a") as log:
+            for line in proc.stdout:
+                log.write(line)
+                if " ready." in line:
+                    ready.set()
 
     threading.Thread(target=drain, daemon=True).start()
     if not ready.wait(60):
@@ -158,7 +176,9 @@ def fresh_database() -> None:
     call_command("migrate", verbosity=0)
     from llmconfig.models import UserSettings
 
-    UserSettings.objects.update_or_create(pk=1, defaults={"categorization_model": "ollama/qwen3:4b"})
+    UserSettings.objects.update_or_create(
+        pk=1, defaults={"categorization_model": "ollama/qwen3:4b"}
+    )
 
 
 def reset_articles() -> None:
@@ -174,15 +194,21 @@ def reset_articles() -> None:
 def make_articles(n: int, **fields: Any) -> list[int]:
     from articles.models import Article, Feed
 
-    feed = Feed.objects.create(url=f"https://bench.example/{secrets.token_hex(4)}.xml", title="Bench")
+    feed = Feed.objects.create(
+        url=f"https://bench.example/{secrets.token_hex(4)}.xml", title="Bench"
+    )
     now = datetime.now(UTC)
     rows = [
         Article(
-            feed=feed, title=f"Bench article {i}", url=f"https://bench.example/{feed.pk}/{i}",
-            content=f"Body of bench article {i}. " * 20, published_at=now - timedelta(seconds=i),
-            scoring_state=fields.get("scoring_state", "queued"), queued_at=now + timedelta(microseconds=i),
+            feed=feed,
+            title=f"Bench article {i}",
+            url=f"https://bench.example/{feed.pk}/{i}",
+            content=f"Body of bench article {i}. " * 20,
+            published_at=now - timedelta(seconds=i),
+            scoring_state=fields.get("scoring_state", "queued"),
+            queued_at=now + timedelta(microseconds=i),
             **{k: v for k, v in fields.items() if k != "scoring_state"},
-        )  # fmt: skip
+        )
         for i in range(n)
     ]
     Article.objects.bulk_create(rows, batch_size=2000)
@@ -270,10 +296,16 @@ def p3_priority() -> dict[str, Any]:
         requested = datetime.now(UTC)
         started = time.monotonic()
         articles_rescore(ids=first, mode="full")
-        wait_until(lambda: not Article.objects.filter(id__in=first, scoring_priority__gt=0).exists(), timeout=300, poll=0.05)
+        wait_until(
+            lambda: not Article.objects.filter(id__in=first, scoring_priority__gt=0).exists(),
+            timeout=300,
+            poll=0.05,
+        )
         drained = time.monotonic() - started
         last = max(Article.objects.filter(id__in=first).values_list("scored_at", flat=True))
-        overtaken = Article.objects.filter(id__in=backlog, scored_at__gt=requested, scored_at__lt=last).count()
+        overtaken = Article.objects.filter(
+            id__in=backlog, scored_at__gt=requested, scored_at__lt=last
+        ).count()
         backlog_left = n - scored(backlog)
     return {
         "figure": overtaken, "target": f"<= {2 * p} (2 x P)", "normal_finished_between": overtaken,
@@ -293,7 +325,10 @@ def p4_api() -> dict[str, Any]:
 
     reset_articles()
     rng = random.Random(7)
-    feeds = [Feed.objects.create(url=f"https://feed{i}.example/rss", title=f"Feed {i}", display_order=i) for i in range(20)]
+    feeds = [
+        Feed.objects.create(url=f"https://feed{i}.example/rss", title=f"Feed {i}", display_order=i)
+        for i in range(20)
+    ]
     now = datetime.now(UTC)
     states = ["scored"] * 90 + ["queued"] * 6 + ["failed"] * 2 + ["unscored"] * 2
     batch: list[Article] = []
@@ -320,7 +355,9 @@ def p4_api() -> dict[str, Any]:
     )
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
-    user = get_user_model().objects.create_user(username=f"bench{secrets.token_hex(3)}", password="x")
+    user = get_user_model().objects.create_user(
+        username=f"bench{secrets.token_hex(3)}", password="x"
+    )
     client = Client()
     client.force_login(user)
     one = ids[len(ids) // 2]
@@ -409,14 +446,20 @@ def p6_pull_cancel() -> dict[str, Any]:
     with fake_ollama(pull_steps=4000), worker(1, queues="ollama"):
         download, _ = ollama_server.download_start(model="qwen3:8b")
         wait_until(lambda: ModelDownload.objects.get(pk=download.pk).percent > 0, timeout=30)
-        watcher = subprocess.Popen([sys.executable, "-c", WATCHER], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        watcher = subprocess.Popen(
+            [sys.executable, "-c", WATCHER], cwd=ROOT, stdout=subprocess.PIPE, text=True
+        )
         assert watcher.stdout is not None
         assert watcher.stdout.readline().strip() == "ready"
         cancelled_at = time.time()
         ollama_server.download_cancel()
         seen = json.loads(watcher.stdout.readline())["seen_at"]
         watcher.wait(timeout=10)
-        wait_until(lambda: fake_get("/_fake/pulls")["pulls"][0]["ended_wall"] is not None, timeout=10, poll=0.02)
+        wait_until(
+            lambda: fake_get("/_fake/pulls")["pulls"][0]["ended_wall"] is not None,
+            timeout=10,
+            poll=0.02,
+        )
         pull = fake_get("/_fake/pulls")["pulls"][0]
     upstream = pull["ended_wall"] - cancelled_at
     other = seen - cancelled_at
@@ -442,10 +485,18 @@ def p7_calls_per_rescore() -> dict[str, Any]:
         for mode in ("score_only", "full"):
             before = fake_get("/_fake/stats")["chat_calls"]
             articles_rescore(ids=ids, mode=mode)
-            wait_until(lambda: not Article.objects.filter(id__in=ids, scoring_priority__gt=0).exists(), timeout=120)
+            wait_until(
+                lambda: not Article.objects.filter(id__in=ids, scoring_priority__gt=0).exists(),
+                timeout=120,
+            )
             out[f"{mode}_calls_per_article"] = (fake_get("/_fake/stats")["chat_calls"] - before) / k
     exact = out["score_only_calls_per_article"] == 1 and out["full_calls_per_article"] == 2
-    return {"figure": "exact" if exact else "NOT exact", "target": "score_only = 1, full = 2", **out, "articles": k}
+    return {
+        "figure": "exact" if exact else "NOT exact",
+        "target": "score_only = 1, full = 2",
+        **out,
+        "articles": k,
+    }
 
 
 BENCHES = {
@@ -460,11 +511,20 @@ BENCHES = {
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), platform.processor())
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
     return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"
 
 
 def main() -> None:
+    # A `timeout` or Ctrl-C must still stop the workers and the fake (the finally blocks).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     chosen = [a.upper() for a in sys.argv[1:]] or list(BENCHES)
     RESULTS.mkdir(parents=True, exist_ok=True)
     out_file = RESULTS / f"{datetime.now(UTC):%Y%m%dT%H%M%S}.jsonl"
@@ -478,10 +538,20 @@ def main() -> None:
             result = BENCHES[name]()
         except Exception as exc:  # noqa: BLE001 - a failed bench is reported, the others run
             result = {"figure": "FAILED", "target": "", "error": repr(exc)}
-        result = {"bench": name, "at": datetime.now(UTC).isoformat(), "machine": machine(), "seconds_total": round(time.monotonic() - started, 1), **result}
+        result = {
+            "bench": name,
+            "at": datetime.now(UTC).isoformat(),
+            "machine": machine(),
+            "seconds_total": round(time.monotonic() - started, 1),
+            **result,
+        }
         with out_file.open("a") as fh:
             fh.write(json.dumps(result) + "\n")
-        print("   " + json.dumps({k: v for k, v in result.items() if k not in ("bench", "at", "machine")}), flush=True)
+        print(
+            "   "
+            + json.dumps({k: v for k, v in result.items() if k not in ("bench", "at", "machine")}),
+            flush=True,
+        )
         rows.append(result)
     print("\n| bench | figure | target |\n|---|---|---|")
     for r in rows:

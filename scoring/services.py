@@ -26,11 +26,11 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from articles.models import Article, Category
-from llmconfig.llm import LLMError, LLMErrorKind, get_adapter
+from llmconfig.llm import LLMAdapter, LLMError, LLMErrorKind, get_adapter
 from llmconfig.llm.registry import ProviderNotConfigured, UnknownModelError
 from llmconfig.models import PromptTemplate, UserSettings
 from llmconfig.prompts import render
@@ -39,7 +39,6 @@ from llmconfig.schemas import CategorizationResult, ScoringResult
 logger = logging.getLogger(__name__)
 
 READINESS_KEY = "sift:scoring:readiness"
-LAST_CLAIM_KEY = "sift:scoring:last_claim"
 HIGH_PRIORITY = 1
 
 State = Article.ScoringState
@@ -139,24 +138,27 @@ class Claim:
 def article_claim(*, worker: str) -> Claim | None:
     """Take the most urgent queued article, or None when there is none."""
     token = uuid.uuid4().hex
-    with transaction.atomic():
-        candidates = Article.objects.queued().in_claim_order().values_list("id", flat=True)
-        if connection.features.has_select_for_update_skip_locked:
-            candidates = candidates.select_for_update(skip_locked=True)
-        # SQLite: the IMMEDIATE transaction already holds the write lock, so this is safe.
-        article_id = candidates.first()
-        if article_id is None:
-            return None
-        claimed = Article.objects.filter(id=article_id, scoring_state=State.QUEUED).update(
-            scoring_state=State.SCORING,
-            claimed_at=timezone.now(),
-            claimed_by=worker,
-            claim_token=token,
-        )
-    if not claimed:
+    # One statement: UPDATE … WHERE id = (SELECT … LIMIT 1 [FOR UPDATE SKIP LOCKED]) RETURNING id.
+    # Postgres skips rows other workers are claiming; SQLite runs one writer at a time.
+    pick = Article.objects.queued().in_claim_order().values("id")[:1]
+    if connection.features.has_select_for_update_skip_locked:
+        pick = pick.select_for_update(skip_locked=True)
+    with transaction.atomic():  # Django compiles FOR UPDATE only inside a transaction
+        pick_sql, pick_params = pick.query.sql_with_params()
+    table = connection.ops.quote_name(Article._meta.db_table)
+    # Only the quoted table name and Django's compiled subquery are formatted in; every value
+    # is a parameter.
+    sql = (
+        f"UPDATE {table} SET scoring_state = %s, claimed_at = %s, claimed_by = %s, "  # noqa: S608
+        f"claim_token = %s WHERE id = ({pick_sql}) AND scoring_state = %s RETURNING id"
+    )
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, [State.SCORING, now, worker, token, *pick_params, State.QUEUED])
+        row = cursor.fetchone()
+    if row is None:
         return None
-    cache.set(LAST_CLAIM_KEY, timezone.now().timestamp(), timeout=None)
-    return Claim(article_id=article_id, token=token)
+    return Claim(article_id=row[0], token=token)
 
 
 def claims_release(*, worker: str) -> int:
@@ -189,47 +191,83 @@ class Scored:
     scoring_prompt_version: int | None
 
 
-def existing_category_names() -> list[str]:
-    return list(Category.objects.order_by("name").values_list("name", flat=True)[:300])
+@dataclass
+class ScoringContext:
+    """What every article of one task needs, read from the database when the task starts:
+    the models, interests, prompts and category weights. A change made in the admin or the
+    API applies from the next task (at most SCORING_TASK_BUDGET_SECONDS later)."""
+
+    user_settings: UserSettings
+    prompts: dict[str, tuple[str, int]]
+    weights: dict[str, str]  # category name -> weight
+    category_ids: dict[str, int]
+
+    @classmethod
+    def load(cls) -> ScoringContext:
+        rows = Category.objects.order_by("name").values_list("name", "weight", "id")
+        return cls(
+            user_settings=UserSettings.load(),
+            prompts={name: PromptTemplate.get_text(name) for name in PromptTemplate.Name.values},
+            weights={name: weight for name, weight, _ in rows},
+            category_ids={name: pk for name, _, pk in rows},
+        )
+
+    def existing_categories(self) -> str:
+        return ", ".join(list(self.weights)[:300])
+
+    def ensure_categories(self, names: list[str]) -> list[int]:
+        """Ids for these names, creating the ones that are new (neutral weight)."""
+        missing = [n for n in names if n not in self.category_ids]
+        if missing:
+            Category.objects.bulk_create([Category(name=n) for n in missing], ignore_conflicts=True)
+            for name, pk in Category.objects.filter(name__in=missing).values_list("name", "id"):
+                self.category_ids[name] = pk
+                self.weights.setdefault(name, Category.Weight.NEUTRAL)
+        return [self.category_ids[n] for n in names if n in self.category_ids]
 
 
-def article_evaluate(*, article: Article, user_settings: UserSettings) -> Scored:
+def article_evaluate(
+    *, article: Article, context: ScoringContext
+) -> tuple[Scored, list[LLMAdapter]]:
     """Categorize (unless re-scoring score-only with categories kept) and score one article.
 
+    Returns the result and the adapters used (their call records are saved with the result).
     Raises LLMError / UnknownModelError / ProviderNotConfigured; writes nothing.
     """
+    user_settings = context.user_settings
     text = article.content or article.summary or ""
     current = [c.name for c in article.categories.all()]
     cat_model = user_settings.effective_categorization_model
     score_model = user_settings.effective_scoring_model
     cat_version: int | None = article.categorization_prompt_version
+    adapters: list[LLMAdapter] = []
 
     if article.rescore_mode == Mode.SCORE_ONLY and current:
         names = current
         cat_model = article.categorization_model or cat_model
     else:
-        template, cat_version = PromptTemplate.get_text(PromptTemplate.Name.CATEGORIZATION)
+        template, cat_version = context.prompts[PromptTemplate.Name.CATEGORIZATION]
         prompt = render(
             template,
-            existing_categories=", ".join(existing_category_names()),
+            existing_categories=context.existing_categories(),
             title=article.title,
             content=text[: settings.SCORING_CATEGORIZE_CHARS],
         )
-        result = get_adapter(cat_model, user_settings).generate_text_sync(
-            prompt, CategorizationResult, temperature=0, purpose="categorize"
+        adapter = get_adapter(cat_model, user_settings)
+        adapters.append(adapter)
+        result = adapter.generate_text_sync(
+            prompt, CategorizationResult, temperature=0, purpose="categorize", save=False
         )
         names = list(
             dict.fromkeys(n for n in (Category.normalize(c) for c in result.categories) if n)
         )[:4]
 
-    weights = dict(Category.objects.filter(name__in=names).values_list("name", "weight"))
-    blocked = [n for n in names if weights.get(n) == Category.Weight.BLOCKED]
+    blocked = [n for n in names if context.weights.get(n) == Category.Weight.BLOCKED]
     if blocked:
-        return Scored(
-            names, 0, 0, 0.0, "Blocked: " + ", ".join(blocked), cat_model, "", cat_version, None
-        )
+        reasoning = "Blocked: " + ", ".join(blocked)
+        return Scored(names, 0, 0, 0.0, reasoning, cat_model, "", cat_version, None), adapters
 
-    template, score_version = PromptTemplate.get_text(PromptTemplate.Name.SCORING)
+    template, score_version = context.prompts[PromptTemplate.Name.SCORING]
     prompt = render(
         template,
         interests=user_settings.interests.strip() or "Not specified",
@@ -237,10 +275,12 @@ def article_evaluate(*, article: Article, user_settings: UserSettings) -> Scored
         title=article.title,
         content=text[: settings.SCORING_SCORE_CHARS],
     )
-    scored = get_adapter(score_model, user_settings).generate_text_sync(
-        prompt, ScoringResult, temperature=0, purpose="score"
+    adapter = get_adapter(score_model, user_settings)
+    adapters.append(adapter)
+    scored = adapter.generate_text_sync(
+        prompt, ScoringResult, temperature=0, purpose="score", save=False
     )
-    multipliers = [Category.MULTIPLIERS.get(weights.get(n, "neutral"), 1.0) for n in names]
+    multipliers = [Category.MULTIPLIERS.get(context.weights.get(n, "neutral"), 1.0) for n in names]
     return Scored(
         categories=names,
         interest=scored.interest_score,
@@ -253,7 +293,7 @@ def article_evaluate(*, article: Article, user_settings: UserSettings) -> Scored
         scoring_model=score_model,
         categorization_prompt_version=cat_version,
         scoring_prompt_version=score_version,
-    )
+    ), adapters
 
 
 def _owned(claim: Claim) -> QuerySet[Article]:
@@ -262,12 +302,13 @@ def _owned(claim: Claim) -> QuerySet[Article]:
     )
 
 
-def article_score(*, claim: Claim) -> Outcome:
+def article_score(*, claim: Claim, context: ScoringContext | None = None) -> Outcome:
     """Evaluate a claimed article and write the outcome, only while the claim still holds."""
+    context = context or ScoringContext.load()
     article = Article.objects.prefetch_related("categories").get(id=claim.article_id)
-    user_settings = UserSettings.load()
+    adapters: list[LLMAdapter] = []
     try:
-        result = article_evaluate(article=article, user_settings=user_settings)
+        result, adapters = article_evaluate(article=article, context=context)
     except (UnknownModelError, ProviderNotConfigured) as exc:
         return _pause(claim, str(exc))
     except LLMError as exc:
@@ -293,18 +334,34 @@ def article_score(*, claim: Claim) -> Outcome:
             scoring_error="",
             scoring_raw_output="",
         )
+        save_llm_calls(adapters)
         if not written:
             return Outcome.LOST
-        existing = {c.name: c for c in Category.objects.filter(name__in=result.categories)}
-        missing = [Category(name=n) for n in result.categories if n not in existing]
-        if missing:
-            Category.objects.bulk_create(missing, ignore_conflicts=True)
-            existing = {c.name: c for c in Category.objects.filter(name__in=result.categories)}
-        article.categories.set([existing[n] for n in result.categories if n in existing])
+        wanted = set(context.ensure_categories(result.categories))
+        have = {c.id for c in article.categories.all()}
+        if wanted != have:
+            through = Article.categories.through
+            if have - wanted:
+                through.objects.filter(
+                    article_id=article.id, category_id__in=have - wanted
+                ).delete()
+            through.objects.bulk_create(
+                [through(article_id=article.id, category_id=c) for c in wanted - have],
+                ignore_conflicts=True,
+            )
     if readiness_set(ready=True, reason=""):
         # Scoring resumes after a pause with one probing task: fill the other slots.
         nudge(count=settings.SCORING_CONCURRENCY - 1)
     return Outcome.SCORED
+
+
+def save_llm_calls(adapters: list[LLMAdapter]) -> None:
+    """All call records of one article in one insert."""
+    from llmconfig.models import LLMCall
+
+    records = [record for adapter in adapters for record in adapter.take_calls()]
+    if records:
+        LLMCall.objects.bulk_create([LLMCall(**vars(r)) for r in records])
 
 
 def _pause(claim: Claim, reason: str) -> Outcome:
@@ -342,11 +399,12 @@ def score_next_articles(*, worker: str, budget_seconds: float | None = None) -> 
     budget = settings.SCORING_TASK_BUDGET_SECONDS if budget_seconds is None else budget_seconds
     started = time.monotonic()
     outcomes: Counter[str] = Counter()
+    context = ScoringContext.load()
     while True:
         claim = article_claim(worker=worker)
         if claim is None:
             return outcomes
-        outcome = article_score(claim=claim)
+        outcome = article_score(claim=claim, context=context)
         outcomes[outcome.value] += 1
         if outcome is Outcome.PAUSED:
             return outcomes  # the sweep probes and resumes
@@ -419,8 +477,8 @@ def queue_sweep() -> dict[str, int]:
     )
     sent = 0
     if queued["total"]:
-        last_claim = cache.get(LAST_CLAIM_KEY) or 0.0
-        idle_for = timezone.now().timestamp() - last_claim
+        last_claim = Article.objects.aggregate(last=Max("claimed_at"))["last"]
+        idle_for = (timezone.now() - last_claim).total_seconds() if last_claim else float("inf")
         in_flight = Article.objects.filter(scoring_state=State.SCORING).count()
         if idle_for >= settings.SCORING_SWEEP_SECONDS or reclaimed or adopted:
             if readiness_get()["ready"]:

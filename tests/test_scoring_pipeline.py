@@ -251,10 +251,7 @@ def test_sweep_reclaims_stale_claims_and_adopts_unscored(llm, settings):
 
 
 def test_sweep_sends_when_work_is_stuck(llm, settings, django_capture_on_commit_callbacks):
-    from django.core.cache import cache
-
     ArticleFactory.create_batch(3)
-    cache.delete(services.LAST_CLAIM_KEY)
     settings.SCORING_CONCURRENCY = 2
     with django_capture_on_commit_callbacks() as callbacks:
         result = services.queue_sweep()

@@ -191,29 +191,42 @@ class LLMAdapter(ABC):
         return await self._structured(request, schema, max_retries=max_retries, purpose=purpose)
 
     # --- synchronous use (Celery tasks, DRF views) --------------------------------------
-    def generate_text_sync(self, prompt: str, schema: type[T], **kwargs: Any) -> T:
-        return self._run_and_record(self.generate_text(prompt, schema, **kwargs))
+    def generate_text_sync(
+        self, prompt: str, schema: type[T], *, save: bool = True, **kwargs: Any
+    ) -> T:
+        """`save=False` leaves the call records in `calls` for the caller to write with its
+        own result (one insert per article); a failure always writes them at once."""
+        return self._run_and_record(self.generate_text(prompt, schema, **kwargs), save=save)
 
     def analyze_image_sync(
-        self, image_bytes: bytes, prompt: str, schema: type[T], **kwargs: Any
+        self, image_bytes: bytes, prompt: str, schema: type[T], *, save: bool = True, **kwargs: Any
     ) -> T:
-        return self._run_and_record(self.analyze_image(image_bytes, prompt, schema, **kwargs))
+        return self._run_and_record(
+            self.analyze_image(image_bytes, prompt, schema, **kwargs), save=save
+        )
 
-    def _run_and_record(self, coro: Coroutine[Any, Any, R]) -> R:
+    def _run_and_record(self, coro: Coroutine[Any, Any, R], *, save: bool) -> R:
         try:
-            return run_sync(coro)
-        finally:
+            result = run_sync(coro)
+        except BaseException:
             self.save_calls()
+            raise
+        if save:
+            self.save_calls()
+        return result
+
+    def take_calls(self) -> list[CallRecord]:
+        records, self.calls = self.calls, []
+        self.last_saved = records
+        return records
 
     def save_calls(self) -> None:
         """Write the call records gathered so far in one insert (cheap next to an LLM call)."""
-        if not self.calls:
-            return
-        from llmconfig.models import LLMCall
+        records = self.take_calls()
+        if records:
+            from llmconfig.models import LLMCall
 
-        records, self.calls = self.calls, []
-        self.last_saved = records
-        LLMCall.objects.bulk_create([LLMCall(**vars(r)) for r in records])
+            LLMCall.objects.bulk_create([LLMCall(**vars(r)) for r in records])
 
     # --- what a provider implements -----------------------------------------------------
     @abstractmethod

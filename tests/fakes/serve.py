@@ -31,7 +31,9 @@ def main() -> None:
         fake.pull_interval = args.pull_interval
         fake.accept_any_model = True
     fake.start()
-    print(f"fake {args.kind} on {fake.url} (latency {args.latency}s, {args.slots} slots)", flush=True)
+    print(
+        f"fake {args.kind} on {fake.url} (latency {args.latency}s, {args.slots} slots)", flush=True
+    )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
