@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -159,10 +159,18 @@ class FeedSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-def feeds_with_counts() -> QuerySet[Feed]:
-    return Feed.objects.annotate(
-        unread_count=Count("articles", filter=Q(articles__is_read=False))
-    ).order_by("display_order", "id")
+def feeds_with_counts(*, pk: int | None = None) -> list[Feed]:
+    """Feeds in display order with `unread_count`: two queries, the count from one pass over
+    the (feed, is_read) index (a JOIN + GROUP BY would read every article row)."""
+    rows = Feed.objects.order_by("display_order", "id")
+    unread = Article.objects.filter(is_read=False)
+    if pk is not None:
+        rows, unread = rows.filter(pk=pk), unread.filter(feed_id=pk)
+    counts = dict(unread.values_list("feed_id").annotate(n=Count("*")).order_by())
+    feeds = list(rows)
+    for feed in feeds:
+        feed.unread_count = counts.get(feed.pk, 0)  # type: ignore[attr-defined]
+    return feeds
 
 
 class FeedCreateIn(StrictSerializer):
@@ -191,7 +199,7 @@ class FeedListView(APIView):
         except services.FeedError as exc:
             return Response({"url": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
         return Response(
-            FeedSerializer(feeds_with_counts().get(pk=feed.pk)).data, status=status.HTTP_201_CREATED
+            FeedSerializer(feeds_with_counts(pk=feed.pk)[0]).data, status=status.HTTP_201_CREATED
         )
 
 
@@ -211,7 +219,7 @@ class FeedDetailView(APIView):
         for name, value in serializer.validated_data.items():
             setattr(feed, name, value)
         feed.save(update_fields=list(serializer.validated_data) or None)
-        return Response(FeedSerializer(feeds_with_counts().get(pk=pk)).data)
+        return Response(FeedSerializer(feeds_with_counts(pk=pk)[0]).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:

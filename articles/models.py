@@ -91,7 +91,8 @@ class ArticleQuerySet(models.QuerySet["Article"]):
         return self.filter(scoring_state=Article.ScoringState.QUEUED)
 
     def blocked(self) -> ArticleQuerySet:
-        return self.filter(scoring_state=Article.ScoringState.SCORED, composite_score=0)
+        # Written against RANK_SCORE so the `article_rank` index finds the few zero scores.
+        return self.alias(rank=RANK_SCORE).filter(rank=0, scoring_state=Article.ScoringState.SCORED)
 
     def visible(self) -> ArticleQuerySet:
         """The default reading list: scored and not blocked. An article being re-scored keeps

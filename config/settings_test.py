@@ -27,6 +27,7 @@ STORAGES = {
 }
 # Short limits so the reliability tests recover within seconds, not minutes.
 OLLAMA_HEALTH_CACHE_SECONDS = 0.0
+SCORING_STATUS_CACHE_SECONDS = 0.0
 LLM_RETRY_MAX_WAIT = 0.05
 SCORING_SWEEP_SECONDS = 2
 TEMPLATES[0]["DIRS"] = [BASE_DIR / "templates"]  # noqa: F405

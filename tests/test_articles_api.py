@@ -258,3 +258,13 @@ def test_category_weight_refuses_names_without_letters(api):
         "/api/categories/%F1%A2%A5%BB%25~/weight", {"weight": "low"}, format="json"
     )
     assert response.status_code == 400 and "name" in response.json()
+
+
+def test_scoring_status_is_shared_briefly(api, settings):
+    settings.SCORING_STATUS_CACHE_SECONDS = 30
+    ArticleFactory()
+    assert api.get("/api/scoring/status").json()["queued"] == 1
+    ArticleFactory()
+    assert api.get("/api/scoring/status").json()["queued"] == 1  # the shared answer
+    settings.SCORING_STATUS_CACHE_SECONDS = 0
+    assert api.get("/api/scoring/status").json()["queued"] == 2
