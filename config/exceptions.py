@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import DatabaseError
+from django.db import OperationalError
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -31,8 +31,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         return response
     if isinstance(exc, ServiceUnavailable):
         return Response({"detail": exc.detail}, status=exc.status_code)
-    if isinstance(exc, DatabaseError):
-        logger.exception("database error in API view")
+    if isinstance(exc, OperationalError):
+        logger.exception("database unavailable in API view")
         return Response(
             {"detail": "The database is busy; try again."},
             status=status.HTTP_503_SERVICE_UNAVAILABLE,

@@ -51,6 +51,16 @@ def fake_gemini(_gemini_server: FakeGemini, settings) -> Iterator[FakeGemini]:
     yield _gemini_server
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The cache is shared (file or Redis): one test's readiness or health answer must not
+    leak into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def user(django_user_model):
     return django_user_model.objects.create_user(username="reader", password="pw-reader-123")
@@ -132,6 +142,13 @@ def pytest_runtest_makereport(item, call):
     """A failing browser test leaves a screenshot and the console log behind."""
     outcome = yield
     report = outcome.get_result()
+    from tests import live
+
+    if report.when == "call" and report.failed and live.STARTED_WORKERS:
+        for w in live.STARTED_WORKERS[-4:]:
+            report.sections.append((f"worker {w.hostname} log (tail)", "\n".join(w.log[-60:])))
+    if report.when == "teardown":
+        live.STARTED_WORKERS.clear()
     driver = item.funcargs.get("page") if hasattr(item, "funcargs") else None
     if report.when == "call" and report.failed and driver is not None:
         from pathlib import Path

@@ -80,6 +80,9 @@ def child_env(**overrides: Any) -> dict[str, str]:
     return env
 
 
+STARTED_WORKERS: list[Worker] = []  # for the failure report in conftest
+
+
 class Worker:
     """A real `celery worker` process consuming every queue, re-scores first."""
 
@@ -114,6 +117,7 @@ class Worker:
             "-l", "INFO",
         ]  # fmt: skip
         self.ready.clear()
+        STARTED_WORKERS.append(self)
         self.proc = subprocess.Popen(
             cmd, cwd=ROOT, env=child_env(**self.env), stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, text=True, start_new_session=True,

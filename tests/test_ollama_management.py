@@ -386,3 +386,8 @@ def test_prompts_render_with_placeholders(api):
     assert "[User Interests]" in body["scoring_prompt"] and "{" not in body[
         "scoring_prompt"
     ].replace('{"', "").replace("{{", "")
+
+
+def test_config_refuses_a_model_id_too_long_for_its_column(api):
+    response = api.put("/api/ollama/config", {"categorization_model": "q" * 250}, format="json")
+    assert response.status_code == 400 and "categorization_model" in response.json()

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 OLLAMA_PREFIX = "ollama/"
 GEMINI_PREFIX = "gemini-"
 ACCEPTED_PREFIXES = (OLLAMA_PREFIX, GEMINI_PREFIX)
+MAX_MODEL_ID_LENGTH = 200  # the width of the model columns
 
 
 class UnknownModelError(ValueError):
@@ -44,6 +45,10 @@ class ProviderNotConfigured(ValueError):
 def check_model_id(model_id: str) -> str:
     """Validate a model id's shape; returns it stripped. Raises `UnknownModelError`."""
     model_id = (model_id or "").strip()
+    if len(model_id) > MAX_MODEL_ID_LENGTH:
+        raise UnknownModelError(
+            model_id, f"A model id is at most {MAX_MODEL_ID_LENGTH} characters."
+        )
     if model_id.startswith(OLLAMA_PREFIX):
         # Split on the first separator only: Ollama tags contain ':' (and namespaces '/').
         name = model_id[len(OLLAMA_PREFIX) :]
