@@ -33,26 +33,23 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use true/false, 1/0, yes/no).")
 
 
-def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+def _env_number(name: str, default: float, cast: Any, minimum: float, kind: str) -> Any:
     raw = env.str(name, default=str(default)).strip()
     try:
-        value = int(raw)
+        value = cast(raw)
     except ValueError:
-        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
+        raise ImproperlyConfigured(f"{name}={raw!r} is not {kind}.") from None
     if value < minimum:
         raise ImproperlyConfigured(f"{name}={value} must be at least {minimum}.")
     return value
+
+
+def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    return int(_env_number(name, default, int, minimum, "a whole number"))
 
 
 def env_float(name: str, default: float, *, minimum: float = 0.0) -> float:
-    raw = env.str(name, default=str(default)).strip()
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name}={raw!r} is not a number.") from None
-    if value < minimum:
-        raise ImproperlyConfigured(f"{name}={value} must be at least {minimum}.")
-    return value
+    return float(_env_number(name, default, float, minimum, "a number"))
 
 
 def env_url(name: str, default: str, *, schemes: tuple[str, ...]) -> str:

@@ -69,6 +69,25 @@ class LLMError(Exception):
         return self.message
 
 
+TRANSIENT_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+
+def error_for_status(code: int, messages: dict[LLMErrorKind, str]) -> LLMError:
+    """The one table both providers share: which HTTP status means which kind of failure.
+    `messages` gives the provider's wording per kind (BAD_REQUEST is the fallback)."""
+    if code in TRANSIENT_STATUS:
+        kind = LLMErrorKind.UNAVAILABLE
+    elif code in (401, 403):
+        kind = LLMErrorKind.AUTH
+    elif code == 404:
+        kind = LLMErrorKind.MODEL_MISSING
+    else:
+        kind = LLMErrorKind.BAD_REQUEST
+    return LLMError(
+        messages.get(kind) or messages[LLMErrorKind.BAD_REQUEST], kind=kind, status_code=code
+    )
+
+
 @dataclass
 class Turn:
     """One failed attempt fed back to the model: what it said and what was wrong."""

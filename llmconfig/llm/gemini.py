@@ -12,9 +12,15 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
-from llmconfig.llm.base import LLMAdapter, LLMError, LLMErrorKind, Reply, Request, json_schema
-
-TRANSIENT_STATUS = {408, 429, 500, 502, 503, 504}
+from llmconfig.llm.base import (
+    LLMAdapter,
+    LLMError,
+    LLMErrorKind,
+    Reply,
+    Request,
+    error_for_status,
+    json_schema,
+)
 
 
 class _ClientsPerThread(threading.local):
@@ -75,31 +81,17 @@ def get_client(*, use_vertex: bool, location: str) -> genai.Client:
 def classify(exc: BaseException, *, model: str, location: str, use_vertex: bool) -> LLMError:
     if isinstance(exc, genai_errors.APIError):
         code = exc.code
-        if code in TRANSIENT_STATUS:
-            return LLMError(
-                f"Gemini is busy or failing ({code} {exc.status}).",
-                kind=LLMErrorKind.UNAVAILABLE,
-                status_code=code,
-            )
-        if code in (401, 403):
-            return LLMError(
-                f"Gemini refused the credentials ({code} {exc.status}).",
-                kind=LLMErrorKind.AUTH,
-                status_code=code,
-            )
-        if code == 404:
-            hint = ""
-            if use_vertex and location != "global":
-                hint = f" Location '{location}' may not serve it: try GOOGLE_CLOUD_LOCATION=global."
-            return LLMError(
-                f"Gemini has no model '{model}' here.{hint}",
-                kind=LLMErrorKind.MODEL_MISSING,
-                status_code=code,
-            )
-        return LLMError(
-            f"Gemini rejected the request ({code}): {exc.message}",
-            kind=LLMErrorKind.BAD_REQUEST,
-            status_code=code,
+        hint = ""
+        if use_vertex and location != "global":
+            hint = f" Location '{location}' may not serve it: try GOOGLE_CLOUD_LOCATION=global."
+        return error_for_status(
+            code,
+            {
+                LLMErrorKind.UNAVAILABLE: f"Gemini is busy or failing ({code} {exc.status}).",
+                LLMErrorKind.AUTH: f"Gemini refused the credentials ({code} {exc.status}).",
+                LLMErrorKind.MODEL_MISSING: f"Gemini has no model '{model}' here.{hint}",
+                LLMErrorKind.BAD_REQUEST: f"Gemini rejected the request ({code}): {exc.message}",
+            },
         )
     if isinstance(exc, httpx.TransportError | ConnectionError | TimeoutError):
         return LLMError(

@@ -18,11 +18,10 @@ from llmconfig.llm.base import (
     LLMErrorKind,
     Reply,
     Request,
+    error_for_status,
     json_schema,
     schema_instructions,
 )
-
-TRANSIENT_STATUS = {408, 425, 429, 500, 502, 503, 504}
 
 
 @lru_cache(maxsize=1)
@@ -57,26 +56,14 @@ def classify(exc: BaseException, model: str) -> LLMError:
     """Map the client's exceptions onto `LLMError` kinds."""
     if isinstance(exc, ollama.ResponseError):
         code = exc.status_code
-        if code in TRANSIENT_STATUS:
-            return LLMError(
-                f"Ollama is busy or failing ({code}): {exc.error}",
-                kind=LLMErrorKind.UNAVAILABLE,
-                status_code=code,
-            )
-        if code in (401, 403):
-            return LLMError(
-                f"Ollama rejected the API key ({code}).", kind=LLMErrorKind.AUTH, status_code=code
-            )
-        if code == 404:
-            return LLMError(
-                f"Ollama has no model '{model}' ({exc.error}). Pull it first.",
-                kind=LLMErrorKind.MODEL_MISSING,
-                status_code=code,
-            )
-        return LLMError(
-            f"Ollama rejected the request ({code}): {exc.error}",
-            kind=LLMErrorKind.BAD_REQUEST,
-            status_code=code,
+        return error_for_status(
+            code,
+            {
+                LLMErrorKind.UNAVAILABLE: f"Ollama is busy or failing ({code}): {exc.error}",
+                LLMErrorKind.AUTH: f"Ollama rejected the API key ({code}).",
+                LLMErrorKind.MODEL_MISSING: f"Ollama has no model '{model}' ({exc.error}). Pull it first.",
+                LLMErrorKind.BAD_REQUEST: f"Ollama rejected the request ({code}): {exc.error}",
+            },
         )
     if isinstance(exc, ConnectionError | httpx.TransportError):
         return LLMError(
