@@ -34,7 +34,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if isinstance(exc, OperationalError):
         logger.exception("database unavailable in API view")
         return Response(
-            {"detail": "The database is busy; try again."},
+            {"detail": "The database could not answer; try again shortly."},
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
         )
     return None
