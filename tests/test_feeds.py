@@ -232,3 +232,20 @@ def test_refresh_feeds_command(feeds, capsys):
     FeedFactory(url=feeds.url_for("/atom.xml"))
     call_command("refresh_feeds")
     assert "2 new articles from 1 feeds" in capsys.readouterr().out
+
+
+def test_deeply_nested_feed_is_stored_safely(api, feeds):
+    deep_html = "<div>" * 5000 + "<script>x()</script>deep" + "</div>" * 5000
+    deep_xml = "<a>" * 5000 + "</a>" * 5000
+    body = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Deep</title>'
+        "<item><title>Nested HTML</title><link>https://e.com/deep-html</link>"
+        f"<description><![CDATA[{deep_html}]]></description></item>"
+        "<item><title>Nested XML</title><link>https://e.com/deep-xml</link>"
+        f"<description>{deep_xml}</description></item></channel></rss>"
+    ).encode()
+    feeds.routes["/deep.xml"] = Route(body)
+    response = add(api, feeds.url_for("/deep.xml"))
+    assert response.status_code in (201, 400)
+    for article in Article.objects.all():
+        assert "<script" not in article.content
