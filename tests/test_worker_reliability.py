@@ -235,16 +235,29 @@ def test_r3_llm_outage_pauses_and_resumes_with_nothing_failed(pipeline, settings
         ids = make_articles(N)
         wait_for(lambda: scored_count(ids) >= 5, timeout=60, message="started")
         pipeline.stop()
+        down_at = time.monotonic()
         wait_for(
             lambda: services.scoring_status()["phase"] == "paused", timeout=30, message="paused"
         )
-        time.sleep(3)
+        # Stay down for the whole outage; nothing may be marked failed meanwhile.
+        time.sleep(max(0.0, R3_OUTAGE_SECONDS - (time.monotonic() - down_at)))
         assert not Article.objects.filter(scoring_state=State.FAILED).exists()
         pipeline.start()
+        back_at = time.monotonic()
         wait_for(
             lambda: scored_count(ids) == N, timeout=90, message="all scored after the LLM came back"
         )
         assert services.scoring_status()["ready"] is True
+        failed = Article.objects.filter(scoring_state=State.FAILED).count()
+        report(
+            "R3",
+            outage_s=round(back_at - down_at, 1),
+            articles=N,
+            scored=scored_count(ids),
+            failed=failed,
+            all_scored_after_return_s=round(time.monotonic() - back_at, 1),
+        )
+        assert failed == 0
     finally:
         worker.stop()
 
