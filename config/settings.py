@@ -281,7 +281,9 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 if CELERY_BROKER_URL.startswith("filesystem"):
-    for _sub in ("queue", "processed", "control"):
+    # kombu's filesystem transport with atomic writes (see config/broker.py).
+    CELERY_BROKER_TRANSPORT = "config.broker:Transport"
+    for _sub in ("queue", "processed", "control", "staging"):
         (BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {
         "data_folder_in": str(BROKER_DIR / "queue"),
@@ -289,6 +291,7 @@ if CELERY_BROKER_URL.startswith("filesystem"):
         "processed_folder": str(BROKER_DIR / "processed"),
         "store_processed": False,
         "control_folder": str(BROKER_DIR / "control"),
+        "staging_folder": str(BROKER_DIR / "staging"),
         # kombu polls the folder; its 1 s default would add a second to every hand-over.
         "polling_interval": env_float("CELERY_BROKER_POLLING_INTERVAL", 0.1, minimum=0.01),
     }
