@@ -28,12 +28,12 @@ class Channel(filesystem.Channel):
         os.makedirs(folder, exist_ok=True)
         return folder
 
-    def _put(self, queue: str, payload: Any, **kwargs: Any) -> None:
+    def _put(self, queue: str, message: Any) -> None:
         name = f"{round(monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"
         staged = os.path.join(self.staging_folder, name)
         try:
             with open(staged, "wb") as fh:
-                fh.write(str_to_bytes(dumps(payload)))
+                fh.write(str_to_bytes(dumps(message)))
             os.replace(staged, os.path.join(self.data_folder_out, name))
         except OSError as exc:
             raise ChannelError(f"Cannot add file {name!r} to directory") from exc
