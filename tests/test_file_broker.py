@@ -70,3 +70,19 @@ def test_the_file_broker_uses_the_atomic_transport():
 
     with app.connection_for_write() as conn:
         assert isinstance(conn.transport, broker.Transport)
+
+
+@pytest.mark.django_db
+def test_nudge_really_publishes(django_capture_on_commit_callbacks):
+    """`nudge` swallows broker errors on purpose (the sweep recovers), so prove a message
+    actually lands on the queue of whichever broker this run uses."""
+    from config.celery import app
+    from scoring.services import nudge
+    from tests.live import purge_queues
+
+    purge_queues()
+    with django_capture_on_commit_callbacks(execute=True):
+        nudge(count=2)
+    with app.connection_for_write() as conn:
+        assert conn.default_channel._size("score") == 2
+    purge_queues()
