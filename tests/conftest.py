@@ -3,7 +3,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from django.test import override_settings
 from rest_framework.test import APIClient
 
 from tests.fakes.gemini import FakeGemini
@@ -76,14 +75,6 @@ def api(user) -> APIClient:
 @pytest.fixture
 def anon() -> APIClient:
     return APIClient()
-
-
-@pytest.fixture
-def admin_client_logged(admin_client):
-    return admin_client
-
-
-__all__ = ["override_settings"]
 
 
 @pytest.fixture

@@ -9,8 +9,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -160,15 +158,6 @@ def purge_queues() -> None:
             # A queue that does not exist yet is empty.
             with contextlib.suppress(Exception):
                 channel.queue_purge(queue.value)
-
-
-@contextmanager
-def running_worker(**kwargs: Any) -> Iterator[Worker]:
-    worker = Worker(**kwargs).start()
-    try:
-        yield worker
-    finally:
-        worker.stop()
 
 
 def wait_for(predicate: Any, timeout: float = 30, interval: float = 0.1, message: str = "") -> Any:
