@@ -10,11 +10,12 @@ PORT ?= 8000
 # Production sets DEBUG=false and provides them (see .env.example).
 export DEBUG ?= true
 
-.PHONY: run test test-fast lint typecheck check bench reliability setup clean help
+.PHONY: run demo test test-fast lint typecheck check bench reliability setup clean help
 
 help:
 	@echo "make run     - set up and run Sift (web on http://127.0.0.1:$(PORT), worker, beat)"
 	@echo "make test    - run the whole test suite"
+	@echo "make demo    - Sift with a fake Ollama and bundled feeds, ranked and ready to look at"
 	@echo "make lint typecheck bench reliability"
 
 $(TOOLS)/bin/uv:
@@ -31,8 +32,14 @@ run: setup
 	.venv/bin/python manage.py migrate --noinput
 	.venv/bin/python manage.py collectstatic --noinput -v0
 	.venv/bin/python manage.py sift_bootstrap
-	@echo "Sift: http://127.0.0.1:$(PORT)/  admin: /admin/  API docs: /api/docs  (Ctrl-C stops all)"
-	PORT=$(PORT) .venv/bin/honcho start -f Procfile
+	@echo "Starting Sift on http://127.0.0.1:$(PORT)/ (web, worker, beat) ..."
+	@# Ctrl-C is how a reader stops Sift: honcho's 130 then means a clean stop, not an error.
+	@trap '' INT; SIFT_PORT=$(PORT) PORT=$(PORT) .venv/bin/honcho start -f Procfile || [ $$? -eq 130 ]
+
+# Sift + the fake Ollama + three bundled local feeds, on its own database (var/demo).
+demo: setup
+	.venv/bin/python manage.py collectstatic --noinput -v0
+	.venv/bin/python -m demo
 
 test: setup
 	.venv/bin/pytest -q -p no:cacheprovider
@@ -40,6 +47,7 @@ test: setup
 lint: setup
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/lint-imports
 
 typecheck: setup
 	.venv/bin/mypy .

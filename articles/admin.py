@@ -1,14 +1,39 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from articles import services
 from articles.models import Article, Category, Feed
+
+
+class FeedAdminForm(forms.ModelForm):
+    """The same checks as `POST /api/feeds`: http(s) only, and a new feed must be fetchable
+    and parse as RSS or Atom now."""
+
+    class Meta:
+        model = Feed
+        fields = ["url", "title", "display_order"]
+
+    def clean_url(self) -> str:
+        url: str = self.cleaned_data["url"]
+        if problem := services.feed_url_problem(url):
+            raise forms.ValidationError(problem)
+        if self.instance.pk is None or url != self.instance.url:
+            try:
+                services.feed_load(url=url)
+            except services.FeedError as exc:
+                raise forms.ValidationError(str(exc)) from exc
+        return url
 
 
 @admin.register(Feed)
 class FeedAdmin(admin.ModelAdmin):
+    form = FeedAdminForm
     list_display = ["__str__", "url", "display_order", "last_fetched_at", "last_error"]
     search_fields = ["title", "url"]
     list_filter = ["last_fetched_at"]
@@ -17,17 +42,19 @@ class FeedAdmin(admin.ModelAdmin):
 
     @admin.action(description="Refresh selected feeds now")
     def refresh_selected(self, request: HttpRequest, queryset: QuerySet[Feed]) -> None:
-        from articles.services import feed_refresh
+        queued = services.feeds_refresh_later(
+            feeds=Feed.objects.filter(pk__in=queryset.values("pk"))
+        )
+        self.message_user(
+            request,
+            f"{queued} feeds queued for refresh; new articles appear as they are scored.",
+            messages.SUCCESS,
+        )
 
-        new = sum(feed_refresh(feed=feed) for feed in queryset)
-        self.message_user(request, f"{new} new articles.", messages.SUCCESS)
-
-    def save_model(self, request: HttpRequest, obj: Feed, form: object, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: Feed, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         if not change:
-            from articles.services import feed_refresh_later
-
-            feed_refresh_later(feed_id=obj.pk)
+            services.feed_refresh_later(feed_id=obj.pk)
 
 
 @admin.register(Category)
@@ -71,25 +98,3 @@ class ArticleAdmin(admin.ModelAdmin):
         "scored_at", "categorization_model", "scoring_model", "categorization_prompt_version",
         "scoring_prompt_version", "created_at",
     ]  # fmt: skip
-    actions = ["rescore_full", "rescore_score_only"]
-
-    @admin.action(description="Re-score (categorize and score), ahead of other work")
-    def rescore_full(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
-        self._rescore(request, queryset, Article.RescoreMode.FULL)
-
-    @admin.action(description="Re-score (score only), ahead of other work")
-    def rescore_score_only(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
-        self._rescore(request, queryset, Article.RescoreMode.SCORE_ONLY)
-
-    def _rescore(self, request: HttpRequest, queryset: QuerySet[Article], mode: str) -> None:
-        from scoring.services import articles_rescore
-
-        count = articles_rescore(ids=list(queryset.values_list("id", flat=True)), mode=mode)
-        self.message_user(request, f"{count} articles queued for re-scoring.", messages.SUCCESS)
-
-    def save_model(self, request: HttpRequest, obj: Article, form: object, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        if not change:
-            from scoring.services import articles_enqueue
-
-            articles_enqueue(ids=[obj.pk])

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -18,9 +21,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from articles import services
-from articles.models import Article, ArticleQuerySet, Category, Feed
-from config.serializers import StrictSerializer
-from llmconfig.models import UserSettings
+from articles.models import Article, Category, Feed
+from articles.selectors import articles_filtered, feeds_with_counts
+from config.serializers import MAX_ID, MAX_OFFSET, StrictSerializer
 
 
 # --- articles --------------------------------------------------------------------------------
@@ -47,51 +50,32 @@ class ArticleListParams(StrictSerializer):
     SORTS = ["composite_score", "published_at"]
     STATES = [s.value for s in Article.ScoringState] + ["pending", "blocked"]
 
-    skip = serializers.IntegerField(min_value=0, default=0)
-    limit = serializers.IntegerField(min_value=1, max_value=200, default=50)
+    skip = serializers.IntegerField(min_value=0, max_value=MAX_OFFSET, default=0)
+    limit = serializers.IntegerField(min_value=1, default=50)
     is_read = serializers.BooleanField(required=False, allow_null=True, default=None)
-    feed_id = serializers.IntegerField(required=False, min_value=1)
+    feed_id = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     category = serializers.CharField(required=False, max_length=100)
     sort_by = serializers.ChoiceField(choices=SORTS, default="composite_score")
     order = serializers.ChoiceField(choices=["asc", "desc"], default="desc")
     scoring_state = serializers.ChoiceField(choices=STATES, required=False)
     exclude_blocked = serializers.BooleanField(default=True)
 
-
-def articles_filtered(params: dict[str, Any]) -> QuerySet[Article]:
-    state = params.get("scoring_state")
-    qs: ArticleQuerySet
-    if state == "pending":
-        # Oldest first: the order they will be scored in.
-        ordered = _common_filters(Article.objects.pending(), params).order_by("published_at", "id")
-        return ordered.select_related("feed").prefetch_related("categories")
-    if state == "blocked":
-        qs = Article.objects.blocked()
-    elif state:
-        qs = Article.objects.filter(scoring_state=state)
-        if params["exclude_blocked"] and state == Article.ScoringState.SCORED:
-            qs = qs.exclude(composite_score=0)
-    else:
-        qs = Article.objects.visible()
-    qs = _common_filters(qs, params).order_for_list(params["sort_by"], params["order"])
-    return qs.select_related("feed").prefetch_related("categories")
-
-
-def _common_filters(qs: ArticleQuerySet, params: dict[str, Any]) -> ArticleQuerySet:
-    if params.get("is_read") is not None:
-        qs = qs.filter(is_read=params["is_read"])
-    if params.get("feed_id"):
-        qs = qs.filter(feed_id=params["feed_id"])
-    if params.get("category"):
-        qs = qs.filter(categories__name=Category.normalize(params["category"]))
-    return qs
+    def validate_limit(self, value: int) -> int:
+        # Clamped, not refused: the seed frontend asks 50, 100, 150 … and reads a page shorter
+        # than its `limit` as the end of the list.
+        return min(value, settings.ARTICLES_MAX_LIMIT)
 
 
 LIST_PARAMS = [
-    OpenApiParameter("skip", int),
-    OpenApiParameter("limit", int, description="1–200"),
+    OpenApiParameter("skip", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET}),
+    OpenApiParameter(
+        "limit",
+        int,
+        description=f"1 or more (default 50); above {settings.ARTICLES_MAX_LIMIT} "
+        "(ARTICLES_MAX_LIMIT) it is clamped to that maximum.",
+    ),
     OpenApiParameter("is_read", bool),
-    OpenApiParameter("feed_id", int),
+    OpenApiParameter("feed_id", {"type": "integer", "minimum": 1, "maximum": MAX_ID}),
     OpenApiParameter("category", str),
     OpenApiParameter("sort_by", str, enum=ArticleListParams.SORTS),
     OpenApiParameter("order", str, enum=["asc", "desc"]),
@@ -159,27 +143,13 @@ class FeedSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-def feeds_with_counts(*, pk: int | None = None) -> list[Feed]:
-    """Feeds in display order with `unread_count`: two queries, the count from one pass over
-    the (feed, is_read) index (a JOIN + GROUP BY would read every article row)."""
-    rows = Feed.objects.order_by("display_order", "id")
-    unread = Article.objects.filter(is_read=False)
-    if pk is not None:
-        rows, unread = rows.filter(pk=pk), unread.filter(feed_id=pk)
-    counts = dict(unread.values_list("feed_id").annotate(n=Count("*")).order_by())
-    feeds = list(rows)
-    for feed in feeds:
-        feed.unread_count = counts.get(feed.pk, 0)  # type: ignore[attr-defined]
-    return feeds
-
-
 class FeedCreateIn(StrictSerializer):
     url = serializers.URLField(max_length=2000)
     title = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
     def validate_url(self, value: str) -> str:
-        if not value.lower().startswith(("http://", "https://")):
-            raise serializers.ValidationError("Only http:// and https:// feeds are accepted.")
+        if problem := services.feed_url_problem(value):
+            raise serializers.ValidationError(problem)
         if Feed.objects.filter(url=value).exists():
             raise serializers.ValidationError("This feed is already subscribed.")
         return value
@@ -194,10 +164,7 @@ class FeedListView(APIView):
     def post(self, request: Request) -> Response:
         serializer = FeedCreateIn(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            feed, _new = services.feed_create(**serializer.validated_data)
-        except services.FeedError as exc:
-            return Response({"url": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
+        feed, _new = services.feed_create(**serializer.validated_data)
         return Response(
             FeedSerializer(feeds_with_counts(pk=feed.pk)[0]).data, status=status.HTTP_201_CREATED
         )
@@ -230,7 +197,9 @@ class FeedDetailView(APIView):
 
 class FeedReorderIn(StrictSerializer):
     feed_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), allow_empty=False, max_length=10_000
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        allow_empty=False,
+        max_length=10_000,
     )
 
     def validate_feed_ids(self, value: list[int]) -> list[int]:
@@ -266,19 +235,43 @@ class FeedMarkAllReadView(APIView):
         return Response({"message": f"Marked {marked} articles as read", "marked": marked})
 
 
+class FeedRefreshOneView(APIView):
+    """Refresh one feed in the background (a worker fetches it); 202 at once."""
+
+    @extend_schema(
+        operation_id="feed_refresh_one",
+        request=None,
+        responses={
+            202: inline_serializer("RefreshOneOut", {"message": serializers.CharField()}),
+            404: OpenApiResponse(),
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        feed = get_object_or_404(Feed, pk=pk)
+        services.feed_refresh_later(feed_id=feed.pk)
+        return Response(
+            {"message": f"Refreshing {feed}; new articles appear as they are scored."},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
 class FeedRefreshView(APIView):
+    """Refresh every feed in the background: one task per feed, least recently attempted
+    first. 202 at once; new articles appear as they are scored."""
+
     @extend_schema(
         request=None,
-        responses=inline_serializer(
-            "RefreshOut",
-            {"message": serializers.CharField(), "new_articles": serializers.IntegerField()},
-        ),
+        responses={
+            202: inline_serializer(
+                "RefreshOut",
+                {"message": serializers.CharField(), "queued": serializers.IntegerField()},
+            )
+        },
     )
     def post(self, request: Request) -> Response:
-        if not Feed.objects.exists():
-            return Response({"message": "No feeds configured", "new_articles": 0})
-        new = services.feeds_refresh_all()
-        return Response({"message": f"Refreshed {Feed.objects.count()} feeds", "new_articles": new})
+        queued = services.feeds_refresh_later()
+        message = f"Refreshing {queued} feeds." if queued else "No feeds configured."
+        return Response({"message": message, "queued": queued}, status=status.HTTP_202_ACCEPTED)
 
 
 class OPMLView(APIView):
@@ -309,15 +302,20 @@ class OPMLView(APIView):
             return Response(
                 {"file": ["The OPML file is larger than 5 MB."]}, status=status.HTTP_400_BAD_REQUEST
             )
-        try:
-            result = services.opml_import(data=upload.read())
-        except services.FeedError as exc:
-            return Response({"file": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
-        return Response(result)
+        return Response(services.opml_import(data=upload.read()))
 
 
 # --- categories and preferences -----------------------------------------------------------
-class CategorySerializer(serializers.ModelSerializer):
+class CategoryListView(APIView):
+    """Category names, sorted: the seed frontend renders each item as text. Weights and
+    article counts are on `/api/topics`."""
+
+    @extend_schema(responses={200: {"type": "array", "items": {"type": "string"}}})
+    def get(self, request: Request) -> Response:
+        return Response(list(Category.objects.order_by("name").values_list("name", flat=True)))
+
+
+class TopicSerializer(serializers.ModelSerializer):
     article_count = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -325,11 +323,12 @@ class CategorySerializer(serializers.ModelSerializer):
         fields = ["name", "weight", "article_count"]
 
 
-class CategoryListView(APIView):
-    @extend_schema(responses=CategorySerializer(many=True))
+class TopicListView(APIView):
+    """Every category with its weight and how many articles carry it (Sift's own pages)."""
+
+    @extend_schema(responses=TopicSerializer(many=True))
     def get(self, request: Request) -> Response:
-        qs = Category.objects.annotate(article_count=Count("articles")).order_by("name")
-        return Response(CategorySerializer(qs, many=True).data)
+        return Response(TopicSerializer(Category.objects.with_article_counts(), many=True).data)
 
 
 class WeightIn(StrictSerializer):
@@ -337,59 +336,16 @@ class WeightIn(StrictSerializer):
 
 
 class CategoryWeightView(APIView):
-    @extend_schema(request=WeightIn, responses=CategorySerializer)
+    @extend_schema(request=WeightIn, responses={200: TopicSerializer, 404: OpenApiResponse()})
     def patch(self, request: Request, name: str) -> Response:
         serializer = WeightIn(data=request.data)
         serializer.is_valid(raise_exception=True)
-        normalized = Category.normalize(name)
-        if not normalized:
-            return Response(
-                {"name": ["A category name needs letters or digits (kebab-case, e.g. ai-ml)."]},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
-        category, _ = Category.objects.update_or_create(
-            name=normalized, defaults={"weight": serializer.validated_data["weight"]}
-        )
+        # Only categories that exist: a typo must not create a topic that then sits in every
+        # filter list.
+        category = Category.objects.filter(name=Category.normalize(name)).first()
+        if category is None:
+            raise NotFound(f"No category named {name!r}.")
+        category.weight = serializer.validated_data["weight"]
+        category.save(update_fields=["weight"])
         category.article_count = category.articles.count()  # type: ignore[attr-defined]
-        return Response(CategorySerializer(category).data)
-
-
-class PreferencesSerializer(StrictSerializer):
-    interests = serializers.CharField(allow_blank=True, max_length=10_000, required=False)
-    anti_interests = serializers.CharField(allow_blank=True, max_length=10_000, required=False)
-
-
-class PreferencesView(APIView):
-    """The reader's interests. Saving re-scores recent unread articles (score only: topics do
-    not depend on interests, so only the scoring call is repeated)."""
-
-    def _out(self, us: UserSettings, **extra: Any) -> dict[str, Any]:
-        return {
-            "interests": us.interests,
-            "anti_interests": us.anti_interests,
-            "updated_at": us.updated_at,
-            **extra,
-        }
-
-    @extend_schema(responses=PreferencesSerializer)
-    def get(self, request: Request) -> Response:
-        return Response(self._out(UserSettings.load()))
-
-    @extend_schema(
-        request=PreferencesSerializer,
-        responses=inline_serializer(
-            "PreferencesOut",
-            {
-                "interests": serializers.CharField(),
-                "anti_interests": serializers.CharField(),
-                "rescore_queued": serializers.IntegerField(),
-            },
-        ),
-    )
-    def put(self, request: Request) -> Response:
-        from scoring.services import preferences_update
-
-        serializer = PreferencesSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        us, queued = preferences_update(**serializer.validated_data)
-        return Response(self._out(us, rescore_queued=queued))
+        return Response(TopicSerializer(category).data)

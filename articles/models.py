@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q, Value
+from django.db.models import Count, F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -21,6 +21,15 @@ DEFAULT_CATEGORIES = [
 # this expression serves the ranked list on SQLite and Postgres alike (SQLite indexes cannot
 # say NULLS LAST).
 RANK_SCORE = Coalesce(F("composite_score"), Value(-1.0))
+# Equal scores: newest first. An undated article counts from when Sift stored it.
+RANK_DATE = Coalesce(F("published_at"), F("created_at"))
+
+
+class FeedQuerySet(models.QuerySet["Feed"]):
+    def in_refresh_order(self) -> FeedQuerySet:
+        """Least recently attempted first (never attempted before all): a feed that hangs
+        until its timeout cannot keep the same others waiting every cycle."""
+        return self.order_by(F("last_attempt_at").asc(nulls_first=True), "id")
 
 
 class Feed(models.Model):
@@ -34,11 +43,23 @@ class Feed(models.Model):
     last_error = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = FeedQuerySet.as_manager()
+
     class Meta:
         ordering = ["display_order", "id"]
 
     def __str__(self) -> str:
         return self.title or self.url
+
+
+class CategoryQuerySet(models.QuerySet["Category"]):
+    def with_article_counts(self) -> CategoryQuerySet:
+        """Sorted by name, each with `article_count` (the topic weights table)."""
+        return self.annotate(article_count=Count("articles")).order_by("name")
+
+    def weights(self) -> dict[str, str]:
+        """Category name → weight, sorted by name (the seed's `topic_weights`)."""
+        return dict(self.order_by("name").values_list("name", "weight"))
 
 
 class Category(models.Model):
@@ -53,6 +74,8 @@ class Category(models.Model):
 
     name = models.SlugField(max_length=100, unique=True, help_text="kebab-case, e.g. ai-ml")
     weight = models.CharField(max_length=10, choices=Weight.choices, default=Weight.NEUTRAL)
+
+    objects = CategoryQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -91,7 +114,7 @@ class ArticleQuerySet(models.QuerySet["Article"]):
         return self.filter(scoring_state=Article.ScoringState.QUEUED)
 
     def blocked(self) -> ArticleQuerySet:
-        # Written against RANK_SCORE so the `article_rank` index finds the few zero scores.
+        # Written against RANK_SCORE so the `article_rank_newest` index finds the few zero scores.
         return self.alias(rank=RANK_SCORE).filter(rank=0, scoring_state=Article.ScoringState.SCORED)
 
     def visible(self) -> ArticleQuerySet:
@@ -117,14 +140,15 @@ class ArticleQuerySet(models.QuerySet["Article"]):
         return self.filter(is_read=False, published_at__gte=since)
 
     def order_for_list(self, sort_by: str, order: str) -> ArticleQuerySet:
-        """Deterministic order for the API: ties broken by id; score sort puts nulls last."""
+        """Deterministic order for the API: score sort puts nulls last and equal scores
+        newest first; ties broken by id."""
         if sort_by == "composite_score":
             if order == "asc":
                 return self.order_by(
                     F("composite_score").asc(nulls_last=True), "published_at", "id"
                 )
-            # Matches the index `article_rank`, the hot path of the reading list.
-            return self.order_by(RANK_SCORE.desc(), "published_at", "id")
+            # Matches the index `article_rank_newest`, the hot path of the reading list.
+            return self.order_by(RANK_SCORE.desc(), RANK_DATE.desc(), F("id").desc())
         key = F("published_at")
         primary = key.asc(nulls_last=True) if order == "asc" else key.desc(nulls_last=True)
         return self.order_by(primary, "-id" if order != "asc" else "id")
@@ -192,7 +216,9 @@ class Article(models.Model):
                 F("scoring_state"), F("scoring_priority").desc(), F("queued_at"), F("id"),
                 name="article_claim_order",
             ),
-            models.Index(RANK_SCORE.desc(), F("published_at"), F("id"), name="article_rank"),
+            models.Index(
+                RANK_SCORE.desc(), RANK_DATE.desc(), F("id").desc(), name="article_rank_newest"
+            ),
             models.Index(fields=["feed", "is_read"], name="article_feed_unread"),
             models.Index(fields=["is_read", "published_at"], name="article_unread_recent"),
         ]  # fmt: skip

@@ -20,7 +20,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from articles.models import Article, Feed
+from articles import tasks
+from articles.models import Article, Feed, FeedQuerySet
+from articles.signals import articles_stored
+from config.celery import send_on_commit
+from config.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -28,8 +32,14 @@ USER_AGENT = "Sift/0.1 (+self-hosted feed reader)"
 MAX_REDIRECTS = 5
 
 
-class FeedError(Exception):
+class FeedError(DomainError):
     """A feed could not be fetched or parsed; the message is shown to the reader."""
+
+    field = "url"
+
+
+class OPMLError(FeedError):
+    field = "file"
 
 
 @dataclass
@@ -38,6 +48,7 @@ class Fetched:
     etag: str
     last_modified: str
     final_url: str
+    content_type: str = ""
 
 
 def feed_fetch(*, url: str, etag: str = "", last_modified: str = "") -> Fetched:
@@ -76,6 +87,7 @@ def feed_fetch(*, url: str, etag: str = "", last_modified: str = "") -> Fetched:
                 response.headers.get("etag", ""),
                 response.headers.get("last-modified", ""),
                 str(response.url),
+                response.headers.get("content-type", ""),
             )
     except httpx.TimeoutException as exc:
         raise FeedError(f"Timed out fetching {url}") from exc
@@ -115,20 +127,26 @@ class ParsedFeed:
     entries: list[dict[str, Any]]
 
 
-def feed_parse(*, body: bytes, url: str) -> ParsedFeed:
+def feed_parse(*, fetched: Fetched) -> ParsedFeed:
+    """The feed in a fetched body (not a 304). Raises FeedError saying what arrived instead."""
+    assert fetched.body is not None
+    content_type = fetched.content_type
+    headers = {"content-location": fetched.final_url}
+    if content_type:
+        headers["content-type"] = content_type
     parsed = feedparser.parse(
-        body,
-        sanitize_html=False,
-        resolve_relative_uris=True,
-        response_headers={"content-location": url},
+        fetched.body, sanitize_html=False, resolve_relative_uris=True, response_headers=headers
     )
+    if not parsed.version and not parsed.entries:
+        # Say what arrived: "no Content-type specified" for a web page misleads.
+        kind = content_type.split(";")[0].strip() or "no content type"
+        hint = " (a web page, not its feed)" if "html" in kind else ""
+        raise FeedError(f"Not an RSS or Atom feed: the server sent {kind}{hint}.")
     if parsed.bozo and not parsed.entries and not parsed.feed.get("title"):
         reason = getattr(
             parsed.get("bozo_exception"), "getMessage", lambda: str(parsed.get("bozo_exception"))
         )()
         raise FeedError(f"Not a readable RSS or Atom feed ({reason}).")
-    if not parsed.version and not parsed.entries:
-        raise FeedError("Not an RSS or Atom feed.")
     entries = []
     for entry in parsed.entries:
         link = (entry.get("link") or "").strip()
@@ -154,9 +172,9 @@ def feed_parse(*, body: bytes, url: str) -> ParsedFeed:
 
 def articles_store(*, feed: Feed, entries: list[dict[str, Any]]) -> int:
     """Insert the entries this database has not seen (by URL, and by entry id within the
-    feed) as queued articles; workers are nudged after commit. Returns how many were new."""
-    from scoring.services import nudge
-
+    feed) as `unscored` articles, and announce them after commit (`articles_stored`, which
+    scoring turns into queued work; its sweep adopts any it missed). Returns how many were
+    new."""
     if not entries:
         return 0
     urls = {e["url"] for e in entries}
@@ -167,20 +185,22 @@ def articles_store(*, feed: Feed, entries: list[dict[str, Any]]) -> int:
         if guids
         else set()
     )
-    now = timezone.now()
     fresh: dict[str, Article] = {}
     for e in entries:
         if e["url"] in seen_urls or e["url"] in fresh or (e["guid"] and e["guid"] in seen_guids):
             continue
-        fresh[e["url"]] = Article(
-            feed=feed, scoring_state=Article.ScoringState.QUEUED, queued_at=now, **e
-        )
+        fresh[e["url"]] = Article(feed=feed, scoring_state=Article.ScoringState.UNSCORED, **e)
     if not fresh:
         return 0
     with transaction.atomic():
         # ignore_conflicts: a concurrent refresh of the same feed cannot insert twice.
         Article.objects.bulk_create(list(fresh.values()), ignore_conflicts=True, batch_size=500)
-        nudge(count=min(len(fresh), settings.SCORING_CONCURRENCY))
+        ids = list(
+            Article.objects.filter(
+                url__in=list(fresh), scoring_state=Article.ScoringState.UNSCORED
+            ).values_list("id", flat=True)
+        )
+        transaction.on_commit(lambda: articles_stored.send(sender=Article, ids=ids))
     return len(fresh)
 
 
@@ -192,7 +212,7 @@ def feed_refresh(*, feed: Feed) -> int:
         new = 0
         title = feed.title
         if fetched.body is not None:
-            parsed = feed_parse(body=fetched.body, url=fetched.final_url)
+            parsed = feed_parse(fetched=fetched)
             new = articles_store(feed=feed, entries=parsed.entries)
             title = feed.title or parsed.title
     except FeedError as exc:
@@ -210,16 +230,39 @@ def feed_refresh(*, feed: Feed) -> int:
     return new
 
 
-def feeds_refresh_all() -> int:
-    return sum(feed_refresh(feed=feed) for feed in Feed.objects.order_by("id").iterator())
+def feeds_refresh_later(*, feeds: FeedQuerySet | None = None) -> int:
+    """One `refresh_feed` task per feed (all feeds by default), least recently attempted
+    first, so feeds are fetched side by side by every worker process of the `feeds` queue
+    and a slow one delays only itself. Returns how many were queued."""
+    feeds = feeds if feeds is not None else Feed.objects.all()
+    ids = list(feeds.in_refresh_order().values_list("id", flat=True))
+    for feed_id in ids:
+        feed_refresh_later(feed_id=feed_id)
+    return len(ids)
+
+
+def feed_url_problem(url: str) -> str:
+    """Why this URL cannot be a feed, or "" when it can: the one rule for every door (API,
+    admin, OPML, pages)."""
+    if not url.lower().startswith(("http://", "https://")):
+        return "Only http:// and https:// feeds are accepted."
+    if len(url) > 2000:
+        return "A feed URL may be at most 2000 characters."
+    return ""
+
+
+def feed_load(*, url: str) -> tuple[Fetched, ParsedFeed]:
+    """Fetch and parse a feed that is not subscribed yet: what every door that adds a feed
+    (API, admin) checks before accepting it. Raises FeedError."""
+    fetched = feed_fetch(url=url)
+    if fetched.body is None:
+        raise FeedError("The server answered 304 to an unconditional request.")
+    return fetched, feed_parse(fetched=fetched)
 
 
 def feed_create(*, url: str, title: str = "") -> tuple[Feed, int]:
     """Add a feed only if it can be fetched and parsed now; store its articles."""
-    fetched = feed_fetch(url=url)
-    if fetched.body is None:
-        raise FeedError("The server answered 304 to an unconditional request.")
-    parsed = feed_parse(body=fetched.body, url=fetched.final_url)
+    fetched, parsed = feed_load(url=url)
     with transaction.atomic():
         order = (
             Feed.objects.order_by("-display_order").values_list("display_order", flat=True).first()
@@ -239,15 +282,7 @@ def feed_create(*, url: str, title: str = "") -> tuple[Feed, int]:
 
 
 def feed_refresh_later(*, feed_id: int) -> None:
-    from articles.tasks import refresh_feed
-
-    def send() -> None:
-        try:
-            refresh_feed.delay(feed_id)
-        except Exception as exc:  # noqa: BLE001 - any failure to enqueue; the schedule refreshes anyway
-            logger.warning("could not enqueue a feed refresh (%s)", type(exc).__name__)
-
-    transaction.on_commit(send)
+    send_on_commit(tasks.refresh_feed, feed_id)
 
 
 # --- OPML ------------------------------------------------------------------------------------
@@ -269,26 +304,31 @@ def opml_export() -> str:
     return "\n".join(lines)
 
 
-def opml_parse(*, data: bytes) -> list[tuple[str, str]]:
-    """(url, title) of every feed outline, nested folders included. defusedxml refuses entity
-    expansion and external entities."""
+def opml_parse(*, data: bytes) -> tuple[list[tuple[str, str]], int]:
+    """(url, title) of every feed outline, nested folders included, and how many feed
+    outlines were refused (not http(s), too long). defusedxml refuses entity expansion and
+    external entities."""
     try:
         root = ElementTree.fromstring(data)
     except Exception as exc:
-        raise FeedError(f"Not a valid OPML file: {type(exc).__name__}") from exc
+        raise OPMLError(f"Not a valid OPML file: {type(exc).__name__}") from exc
     if root.tag.lower() != "opml":
-        raise FeedError("Not an OPML file: the root element is not <opml>.")
-    found = []
+        raise OPMLError("Not an OPML file: the root element is not <opml>.")
+    found, refused = [], 0
     for outline in root.iter("outline"):
-        url = (outline.get("xmlUrl") or "").strip()
-        if url.lower().startswith(("http://", "https://")) and len(url) <= 2000:
-            found.append((url, (outline.get("title") or outline.get("text") or "")[:500]))
-    return found
+        if outline.get("xmlUrl") is None:
+            continue  # a folder
+        url = outline.get("xmlUrl", "").strip()
+        if feed_url_problem(url):
+            refused += 1
+            continue
+        found.append((url, (outline.get("title") or outline.get("text") or "")[:500]))
+    return found, refused
 
 
 def opml_import(*, data: bytes) -> dict[str, int]:
     """Create the feeds that are new and refresh them in the background."""
-    entries = opml_parse(data=data)
+    entries, refused = opml_parse(data=data)
     existing = set(Feed.objects.values_list("url", flat=True))
     created = 0
     with transaction.atomic():
@@ -304,4 +344,4 @@ def opml_import(*, data: bytes) -> dict[str, int]:
             feed = Feed.objects.create(url=url, title=title, display_order=order)
             feed_refresh_later(feed_id=feed.pk)
             created += 1
-    return {"created": created, "skipped": len(entries) - created}
+    return {"created": created, "skipped": len(entries) - created + refused}

@@ -12,10 +12,11 @@ urlpatterns = [
     path("feeds/refresh", api.FeedRefreshView.as_view(), name="feeds-refresh"),
     path("feeds/opml", api.OPMLView.as_view(), name="feeds-opml"),
     path("feeds/<int:pk>", api.FeedDetailView.as_view(), name="feed"),
+    path("feeds/<int:pk>/refresh", api.FeedRefreshOneView.as_view(), name="feed-refresh"),
     path(
         "feeds/<int:pk>/mark-all-read", api.FeedMarkAllReadView.as_view(), name="feed-mark-all-read"
     ),
     path("categories", api.CategoryListView.as_view(), name="categories"),
+    path("topics", api.TopicListView.as_view(), name="topics"),
     path("categories/<str:name>/weight", api.CategoryWeightView.as_view(), name="category-weight"),
-    path("preferences", api.PreferencesView.as_view(), name="preferences"),
 ]

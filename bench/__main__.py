@@ -1,4 +1,4 @@
-"""`make bench`: Sift's figures against the limits they chase (P1–P7).
+"""`make bench`: Sift's figures against the limits they chase (P1–P8).
 
 Runs on PostgreSQL + Redis (127.0.0.1) with real Celery worker processes and the fake
 Ollama in its own process. Each figure is printed as a ratio against its target, with the
@@ -24,7 +24,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -243,7 +243,7 @@ def p1_pipeline_overhead() -> dict[str, Any]:
     """2,000 articles, fake LLM at 0 ms: Sift's own cost per article."""
     n, p = 2000, int(os.environ.get("BENCH_P1_CONCURRENCY", "4"))
     reset_articles()
-    with fake_ollama(latency=0.0, slots=16), worker(p, SCORING_CONCURRENCY=p) as w:
+    with fake_ollama(latency=0.0, slots=16), worker(p, LLM_MAX_IN_FLIGHT=p) as w:
         ids = make_articles(n)
         cpu0 = proc_cpu_seconds(w.pid)
         start = time.monotonic()
@@ -266,7 +266,7 @@ def p2_llm_bound() -> dict[str, Any]:
     tasks = int(os.environ.get("BENCH_P2_CONCURRENCY", str(p)))
     limit = p / (2 * latency)
     reset_articles()
-    with fake_ollama(latency=latency, slots=p), worker(tasks, SCORING_CONCURRENCY=tasks):
+    with fake_ollama(latency=latency, slots=p), worker(tasks, LLM_MAX_IN_FLIGHT=tasks):
         ids = make_articles(n)
         start = time.monotonic()
         nudge(p)
@@ -290,7 +290,7 @@ def p3_priority() -> dict[str, Any]:
 
     p, k, n = 4, 100, 5000
     reset_articles()
-    with fake_ollama(latency=0.02, slots=p), worker(p, SCORING_CONCURRENCY=p):
+    with fake_ollama(latency=0.02, slots=p), worker(p, LLM_MAX_IN_FLIGHT=p):
         first = make_articles(k)
         nudge(p)
         wait_until(lambda: scored(first) == k, timeout=300)
@@ -495,7 +495,7 @@ def p7_calls_per_rescore() -> dict[str, Any]:
 
     k, p = 20, 2
     reset_articles()
-    with fake_ollama(latency=0.0), worker(p, SCORING_CONCURRENCY=p):
+    with fake_ollama(latency=0.0), worker(p, LLM_MAX_IN_FLIGHT=p):
         ids = make_articles(k)
         nudge(p)
         wait_until(lambda: scored(ids) == k, timeout=120)
@@ -517,6 +517,30 @@ def p7_calls_per_rescore() -> dict[str, Any]:
     }
 
 
+def p8_workers_add_throughput() -> dict[str, Any]:
+    """1, 2 and 3 worker processes (4 pool processes each) against a fake LLM with L = 250 ms
+    and P = 12 slots, LLM_MAX_IN_FLIGHT = 12: throughput against P / (2L) for each."""
+    latency, p, per_worker, n = 0.25, 12, 4, int(os.environ.get("BENCH_P8_ARTICLES", "480"))
+    limit = p / (2 * latency)
+    figures: dict[str, Any] = {}
+    for count in (1, 2, 3):
+        reset_articles()
+        with fake_ollama(latency=latency, slots=p), ExitStack() as stack:
+            for _ in range(count):
+                stack.enter_context(worker(per_worker, LLM_MAX_IN_FLIGHT=p))
+            ids = make_articles(n)
+            start = time.monotonic()
+            nudge(p)
+            wait_until(lambda ids=ids: scored(ids) == n, timeout=600, poll=0.05)
+            elapsed = time.monotonic() - start
+        figures[f"{count}_workers"] = round(n / elapsed / limit, 3)
+    return {
+        "figure": figures["3_workers"], "target": ">= 0.9 with 3 workers",
+        "ratio_by_workers": figures, "limit_P_over_2L": limit, "articles": n,
+        "pool_per_worker": per_worker, "llm_max_in_flight": p,
+    }  # fmt: skip
+
+
 BENCHES = {
     "P1": p1_pipeline_overhead,
     "P2": p2_llm_bound,
@@ -525,6 +549,7 @@ BENCHES = {
     "P5": p5_health,
     "P6": p6_pull_cancel,
     "P7": p7_calls_per_rescore,
+    "P8": p8_workers_add_throughput,
 }
 
 

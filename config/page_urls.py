@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from django.urls import path
 
-from articles import pages
 from llmconfig import pages as llm_pages
+from scoring import pages
 
 urlpatterns = [
     path("", pages.reading, name="reading"),
+    path("sources/", pages.sources, name="sources"),
     path("settings/", llm_pages.ollama_settings, name="ollama-settings"),
 ]

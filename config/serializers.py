@@ -4,6 +4,11 @@ from typing import Any
 
 from rest_framework import serializers
 
+# Ranges every integer from a client is checked against before it reaches the database:
+# ids are 64-bit (BigAutoField), offsets stay far below what any backend can count to.
+MAX_ID = 2**63 - 1
+MAX_OFFSET = 2**31 - 1
+
 
 class StrictSerializer(serializers.Serializer):
     """Refuses fields it does not know, naming them: a typo must not be silently ignored."""

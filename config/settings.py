@@ -6,6 +6,7 @@ fails at start with `ImproperlyConfigured` naming the variable, never later at r
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 from typing import Any
@@ -13,11 +14,17 @@ from typing import Any
 import environ
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
+
+from config.queues import CeleryQueue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# `make run` writes this file on first start (see sift_bootstrap); the environment wins.
+# SIFT_ENV_FILE names another file (only from the environment, for obvious reasons).
+LOCAL_ENV_FILE = Path(env.str("SIFT_ENV_FILE", default=str(BASE_DIR / ".env")))
+environ.Env.read_env(LOCAL_ENV_FILE, overwrite=False)
 
 _TRUE = {"1", "true", "yes", "on", "t", "y"}
 _FALSE = {"0", "false", "no", "off", "f", "n", ""}
@@ -114,9 +121,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "corsheaders",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "llmconfig",
     "articles",
@@ -124,8 +133,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.middleware.api_errors_as_json",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before CommonMiddleware, as django-cors-headers asks, so preflights are answered early.
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -228,7 +240,15 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 # /health is probed over plain HTTP by load balancers and compose health checks.
-SECURE_REDIRECT_EXEMPT = [r"^health$"]
+SECURE_REDIRECT_EXEMPT = [r"^health$", r"^ready$"]
+
+# --- Cross-origin frontends ------------------------------------------------------------
+# A frontend served from another origin calls the API with `Authorization: Token …`. Only the
+# origins listed here may read the answers; none by default. Credentials (cookies) are never
+# allowed cross-origin: a token is what such a frontend sends, so a preflight needs none.
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_CREDENTIALS = False
 
 # --- REST API -------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -238,8 +258,6 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "config.pagination.SiftPagination",
-    "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -251,6 +269,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api",
+    # Swagger UI's files come from Sift itself (drf-spectacular-sidecar, served by
+    # whitenoise), so /api/docs works without internet.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Celery ---------------------------------------------------------------------------
@@ -275,12 +298,20 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_DEFAULT_QUEUE = "score"
+CELERY_TASK_DEFAULT_QUEUE = CeleryQueue.SCORE.value
+CELERY_TASK_QUEUES = [Queue(q.value, routing_key=q.value) for q in CeleryQueue]
+CELERY_TASK_ROUTES = {
+    "articles.tasks.*": {"queue": CeleryQueue.FEEDS.value},
+    "llmconfig.tasks.*": {"queue": CeleryQueue.OLLAMA.value},
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 if CELERY_BROKER_URL.startswith("filesystem"):
+    # kombu warns "No hostname was supplied" on every connection without one.
+    if CELERY_BROKER_URL.rstrip("/") == "filesystem:":
+        CELERY_BROKER_URL = "filesystem://localhost//"
     # kombu's filesystem transport with atomic writes (see config/broker.py).
     CELERY_BROKER_TRANSPORT = "config.broker:Transport"
     for _sub in ("queue", "processed", "control", "staging"):
@@ -305,7 +336,6 @@ else:
         "unacked_restore_throttle": 1,
     }
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
-CELERY_VISIBILITY_TIMEOUT_SECONDS = CELERY_VISIBILITY_TIMEOUT
 
 # --- LLM providers --------------------------------------------------------------------
 OLLAMA_HOST = env_url("OLLAMA_HOST", "http://localhost:11434", schemes=("http", "https"))
@@ -325,7 +355,16 @@ GEMINI_BASE_URL = env.str("GEMINI_BASE_URL", default="")
 SIFT_DEFAULT_MODEL = env.str("SIFT_DEFAULT_MODEL", default="ollama/qwen3:4b")
 
 # --- Scoring --------------------------------------------------------------------------
-SCORING_CONCURRENCY = env_int("SCORING_CONCURRENCY", 1, minimum=1)
+# The LLM calls Sift keeps in flight against its LLM endpoint, cluster-wide, whatever the
+# number of workers or messages: a claim is refused while this many articles are being
+# scored (match Ollama's OLLAMA_NUM_PARALLEL). Worker pools need this many processes in all,
+# plus one for feeds and pulls.
+LLM_MAX_IN_FLIGHT = env_int("LLM_MAX_IN_FLIGHT", 1, minimum=1)
+if os.environ.get("SCORING_CONCURRENCY"):
+    raise ImproperlyConfigured(
+        "SCORING_CONCURRENCY was renamed LLM_MAX_IN_FLIGHT: the number of LLM calls in flight "
+        "against the LLM endpoint, cluster-wide."
+    )
 SCORING_SWEEP_SECONDS = env_int("SCORING_SWEEP_SECONDS", 30, minimum=1)
 SCORING_CLAIM_TIMEOUT = env_int(
     "SCORING_CLAIM_TIMEOUT", CELERY_TASK_TIME_LIMIT + 30, minimum=CELERY_TASK_TIME_LIMIT
@@ -335,10 +374,28 @@ SCORING_MAX_ATTEMPTS = env_int("SCORING_MAX_ATTEMPTS", 3, minimum=1)
 SCORING_TASK_BUDGET_SECONDS = env_float("SCORING_TASK_BUDGET_SECONDS", 20.0, minimum=0.0)
 SCORING_CATEGORIZE_CHARS = env_int("SCORING_CATEGORIZE_CHARS", 2000, minimum=100)
 SCORING_SCORE_CHARS = env_int("SCORING_SCORE_CHARS", 3000, minimum=100)
+# The most articles one list request returns; a larger `limit` is clamped to it (the seed
+# frontend grows `limit` by 50 per "Load more" and reads a short page as the end).
+ARTICLES_MAX_LIMIT = env_int("ARTICLES_MAX_LIMIT", 1000, minimum=50)
 SCORING_STATUS_CACHE_SECONDS = env_float("SCORING_STATUS_CACHE_SECONDS", 2.0)
 RESCORE_RECENT_DAYS = env_int("RESCORE_RECENT_DAYS", 7, minimum=1)
 RESCORE_RECENT_LIMIT = env_int("RESCORE_RECENT_LIMIT", 100, minimum=1)
 FEED_REFRESH_SECONDS = env_int("FEED_REFRESH_SECONDS", 1800, minimum=10)
+# Beat's schedule. django-celery-beat writes it into its tables each time beat starts (the
+# names match the rows earlier versions seeded, so those are updated in place): intervals
+# follow the environment rather than what was set when the database was migrated.
+CELERY_BEAT_SCHEDULE = {
+    "Scoring sweep": {
+        "task": "scoring.tasks.sweep",
+        "schedule": float(SCORING_SWEEP_SECONDS),
+        "options": {"queue": CeleryQueue.SCORE.value},
+    },
+    "Refresh feeds": {
+        "task": "articles.tasks.refresh_all_feeds",
+        "schedule": float(FEED_REFRESH_SECONDS),
+        "options": {"queue": CeleryQueue.FEEDS.value},
+    },
+}
 FEED_FETCH_TIMEOUT = env_float("FEED_FETCH_TIMEOUT", 20.0, minimum=0.1)
 FEED_MAX_BYTES = env_int("FEED_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 
@@ -353,7 +410,15 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
+    "loggers": {
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+        # Django's own console handler (DEBUG only) would print each line a second time.
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        # uvicorn's access line already reports every 4xx; Django adds one line only for
+        # a 5xx, with its traceback.
+        "django.request": {"handlers": [], "level": "ERROR", "propagate": True},
+    },
 }
 
 # --- Ollama downloads ---------------------------------------------------------------------

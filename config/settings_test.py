@@ -20,6 +20,8 @@ for _name in ("GOOGLE_API_KEY", "GEMINI_API_KEY", "GOOGLE_CLOUD_PROJECT", "OLLAM
 from config.settings import *  # noqa: E402,F403
 from config.settings import BASE_DIR  # noqa: E402
 
+# Tests must never write the developer's .env.
+LOCAL_ENV_FILE = VAR_DIR / ".env"  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -8,7 +8,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 
 def health(request: HttpRequest) -> JsonResponse:
-    """Liveness for load balancers: ok when the database answers. No authentication."""
+    """Liveness for load balancers, cheap: ok when the database answers. No authentication;
+    `/ready` says whether the broker and the LLM answer too."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -17,8 +18,42 @@ def health(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+def ready(request: HttpRequest) -> JsonResponse:
+    """Readiness: the database, the broker and the LLM, each with its state. 503 while the
+    database or the broker cannot be reached (nothing would be queued); an LLM that is down
+    only pauses scoring, so it is reported but keeps the answer 200. No authentication, and
+    no secret or address in the answer."""
+    from config.celery import app
+    from llmconfig import ollama_server
+    from scoring.services import readiness_get
+
+    checks: dict[str, dict[str, object]] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = {"ok": True}
+    except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
+        checks["database"] = {"ok": False, "detail": type(exc).__name__}
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        checks["broker"] = {"ok": True}
+    except Exception as exc:  # noqa: BLE001
+        checks["broker"] = {"ok": False, "detail": type(exc).__name__}
+    llm = ollama_server.health() if checks["database"]["ok"] else {"connected": False}
+    scoring = readiness_get() if checks["database"]["ok"] else {"ready": False, "reason": ""}
+    checks["llm"] = {
+        "ok": bool(llm.get("connected")),
+        "scoring_paused": not scoring["ready"],
+        "reason": scoring["reason"],
+    }
+    ok = checks["database"]["ok"] and checks["broker"]["ok"]
+    return JsonResponse({"status": "ok" if ok else "error", **checks}, status=200 if ok else 503)
+
+
 urlpatterns = [
     path("health", health, name="health"),
+    path("ready", ready, name="ready"),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/schema", SpectacularAPIView.as_view(), name="schema"),

@@ -6,6 +6,8 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
+from llmconfig import services
+from llmconfig.llm.registry import ModelId, UnknownModelError
 from llmconfig.models import LLMCall, ModelDownload, PromptTemplate, UserSettings
 
 
@@ -39,6 +41,26 @@ class UserSettingsForm(forms.ModelForm):
             self.fields["ollama_api_key"].help_text = "A key is set (••••••••). " + str(
                 self.fields["ollama_api_key"].help_text
             )
+
+    def _model_id(self, name: str) -> str:
+        """The API's rule for a model id (ModelId), so the admin accepts no id it refuses;
+        empty means "the default"."""
+        value = (self.cleaned_data.get(name) or "").strip()
+        if not value:
+            return ""
+        try:
+            return str(ModelId.parse(value))
+        except UnknownModelError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+    def clean_categorization_model(self) -> str:
+        return self._model_id("categorization_model")
+
+    def clean_scoring_model(self) -> str:
+        return self._model_id("scoring_model")
+
+    def clean_vision_model(self) -> str:
+        return self._model_id("vision_model")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -87,6 +109,18 @@ class UserSettingsAdmin(admin.ModelAdmin):
         ),
         ("Timestamps", {"fields": ["created_at", "updated_at"]}),
     ]
+
+    def save_model(self, request: HttpRequest, obj: UserSettings, form: Any, change: bool) -> None:
+        """The provider settings go through the same service as PUT /api/settings. (Scoring,
+        the layer above, extends this admin so interests and models go through its
+        services too: see scoring/admin.py.)"""
+        data = {name: form.cleaned_data[name] for name in services.WRITABLE_SETTINGS}
+        if form.cleaned_data.get("clear_ollama_key"):
+            data["clear_ollama_key"] = True
+        elif form.data.get("ollama_api_key"):
+            data["ollama_api_key"] = form.cleaned_data["ollama_api_key"]
+        services.user_settings_update(data=data)
+        obj.refresh_from_db()
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return not UserSettings.objects.exists()

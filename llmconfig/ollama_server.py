@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Required, TypedDict, cast
 
 import httpx
 import ollama
@@ -22,9 +22,12 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from config.celery import send_on_commit
+from config.errors import DomainError
+from llmconfig import tasks
 from llmconfig.llm.base import run_sync
 from llmconfig.llm.ollama import make_client, shared_ssl_context
-from llmconfig.llm.registry import ollama_connection
+from llmconfig.llm.registry import ModelId, ollama_connection
 from llmconfig.models import ModelDownload, UserSettings
 
 logger = logging.getLogger(__name__)
@@ -33,38 +36,67 @@ HEALTH_KEY = "sift:ollama:health:{url}"
 PROGRESS_WRITE_SECONDS = 0.2
 
 
-class OllamaUnavailable(Exception):
+class Health(TypedDict):
+    connected: bool
+    version: str | None
+    latency_ms: int | None
+
+
+class DownloadStatus(TypedDict, total=False):
+    active: Required[bool]
+    model: Required[str | None]
+    completed: Required[int]
+    total: Required[int]
+    percent: Required[float]
+    status: Required[str | None]
+    error: Required[str | None]
+    detail: str  # Ollama's own words for the current step, once a download exists
+
+
+class OllamaUnavailable(DomainError):
     """Ollama could not be reached or answered with a server error."""
 
-
-class ModelNotFound(Exception):
-    pass
+    status_code = 503
 
 
-class DownloadConflict(Exception):
+class ModelNotFound(DomainError):
+    status_code = 404
+
+
+class ModelInUse(DomainError):
+    status_code = 409
+
+
+class DownloadConflict(DomainError):
+    status_code = 409
+
     def __init__(self, active: ModelDownload) -> None:
-        super().__init__(f"'{active.model}' is downloading; one download at a time.")
+        super().__init__(
+            f"'{active.model}' is downloading; one download at a time.",
+            extra={"model": active.model},
+        )
         self.active = active
 
 
-def connection() -> tuple[str, str | None]:
+def endpoint() -> tuple[str, str | None]:
+    """The configured Ollama server's base URL and its API key (None locally)."""
     base_url, api_key, _cloud = ollama_connection(UserSettings.load())
     return base_url, api_key
 
 
 # --- health ----------------------------------------------------------------------------------
-def health() -> dict[str, Any]:
+def health() -> Health:
     """{connected, version, latency_ms}. Refused answers at once; a silent host after
     OLLAMA_HEALTH_TIMEOUT. The answer is reused for OLLAMA_HEALTH_CACHE_SECONDS."""
-    base_url, api_key = connection()
+    base_url, api_key = endpoint()
     key = HEALTH_KEY.format(url=base_url)
     if settings.OLLAMA_HEALTH_CACHE_SECONDS > 0:
         cached = cache.get(key)
         if cached is not None:
-            return dict(cached)
+            return cast(Health, dict(cached))
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     started = time.monotonic()
-    result: dict[str, Any] = {"connected": False, "version": None, "latency_ms": None}
+    result: Health = {"connected": False, "version": None, "latency_ms": None}
     try:
         response = httpx.get(
             f"{base_url.rstrip('/')}/api/version",
@@ -115,7 +147,7 @@ async def _list_models(base_url: str, api_key: str | None) -> list[dict[str, Any
 
 
 def models_list() -> list[dict[str, Any]]:
-    base_url, api_key = connection()
+    base_url, api_key = endpoint()
     try:
         return run_sync(_list_models(base_url, api_key))
     except (ConnectionError, httpx.HTTPError) as exc:
@@ -126,8 +158,24 @@ def models_list() -> list[dict[str, Any]]:
         raise OllamaUnavailable(f"Ollama answered {exc.status_code}: {exc.error}") from exc
 
 
-def model_delete(*, name: str) -> None:
-    base_url, api_key = connection()
+def local_only() -> None:
+    """Pulls and deletes manage a local server: refused in Ollama Cloud mode."""
+    if UserSettings.load().ollama_use_cloud:
+        raise DomainError(
+            "Ollama Cloud mode is on: models are managed on ollama.com, not pulled or deleted here."
+        )
+
+
+def model_delete(*, name: str, force: bool = False) -> None:
+    """Delete a local model; one the settings use only with `force`."""
+    local_only()
+    role = models_in_use().get(name)
+    if role and not force:
+        raise ModelInUse(
+            f"'{name}' is the configured {role} model; pass ?force=true to delete it anyway.",
+            extra={"role": role},
+        )
+    base_url, api_key = endpoint()
 
     async def delete() -> None:
         client = make_client(base_url, api_key, timeout=_short_timeout())
@@ -158,8 +206,8 @@ def models_in_use() -> dict[str, str]:
     }
     used: dict[str, str] = {}
     for role, model_id in roles.items():
-        if model_id and model_id.startswith("ollama/"):
-            used.setdefault(model_id.removeprefix("ollama/"), role)
+        if model_id and (parsed := ModelId.parse(model_id)).provider == "ollama":
+            used.setdefault(parsed.bare, role)
     return used
 
 
@@ -196,21 +244,31 @@ def download_start(*, model: str, run_in_worker: bool = True) -> tuple[ModelDown
             return active, False
         raise DownloadConflict(active) from None
     if run_in_worker:
-        transaction.on_commit(lambda: _send_pull(download.pk))
+        send_on_commit(
+            tasks.pull_model,
+            download.pk,
+            on_failure=lambda exc: _pull_not_sent(download.pk, exc),
+        )
     return download, True
 
 
-def _send_pull(download_id: int) -> None:
-    from llmconfig.tasks import pull_model
+def pull_request(*, model: str) -> ModelDownload:
+    """A pull asked for over the API: local mode, Ollama up, then start it (or attach to
+    the same model's running pull). Raises DownloadConflict for another model."""
+    local_only()
+    if not health()["connected"]:
+        raise OllamaUnavailable("Ollama is not reachable; start it with `ollama serve`.")
+    download, _created = download_start(model=model)
+    return download
 
-    try:
-        pull_model.delay(download_id)
-    except Exception as exc:  # noqa: BLE001 - any broker failure ends the download visibly
-        ModelDownload.objects.filter(pk=download_id).update(
-            status=ModelDownload.Status.ERROR,
-            error=f"Could not reach the task broker ({type(exc).__name__}).",
-            finished_at=timezone.now(),
-        )
+
+def _pull_not_sent(download_id: int, exc: Exception) -> None:
+    """No broker: the download ends visibly instead of waiting for a worker forever."""
+    ModelDownload.objects.filter(pk=download_id).update(
+        status=ModelDownload.Status.ERROR,
+        error=f"Could not reach the task broker ({type(exc).__name__}).",
+        finished_at=timezone.now(),
+    )
 
 
 def download_cancel() -> ModelDownload | None:
@@ -221,7 +279,7 @@ def download_cancel() -> ModelDownload | None:
     return active
 
 
-def download_status() -> dict[str, Any]:
+def download_status() -> DownloadStatus:
     current = download_current()
     row = current or ModelDownload.objects.order_by("-started_at").first()
     if row is None:
@@ -267,11 +325,14 @@ class PullProgress:
                 self.layers[digest] = (completed or 0, total)
             if status == "success":
                 self.success = True
-            # Layers appear one after another, so the total grows; the bar must not go back.
+            # Layers appear one after another, so the total grows; the bar must not go back,
+            # and it must not say 100 while a layer may still be announced: only `success`
+            # (after Ollama verified the digests) is done.
             total_bytes = sum(t for _, t in self.layers.values())
             if total_bytes:
                 done = sum(c for c, _ in self.layers.values())
-                self.percent = max(self.percent, round(100.0 * done / total_bytes, 1))
+                share = min(99.9, round(100.0 * done / total_bytes, 1))
+                self.percent = max(self.percent, share)
             if self.success:
                 self.percent = 100.0
 
@@ -308,6 +369,10 @@ class PullThread(threading.Thread):
         except BaseException as exc:  # noqa: BLE001 - handed to the caller, who reports it
             self.error = exc
         finally:
+            # A stream that ended in an error leaves the client's async generator open;
+            # finalize it here rather than let the collector log "Task was destroyed".
+            with contextlib.suppress(BaseException):
+                self._loop.run_until_complete(self._loop.shutdown_asyncgens())
             self._loop.close()
 
     async def _main(self) -> None:
@@ -357,7 +422,7 @@ def download_run(
     if not claimed:
         return "not-pending"
     download = ModelDownload.objects.get(pk=download_id)
-    base_url, api_key = connection()
+    base_url, api_key = endpoint()
     pull = PullThread(download.model, base_url, api_key)
     pull.start()
     while pull.is_alive():

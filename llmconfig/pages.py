@@ -5,12 +5,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from llmconfig.ollama_server import connection
+from llmconfig.ollama_server import endpoint
 
 
 @login_required
 def ollama_settings(request: HttpRequest) -> HttpResponse:
-    base_url, _key = connection()
+    base_url, _key = endpoint()
     return render(
         request,
         "sift/ollama_settings.html",

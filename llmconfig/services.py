@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, TypedDict
 
 from django.conf import settings
 from django.db import transaction
 from pydantic import BaseModel
 
 from llmconfig.llm import LLMAdapter, get_adapter
+from llmconfig.llm.registry import ModelId
 from llmconfig.models import UserSettings
 
 WRITABLE_SETTINGS = (
@@ -39,6 +40,28 @@ def user_settings_update(*, data: dict[str, Any]) -> UserSettings:
     return obj
 
 
+def model_unavailable_reason(*, model_id: str) -> str:
+    """Why `model_id` cannot be used now, or "" when it can: an Ollama model must be
+    installed on the configured server (local or Cloud) or downloading now; a Gemini model
+    must be one of the configured Gemini models. Raises OllamaUnavailable when Ollama cannot
+    be asked."""
+    from llmconfig import ollama_server
+
+    parsed = ModelId.parse(model_id)
+    if parsed.provider == "ollama":
+        name = parsed.bare
+        installed = {m["name"] for m in ollama_server.models_list()}
+        if name in installed or f"{name}:latest" in installed:
+            return ""
+        downloading = ollama_server.download_current()
+        if downloading is not None and downloading.model == name:
+            return ""
+        return f"'{name}' is not installed on the Ollama server; pull it first."
+    if model_id not in settings.GEMINI_MODELS:
+        return f"'{model_id}' is not one of the configured Gemini models (GEMINI_MODELS)."
+    return ""
+
+
 def enabled_models(*, user_settings: UserSettings) -> dict[str, list[dict[str, Any]]]:
     from llmconfig.llm.gemini import gemini_config_error
 
@@ -50,6 +73,21 @@ def enabled_models(*, user_settings: UserSettings) -> dict[str, list[dict[str, A
     return {"ollama": user_settings.enabled_ollama_models(), "gemini": gemini}
 
 
+class LLMUsage(TypedDict):
+    prompt_tokens: int
+    output_tokens: int
+    calls: int
+
+
+class LLMRun(TypedDict):
+    """What /api/llm/generate and /api/llm/analyze-image answer."""
+
+    result: dict[str, Any]
+    model: str
+    latency_ms: int
+    usage: LLMUsage
+
+
 def llm_run(
     *,
     model_id: str,
@@ -59,7 +97,7 @@ def llm_run(
     temperature: float = 0.7,
     image: bytes | None = None,
     mime_type: str = "image/jpeg",
-) -> dict[str, Any]:
+) -> LLMRun:
     """One structured call for the API: the result plus what it cost."""
     adapter: LLMAdapter = get_adapter(model_id, UserSettings.load())
     started = time.monotonic()
@@ -75,7 +113,7 @@ def llm_run(
         latency_ms = int((time.monotonic() - started) * 1000)
     finally:
         records = list(adapter.last_saved)
-    usage = {
+    usage: LLMUsage = {
         "prompt_tokens": sum(r.prompt_tokens or 0 for r in records),
         "output_tokens": sum(r.output_tokens or 0 for r in records),
         "calls": len(records),
@@ -88,15 +126,12 @@ def llm_run(
     }
 
 
-def model_config_update(
-    *, categorization_model: str, scoring_model: str, use_separate_models: bool, rescore: bool
-) -> tuple[UserSettings, int]:
-    """Save the model choice; with `rescore`, queue every unread scored article ahead of
-    other work: `full` when the categorization model changed, `score_only` when only the
-    scoring model did, and `full` when nothing changed (an explicit request is honoured)."""
-    from articles.models import Article
-    from scoring.services import rescore_unread_scored
-
+def model_config_save(
+    *, categorization_model: str, scoring_model: str, use_separate_models: bool
+) -> tuple[UserSettings, str]:
+    """Save the model choice (inside the caller's transaction, if any). Returns the settings
+    and which role's model changed: "categorization" (then topics may change too),
+    "scoring", or "" when neither did."""
     with transaction.atomic():
         us = UserSettings.objects.select_for_update().get(pk=UserSettings.load().pk)
         old_cat, old_score = us.effective_categorization_model, us.effective_scoring_model
@@ -104,16 +139,11 @@ def model_config_update(
         us.use_separate_models = use_separate_models
         us.scoring_model = scoring_model if use_separate_models else categorization_model
         us.save()
-        queued = 0
-        if rescore:
-            if us.effective_categorization_model != old_cat:
-                mode = Article.RescoreMode.FULL
-            elif us.effective_scoring_model != old_score:
-                mode = Article.RescoreMode.SCORE_ONLY
-            else:
-                mode = Article.RescoreMode.FULL
-            queued = rescore_unread_scored(mode=mode)
-    return us, queued
+    if us.effective_categorization_model != old_cat:
+        return us, "categorization"
+    if us.effective_scoring_model != old_score:
+        return us, "scoring"
+    return us, ""
 
 
 def prompts_rendered() -> dict[str, str]:

@@ -29,6 +29,5 @@ urlpatterns += [
         ollama_api.OllamaDownloadStatusView.as_view(),
         name="ollama-download-status",
     ),
-    path("ollama/config", ollama_api.OllamaConfigView.as_view(), name="ollama-config"),
     path("ollama/prompts", ollama_api.OllamaPromptsView.as_view(), name="ollama-prompts"),
 ]

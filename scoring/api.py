@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from articles.models import Category
+from config.serializers import StrictSerializer
+from llmconfig.api.ollama import ConfigIn, ConfigOut, ConfigUpdateOut, config_out
+from llmconfig.models import UserSettings
 from scoring import services
 
 
@@ -17,7 +23,13 @@ class StatusOut(serializers.Serializer):
     failed = serializers.IntegerField()
     blocked = serializers.IntegerField()
     rescoring = serializers.IntegerField()
-    phase = serializers.ChoiceField(choices=["idle", "starting", "scoring", "paused"])
+    current_article_id = serializers.IntegerField(
+        allow_null=True, help_text="The article an LLM call is running for, or null."
+    )
+    phase = serializers.ChoiceField(choices=["idle", "starting", "categorizing", "scoring"])
+    paused = serializers.BooleanField(
+        help_text="Work is queued but held back because the LLM cannot be reached (see reason)."
+    )
     ready = serializers.BooleanField()
     reason = serializers.CharField(allow_blank=True)
 
@@ -40,3 +52,72 @@ class RescoreView(APIView):
     )
     def post(self, request: Request) -> Response:
         return Response({"queued": services.rescore_recent()})
+
+
+# --- the reader's interests (a change re-scores: scoring decides how) -----------------------
+class PreferencesSerializer(StrictSerializer):
+    interests = serializers.CharField(allow_blank=True, max_length=10_000, required=False)
+    anti_interests = serializers.CharField(allow_blank=True, max_length=10_000, required=False)
+
+
+class PreferencesOut(serializers.Serializer):
+    interests = serializers.CharField()
+    anti_interests = serializers.CharField()
+    topic_weights = serializers.DictField(
+        child=serializers.ChoiceField(choices=Category.Weight.choices),
+        help_text="Category name → weight, as the seed frontend reads it.",
+    )
+    updated_at = serializers.DateTimeField()
+
+
+class PreferencesView(APIView):
+    """The reader's interests. Saving re-scores recent unread articles (score only: topics do
+    not depend on interests, so only the scoring call is repeated)."""
+
+    def _out(self, us: UserSettings, **extra: Any) -> dict[str, Any]:
+        return {
+            "interests": us.interests,
+            "anti_interests": us.anti_interests,
+            "topic_weights": Category.objects.weights(),
+            "updated_at": us.updated_at,
+            **extra,
+        }
+
+    @extend_schema(responses=PreferencesOut)
+    def get(self, request: Request) -> Response:
+        return Response(self._out(UserSettings.load()))
+
+    @extend_schema(
+        request=PreferencesSerializer,
+        responses=inline_serializer(
+            "PreferencesUpdateOut",
+            {**PreferencesOut().get_fields(), "rescore_queued": serializers.IntegerField()},
+        ),
+    )
+    def put(self, request: Request) -> Response:
+        serializer = PreferencesSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        us, queued = services.preferences_update(**serializer.validated_data)
+        return Response(self._out(us, rescore_queued=queued))
+
+
+# --- the model choice (a change may re-score: scoring decides how) -------------------------
+class ModelConfigView(APIView):
+    """Which models categorize and score. Names are bare Ollama names (`qwen3:4b`)."""
+
+    @extend_schema(responses=ConfigOut)
+    def get(self, request: Request) -> Response:
+        return Response(config_out(UserSettings.load()))
+
+    @extend_schema(request=ConfigIn, responses=ConfigUpdateOut)
+    def put(self, request: Request) -> Response:
+        serializer = ConfigIn(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        us, queued = services.model_config_change(
+            categorization_model=data["categorization_model"],
+            scoring_model=data.get("scoring_model") or "",
+            use_separate_models=data["use_separate_models"],
+            rescore=data["rescore"],
+        )
+        return Response({**config_out(us), "rescore_queued": queued})

@@ -21,7 +21,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypedDict
 
 from django.conf import settings
 from django.core.cache import cache
@@ -30,15 +30,23 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from articles.models import Article, Category
+from config.celery import send_on_commit
+from config.queues import CeleryQueue
 from llmconfig.llm import LLMAdapter, LLMError, LLMErrorKind, get_adapter
 from llmconfig.llm.registry import ProviderNotConfigured, UnknownModelError
-from llmconfig.models import PromptTemplate, UserSettings
+from llmconfig.models import LLMCall, PromptTemplate, UserSettings
 from llmconfig.prompts import render
 from llmconfig.schemas import CategorizationResult, ScoringResult
+from llmconfig.services import model_config_save
+from scoring import tasks
 
 logger = logging.getLogger(__name__)
 
 READINESS_KEY = "sift:scoring:readiness"
+CLAIM_LOCK_KEY = 0x51F7C1A1  # the Postgres advisory lock claims take turns on
+# The article a worker is asking the LLM about right now and which call it is in: the seed
+# frontend shows "categorizing" / "scoring" on that row.
+STEP_KEY = "sift:scoring:step"
 HIGH_PRIORITY = 1
 
 State = Article.ScoringState
@@ -54,26 +62,10 @@ def composite_score(*, interest: int, quality: int, multipliers: list[float]) ->
 
 # --- queueing -----------------------------------------------------------------------------
 def nudge(*, count: int = 1, high: bool = False) -> None:
-    """Tell workers there is work, after the current transaction commits.
-
-    A failed send is only logged: the rows are already queued in the database and the beat
-    sweep sends again, so a broker that is down delays work but never loses it.
-    """
-    from config.celery import CeleryQueue
-    from scoring.tasks import score_next
-
+    """Tell workers there is work, after the current transaction commits. A failed send is
+    only logged: the rows are queued in the database and the beat sweep sends again."""
     queue = CeleryQueue.RESCORE if high else CeleryQueue.SCORE
-
-    def send() -> None:
-        try:
-            for _ in range(max(0, count)):
-                score_next.apply_async(queue=queue.value, retry=False)
-        except Exception as exc:  # noqa: BLE001 - any broker failure; the sweep recovers
-            logger.warning(
-                "could not reach the broker (%s); the sweep will retry", type(exc).__name__
-            )
-
-    transaction.on_commit(send)
+    send_on_commit(tasks.score_next, queue=queue, count=count)
 
 
 def articles_enqueue(*, ids: list[int] | None = None) -> int:
@@ -85,7 +77,7 @@ def articles_enqueue(*, ids: list[int] | None = None) -> int:
         scoring_state=State.QUEUED, queued_at=timezone.now(), scoring_attempts=0, scoring_error=""
     )
     if count:
-        nudge(count=min(count, settings.SCORING_CONCURRENCY))
+        nudge(count=min(count, settings.LLM_MAX_IN_FLIGHT))
     return count
 
 
@@ -105,19 +97,23 @@ def articles_rescore(*, ids: list[int] | QuerySet[Article, int], mode: str) -> i
         )
     )
     if count:
-        nudge(count=min(count, settings.SCORING_CONCURRENCY), high=True)
+        nudge(count=min(count, settings.LLM_MAX_IN_FLIGHT), high=True)
     return count
 
 
-def rescore_recent(*, mode: str = Mode.FULL) -> int:
-    """Recent unread articles (RESCORE_RECENT_DAYS, at most RESCORE_RECENT_LIMIT)."""
-    ids = list(
+def rescore_recent_ids() -> list[int]:
+    """What a re-score of recent unread articles takes (RESCORE_RECENT_DAYS, at most
+    RESCORE_RECENT_LIMIT, not those being scored now): also what the pages preview."""
+    return list(
         Article.objects.recent_unread()
         .exclude(scoring_state=State.SCORING)
         .order_by("-published_at", "-id")
         .values_list("id", flat=True)[: settings.RESCORE_RECENT_LIMIT]
     )
-    return articles_rescore(ids=ids, mode=mode)
+
+
+def rescore_recent(*, mode: str = Mode.FULL) -> int:
+    return articles_rescore(ids=rescore_recent_ids(), mode=mode)
 
 
 def rescore_unread_scored(*, mode: str) -> int:
@@ -136,10 +132,12 @@ class Claim:
 
 
 def article_claim(*, worker: str) -> Claim | None:
-    """Take the most urgent queued article, or None when there is none."""
+    """Take the most urgent queued article, or None when there is none or LLM_MAX_IN_FLIGHT
+    articles are being scored already (cluster-wide: the limit holds whatever the number of
+    workers, pool processes or messages)."""
     token = uuid.uuid4().hex
-    # One statement: UPDATE … WHERE id = (SELECT … LIMIT 1 [FOR UPDATE SKIP LOCKED]) RETURNING id.
-    # Postgres skips rows other workers are claiming; SQLite runs one writer at a time.
+    # One statement: UPDATE … WHERE id = (SELECT … LIMIT 1 [FOR UPDATE SKIP LOCKED]) AND
+    # (rows being scored) < limit RETURNING id.
     pick = Article.objects.queued().in_claim_order().values("id")[:1]
     if connection.features.has_select_for_update_skip_locked:
         pick = pick.select_for_update(skip_locked=True)
@@ -150,11 +148,20 @@ def article_claim(*, worker: str) -> Claim | None:
     # is a parameter.
     sql = (
         f"UPDATE {table} SET scoring_state = %s, claimed_at = %s, claimed_by = %s, "  # noqa: S608
-        f"claim_token = %s WHERE id = ({pick_sql}) AND scoring_state = %s RETURNING id"
+        f"claim_token = %s WHERE id = ({pick_sql}) AND scoring_state = %s "
+        f"AND (SELECT COUNT(*) FROM {table} WHERE scoring_state = %s) < %s RETURNING id"
     )
     now = connection.ops.adapt_datetimefield_value(timezone.now())
+    params = [
+        State.SCORING, now, worker, token, *pick_params, State.QUEUED, State.SCORING,
+        settings.LLM_MAX_IN_FLIGHT,
+    ]  # fmt: skip
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, [State.SCORING, now, worker, token, *pick_params, State.QUEUED])
+        if connection.vendor == "postgresql":
+            # Claims take turns (a few ms each), so two never both see one free slot. SQLite
+            # needs nothing: it runs one writer at a time.
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CLAIM_LOCK_KEY])
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         return None
@@ -255,6 +262,7 @@ def article_evaluate(
         )
         adapter = get_adapter(cat_model, user_settings)
         adapters.append(adapter)
+        step_set(article_id=article.id, phase="categorizing")
         result = adapter.generate_text_sync(
             prompt, CategorizationResult, temperature=0, purpose="categorize", save=False
         )
@@ -277,6 +285,7 @@ def article_evaluate(
     )
     adapter = get_adapter(score_model, user_settings)
     adapters.append(adapter)
+    step_set(article_id=article.id, phase="scoring")
     scored = adapter.generate_text_sync(
         prompt, ScoringResult, temperature=0, purpose="score", save=False
     )
@@ -315,6 +324,15 @@ def article_score(*, claim: Claim, context: ScoringContext | None = None) -> Out
         if exc.kind in (LLMErrorKind.UNAVAILABLE, LLMErrorKind.MODEL_MISSING, LLMErrorKind.AUTH):
             return _pause(claim, exc.message)
         return _record_failure(claim, exc)
+    except Exception as exc:
+        # A bug is not an outage: no pause, no retry loop. The article fails at once with
+        # the reason, and the traceback goes to the log for whoever fixes it.
+        logger.exception("scoring article %s hit an internal error", claim.article_id)
+        bug = LLMError(
+            f"Internal error: {exc!r} (the worker log has the traceback).",
+            kind=LLMErrorKind.INTERNAL,
+        )
+        return _record_failure(claim, bug)
 
     with transaction.atomic():
         written = _owned(claim).update(
@@ -351,14 +369,12 @@ def article_score(*, claim: Claim, context: ScoringContext | None = None) -> Out
             )
     if readiness_set(ready=True, reason=""):
         # Scoring resumes after a pause with one probing task: fill the other slots.
-        nudge(count=settings.SCORING_CONCURRENCY - 1)
+        nudge(count=settings.LLM_MAX_IN_FLIGHT - 1)
     return Outcome.SCORED
 
 
 def save_llm_calls(adapters: list[LLMAdapter]) -> None:
     """All call records of one article in one insert."""
-    from llmconfig.models import LLMCall
-
     records = [record for adapter in adapters for record in adapter.take_calls()]
     if records:
         LLMCall.objects.bulk_create([LLMCall(**vars(r)) for r in records])
@@ -375,7 +391,7 @@ def _record_failure(claim: Claim, exc: LLMError) -> Outcome:
     """Invalid output after re-asking: count the attempt; fail for good after the limit."""
     article = Article.objects.only("scoring_attempts").get(id=claim.article_id)
     attempts = article.scoring_attempts + 1
-    final = attempts >= settings.SCORING_MAX_ATTEMPTS
+    final = attempts >= settings.SCORING_MAX_ATTEMPTS or exc.kind is LLMErrorKind.INTERNAL
     written = _owned(claim).update(
         scoring_state=State.FAILED if final else State.QUEUED,
         scoring_attempts=attempts,
@@ -430,6 +446,10 @@ def readiness_set(*, ready: bool, reason: str) -> bool:
     return current.get("ready") != ready
 
 
+def step_set(*, article_id: int, phase: str) -> None:
+    cache.set(STEP_KEY, {"article_id": article_id, "phase": phase}, settings.SCORING_CLAIM_TIMEOUT)
+
+
 def readiness_get() -> dict[str, Any]:
     return cache.get(READINESS_KEY) or {"ready": True, "reason": "", "since": None}
 
@@ -437,7 +457,22 @@ def readiness_get() -> dict[str, Any]:
 STATUS_KEY = "sift:scoring:status"
 
 
-def scoring_status() -> dict[str, Any]:
+class ScoringStatus(TypedDict):
+    unscored: int
+    queued: int
+    scoring: int
+    scored: int
+    failed: int
+    blocked: int
+    rescoring: int
+    current_article_id: int | None
+    phase: str  # idle | starting | categorizing | scoring (the seed's words)
+    paused: bool
+    ready: bool
+    reason: str
+
+
+def scoring_status() -> ScoringStatus:
     """Counts per state, phase and readiness. Counting 100k rows costs ~10 ms on Postgres,
     so the answer is shared for SCORING_STATUS_CACHE_SECONDS (pages poll it)."""
     ttl = settings.SCORING_STATUS_CACHE_SECONDS
@@ -449,26 +484,40 @@ def scoring_status() -> dict[str, Any]:
     return cached
 
 
-def _scoring_status() -> dict[str, Any]:
+def _scoring_status() -> ScoringStatus:
+    """`phase` uses the seed's words: `idle` (nothing in flight), `starting` (work queued, no
+    claim yet), `categorizing` / `scoring` (the LLM call `current_article_id` is in). Whether
+    scoring is held back by an outage is `paused`, with `ready` and `reason`."""
     # COUNT(*) lets Postgres answer from the `article_claim_order` index alone.
     counts = dict(Article.objects.values_list("scoring_state").annotate(n=Count("*")).order_by())
     blocked = Article.objects.blocked().count()
     readiness = readiness_get()
-    if not readiness["ready"] and counts.get(State.QUEUED, 0):
-        phase = "paused"
-    elif counts.get(State.SCORING, 0):
-        phase = "scoring"
-    elif counts.get(State.QUEUED, 0):
+    in_flight = Article.objects.filter(scoring_state=State.SCORING)
+    current: int | None = None
+    if counts.get(State.SCORING, 0):
+        step = cache.get(STEP_KEY)
+        if step and in_flight.filter(id=step["article_id"]).exists():
+            current, phase = step["article_id"], step["phase"]
+        else:
+            current = in_flight.order_by("-claimed_at").values_list("id", flat=True).first()
+            phase = "scoring"
+    elif counts.get(State.QUEUED, 0) and readiness["ready"]:
         phase = "starting"
     else:
         phase = "idle"
     return {
-        **{state.value: counts.get(state.value, 0) for state in State},
+        "unscored": counts.get(State.UNSCORED, 0),
+        "queued": counts.get(State.QUEUED, 0),
+        "scoring": counts.get(State.SCORING, 0),
+        "scored": counts.get(State.SCORED, 0),
+        "failed": counts.get(State.FAILED, 0),
         "blocked": blocked,
         "rescoring": Article.objects.filter(
             scoring_priority__gt=0, scoring_state__in=[State.QUEUED, State.SCORING]
         ).count(),
+        "current_article_id": current,
         "phase": phase,
+        "paused": not readiness["ready"] and bool(counts.get(State.QUEUED, 0)),
         "ready": readiness["ready"],
         "reason": readiness["reason"],
     }
@@ -498,12 +547,31 @@ def queue_sweep() -> dict[str, int]:
         in_flight = Article.objects.filter(scoring_state=State.SCORING).count()
         if idle_for >= settings.SCORING_SWEEP_SECONDS or reclaimed or adopted:
             if readiness_get()["ready"]:
-                sent = max(0, settings.SCORING_CONCURRENCY - in_flight)
+                sent = max(0, settings.LLM_MAX_IN_FLIGHT - in_flight)
             else:
                 sent = 1 if in_flight == 0 else 0
             if sent:
                 nudge(count=sent, high=bool(queued["high"]))
     return {"reclaimed": reclaimed, "adopted": adopted, "queued": queued["total"], "sent": sent}
+
+
+def model_config_change(
+    *, categorization_model: str, scoring_model: str, use_separate_models: bool, rescore: bool
+) -> tuple[UserSettings, int]:
+    """Save the model choice; with `rescore`, queue every unread scored article ahead of
+    other work: `full` when the categorization model changed, `score_only` when only the
+    scoring model did, and `full` when nothing changed (an explicit request is honoured)."""
+    with transaction.atomic():
+        us, changed = model_config_save(
+            categorization_model=categorization_model,
+            scoring_model=scoring_model,
+            use_separate_models=use_separate_models,
+        )
+        queued = 0
+        if rescore:
+            mode = Mode.SCORE_ONLY if changed == "scoring" else Mode.FULL
+            queued = rescore_unread_scored(mode=mode)
+    return us, queued
 
 
 def preferences_update(**fields: str) -> tuple[UserSettings, int]:

@@ -5,6 +5,8 @@ from django.urls import path
 from scoring import api
 
 urlpatterns = [
+    path("ollama/config", api.ModelConfigView.as_view(), name="ollama-config"),
+    path("preferences", api.PreferencesView.as_view(), name="preferences"),
     path("scoring/status", api.ScoringStatusView.as_view(), name="scoring-status"),
     path("scoring/rescore", api.RescoreView.as_view(), name="scoring-rescore"),
 ]

@@ -70,7 +70,7 @@ def child_env(**overrides: Any) -> dict[str, str]:
         CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
         CACHE_URL=settings.CACHE_URL,
         OLLAMA_HOST=settings.OLLAMA_HOST,
-        SCORING_CONCURRENCY=str(settings.SCORING_CONCURRENCY),
+        LLM_MAX_IN_FLIGHT=str(settings.LLM_MAX_IN_FLIGHT),
         SCORING_SWEEP_SECONDS=str(settings.SCORING_SWEEP_SECONDS),
         PYTHONUNBUFFERED="1",
     )

@@ -8,6 +8,7 @@ import schemathesis
 from django.core import signals
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
@@ -17,6 +18,10 @@ pytestmark = pytest.mark.django_db
 
 # Loaded once at collection: the schema view needs neither the database nor a login.
 schema = schemathesis.openapi.from_wsgi("/api/schema", application)
+# Valid and invalid inputs, with the coverage phase's boundary values (an integer one past
+# its documented maximum, huge ids in paths): every one must be a 4xx, never a 5xx.
+schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+schema.config.phases.update(phases=["examples", "coverage", "fuzzing"])
 
 
 @pytest.fixture

@@ -10,8 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from articles.models import Article
+from articles.models import Article, Category
 from llmconfig.models import UserSettings
+from scoring import services
 from tests.factories import ArticleFactory, CategoryFactory, FeedFactory, ScoredArticleFactory
 
 pytestmark = pytest.mark.django_db
@@ -99,7 +100,7 @@ def test_score_sort_desc_and_asc(api, sample):
     assert titles(api.get("/api/articles?order=asc")) == ["Recent", "Read", "Older"]
 
 
-def test_score_sort_puts_nulls_last_and_breaks_ties_by_age_then_id(api):
+def test_score_sort_puts_nulls_last_and_equal_scores_newest_first(api):
     feed = FeedFactory()
     a = ScoredArticleFactory(feed=feed, composite_score=5.0, published_at=NOW - timedelta(hours=2))
     b = ScoredArticleFactory(feed=feed, composite_score=5.0, published_at=NOW - timedelta(hours=3))
@@ -108,7 +109,7 @@ def test_score_sort_puts_nulls_last_and_breaks_ties_by_age_then_id(api):
     ids = [x["id"] for x in api.get("/api/articles?scoring_state=queued").json()] + [
         x["id"] for x in api.get("/api/articles").json()
     ]
-    assert ids[-3:] == [b.id, a.id, c.id]
+    assert ids[-3:] == [c.id, a.id, b.id]
     rows = Article.objects.order_for_list("composite_score", "desc")
     assert rows.last().composite_score is None
 
@@ -150,7 +151,8 @@ def test_feed_and_category_filters(api, sample):
     [
         ("sort_by=title", "sort_by"),
         ("limit=0", "limit"),
-        ("limit=201", "limit"),
+        ("skip=9223372036854775808", "skip"),
+        ("feed_id=99999999999999999999", "feed_id"),
         ("skip=-1", "skip"),
         ("order=up", "order"),
         ("scoring_state=done", "scoring_state"),
@@ -183,19 +185,50 @@ def test_list_queries_do_not_grow_with_rows(api):
 
 
 # --- categories, preferences, scoring endpoints ------------------------------------------------
-def test_categories_list_and_weight(api):
-    names = [c["name"] for c in api.get("/api/categories").json()]
+def test_limit_above_the_maximum_is_clamped(api, settings):
+    settings.ARTICLES_MAX_LIMIT = 50
+    ScoredArticleFactory.create_batch(60)
+    assert len(api.get("/api/articles?limit=250").json()) == 50
+    assert len(api.get("/api/articles?limit=10").json()) == 10
+
+
+def test_categories_are_a_sorted_list_of_names(api):
+    names = api.get("/api/categories").json()
+    assert all(isinstance(n, str) for n in names)
     assert names == sorted(names) and "ai-ml" in names
+
+
+def test_topics_carry_weight_and_article_count(api):
+    article = ScoredArticleFactory()
+    article.categories.set([Category.objects.get(name="science")])
+    topics = {t["name"]: t for t in api.get("/api/topics").json()}
+    assert topics["science"] == {"name": "science", "weight": "neutral", "article_count": 1}
+    assert topics["ai-ml"]["article_count"] == 0
+
+
+def test_category_weight_changes_an_existing_category_only(api):
     response = api.patch("/api/categories/ai-ml/weight", {"weight": "high"}, format="json")
     assert response.json()["weight"] == "high"
+    assert api.get("/api/preferences").json()["topic_weights"]["ai-ml"] == "high"
     assert (
         api.patch("/api/categories/ai-ml/weight", {"weight": "huge"}, format="json").status_code
         == 400
     )
-    created = api.patch(
-        "/api/categories/Home_Lab/weight", {"weight": "blocked"}, format="json"
-    ).json()
-    assert created["name"] == "home-lab"
+    # The name is normalized before it is looked up.
+    assert (
+        api.patch("/api/categories/AI_ML/weight", {"weight": "low"}, format="json").status_code
+        == 200
+    )
+    missing = api.patch("/api/categories/Home_Lab/weight", {"weight": "blocked"}, format="json")
+    assert missing.status_code == 404 and "detail" in missing.json()
+    assert not Category.objects.filter(name="home-lab").exists()
+
+
+def test_preferences_carry_topic_weights(api):
+    Category.objects.filter(name="sports").update(weight="blocked")
+    weights = api.get("/api/preferences").json()["topic_weights"]
+    assert weights["sports"] == "blocked" and weights["science"] == "neutral"
+    assert list(weights) == sorted(weights)
 
 
 def test_preferences_save_requeues_recent_unread_score_only(api, settings):
@@ -231,7 +264,18 @@ def test_scoring_status_counts(api):
         1,
         0,
     )
-    assert body["phase"] == "starting" and body["ready"] is True
+    assert body["phase"] == "starting" and body["ready"] is True and body["paused"] is False
+    assert body["current_article_id"] is None
+
+
+def test_scoring_status_names_the_article_in_flight(api):
+    article = ArticleFactory()
+    claim = services.article_claim(worker="w")
+    body = api.get("/api/scoring/status").json()
+    assert body["current_article_id"] == claim.article_id == article.id
+    assert body["phase"] == "scoring"
+    services.step_set(article_id=article.id, phase="categorizing")
+    assert api.get("/api/scoring/status").json()["phase"] == "categorizing"
 
 
 def test_rescore_endpoint_queues_recent_unread(api, settings):
@@ -253,11 +297,11 @@ def test_rescore_command(capsys):
     assert Article.objects.filter(rescore_mode="score_only").count() == 3
 
 
-def test_category_weight_refuses_names_without_letters(api):
+def test_category_weight_of_a_name_without_letters_is_404(api):
     response = api.patch(
         "/api/categories/%F1%A2%A5%BB%25~/weight", {"weight": "low"}, format="json"
     )
-    assert response.status_code == 400 and "name" in response.json()
+    assert response.status_code == 404
 
 
 def test_scoring_status_is_shared_briefly(api, settings):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from articles.models import Article, Feed
 from articles.services import feed_refresh
@@ -16,8 +17,12 @@ def add(api, url):
     return api.post("/api/feeds", {"url": url}, format="json")
 
 
-def test_rss2_feed_is_added_with_its_articles_queued(api, feeds):
-    response = add(api, feeds.url_for("/rss2.xml"))
+def test_rss2_feed_is_added_with_its_articles_queued(
+    api, feeds, django_capture_on_commit_callbacks
+):
+    # Ingestion stores them unscored and announces them on commit; scoring queues them.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = add(api, feeds.url_for("/rss2.xml"))
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["title"] == "Example RSS 2.0" and body["unread_count"] == 2
@@ -121,12 +126,11 @@ def test_redirect_to_non_http_is_refused(api, feeds):
     assert not Feed.objects.exists()
 
 
-def test_a_broken_feed_does_not_stop_the_others(feeds):
+def test_a_broken_feed_records_its_error_and_the_others_refresh(feeds):
     good = FeedFactory(url=feeds.url_for("/atom.xml"))
     bad = FeedFactory(url=feeds.url_for("/broken"))
-    from articles.services import feeds_refresh_all
-
-    assert feeds_refresh_all() == 2
+    assert feed_refresh(feed=bad) == 0
+    assert feed_refresh(feed=good) == 2
     bad.refresh_from_db()
     good.refresh_from_db()
     assert "HTTP 500" in bad.last_error and bad.last_attempt_at is not None
@@ -175,14 +179,23 @@ def test_feed_list_patch_reorder_delete_and_mark_all_read(api):
     assert api.delete(f"/api/feeds/{a.id}").status_code == 404
 
 
-def test_refresh_endpoint(api, feeds):
-    assert api.post("/api/feeds/refresh").json() == {
-        "message": "No feeds configured",
-        "new_articles": 0,
-    }
-    FeedFactory(url=feeds.url_for("/atom.xml"))
-    body = api.post("/api/feeds/refresh").json()
-    assert body["new_articles"] == 2 and "message" in body
+def test_refresh_endpoint_queues_one_task_per_feed_and_answers_202(
+    api, feeds, django_capture_on_commit_callbacks, monkeypatch
+):
+    from articles import tasks
+
+    sent: list[int] = []
+    monkeypatch.setattr(
+        tasks.refresh_feed, "apply_async", lambda args, **options: sent.append(args[0])
+    )
+    assert api.post("/api/feeds/refresh").json() == {"message": "No feeds configured.", "queued": 0}
+    older = FeedFactory(url=feeds.url_for("/atom.xml"), last_attempt_at=timezone.now())
+    never = FeedFactory(url=feeds.url_for("/rss2.xml"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post("/api/feeds/refresh")
+    assert response.status_code == 202 and response.json()["queued"] == 2
+    assert sent == [never.id, older.id]  # least recently attempted first
+    assert not Article.objects.exists()  # nothing fetched inside the request
 
 
 def test_opml_round_trip(api, feeds):

@@ -60,3 +60,39 @@ def test_token_authentication_is_accepted(user):
     assert client.get("/api/settings").status_code == 200
     client.credentials(HTTP_AUTHORIZATION="Token wrong")
     assert client.get("/api/settings").status_code == 401
+
+
+def test_ready_reports_database_broker_and_llm_without_auth(anon, fake_ollama):
+    body = anon.get("/ready").json()
+    assert body["status"] == "ok"
+    assert body["database"] == {"ok": True} and body["broker"] == {"ok": True}
+    assert body["llm"]["ok"] is True and body["llm"]["scoring_paused"] is False
+
+
+def test_ready_with_the_llm_down_stays_200_and_says_so(anon, fake_ollama):
+    from scoring.services import readiness_set
+
+    fake_ollama.stop()
+    readiness_set(ready=False, reason="Ollama is unreachable: ConnectError")
+    response = anon.get("/ready")
+    assert response.status_code == 200
+    assert response.json()["llm"] == {
+        "ok": False,
+        "scoring_paused": True,
+        "reason": "Ollama is unreachable: ConnectError",
+    }
+
+
+def test_ready_with_the_broker_down_is_503(anon, settings, fake_ollama, monkeypatch):
+    from config.celery import app
+
+    # Celery reads CELERY_BROKER_URL from the environment before its own setting.
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
+    before = app.conf.broker_url, app.conf.broker_transport
+    # A real broker address where nothing listens (port 1), on either CI pass.
+    app.conf.broker_url, app.conf.broker_transport = "redis://127.0.0.1:1/0", None
+    try:
+        response = anon.get("/ready")
+    finally:
+        app.conf.broker_url, app.conf.broker_transport = before
+    assert response.status_code == 503 and response.json()["broker"]["ok"] is False

@@ -273,3 +273,16 @@ def test_every_call_is_recorded_with_tokens(fake_ollama):
         42,
         17,
     )
+
+
+def test_model_id_is_one_value_type():
+    from llmconfig.llm.registry import ModelId, UnknownModelError
+
+    ollama = ModelId.parse("ollama/library/qwen3:4b")
+    assert (ollama.provider, ollama.bare, str(ollama)) == ("ollama", "library/qwen3:4b", "ollama/library/qwen3:4b")  # fmt: skip
+    assert str(ModelId.parse("qwen3:4b", bare_is_ollama=True)) == "ollama/qwen3:4b"
+    assert ModelId.parse("gemini-2.5-flash").provider == "gemini"
+    assert ModelId.bare_name("ollama/qwen3:4b") == "qwen3:4b"
+    for bad in ("gpt-4o", "ollama/bad name", "ollama/" + "x" * 300, ""):
+        with pytest.raises(UnknownModelError):
+            ModelId.parse(bad)

@@ -10,6 +10,7 @@ import time
 
 import httpx
 import pytest
+from django.utils import timezone
 
 from articles.models import Article
 from llmconfig import ollama_server
@@ -127,11 +128,15 @@ def test_pull_runs_to_completion_with_monotone_overall_percent(fake_ollama):
     assert "qwen3:8b" in fake_ollama.installed
 
 
-def test_pull_of_unknown_model_ends_as_error(fake_ollama):
+def test_pull_of_unknown_model_ends_as_error(fake_ollama, caplog):
+    import gc
+
     download, _ = ollama_server.download_start(model="no-such-model:1b", run_in_worker=False)
     assert ollama_server.download_run(download_id=download.pk) == "error"
     download.refresh_from_db()
     assert "file does not exist" in download.error
+    gc.collect()  # what would finalize a stream left open
+    assert not [r for r in caplog.records if "Task was destroyed" in r.getMessage()]
 
 
 def test_one_download_at_a_time_and_same_model_attaches(fake_ollama):
@@ -289,7 +294,8 @@ def test_config_defaults_to_settings(api, settings):
     }
 
 
-def test_config_saves_bare_names_as_model_ids(api):
+def test_config_saves_bare_names_as_model_ids(api, fake_ollama):
+    fake_ollama.install("qwen3:8b", "llama3.2:3b")
     response = api.put(
         "/api/ollama/config",
         {
@@ -320,14 +326,41 @@ def test_config_saves_bare_names_as_model_ids(api):
         ({"categorization_model": "qwen3:4b", "bogus": True}, "bogus"),
     ],
 )
-def test_config_bad_input_is_400(api, payload, field):
+def test_config_bad_input_is_400(api, fake_ollama, payload, field):
     response = api.put("/api/ollama/config", payload, format="json")
     assert response.status_code == 400 and field in response.json()
 
 
+def test_config_refuses_a_model_the_server_does_not_have(api, fake_ollama, settings):
+    response = api.put("/api/ollama/config", {"categorization_model": "nope:1b"}, format="json")
+    assert response.status_code == 400
+    assert "not installed" in response.json()["categorization_model"][0]
+    settings.GEMINI_MODELS = ["gemini-2.5-flash"]
+    response = api.put(
+        "/api/ollama/config", {"categorization_model": "gemini-1.0-nope"}, format="json"
+    )
+    assert response.status_code == 400 and "categorization_model" in response.json()
+
+
+def test_config_accepts_the_model_being_downloaded(api, fake_ollama):
+    ModelDownload.objects.create(
+        model="qwen3:8b", status="downloading", heartbeat_at=timezone.now()
+    )
+    response = api.put("/api/ollama/config", {"categorization_model": "qwen3:8b"}, format="json")
+    assert response.status_code == 200, response.json()
+
+
+def test_config_when_ollama_is_down_is_503(api, fake_ollama):
+    fake_ollama.stop()
+    response = api.put("/api/ollama/config", {"categorization_model": "qwen3:4b"}, format="json")
+    assert response.status_code == 503 and "detail" in response.json()
+
+
 @pytest.fixture
-def scored_unread():
-    """Three unread scored articles, one read, one still queued."""
+def scored_unread(fake_ollama):
+    """Three unread scored articles, one read, one still queued; the models they name are
+    installed."""
+    fake_ollama.install("qwen3:8b", "llama3.2:3b")
     articles = ScoredArticleFactory.create_batch(3)
     ScoredArticleFactory(is_read=True)
     ArticleFactory()
@@ -391,3 +424,18 @@ def test_prompts_render_with_placeholders(api):
 def test_config_refuses_a_model_id_too_long_for_its_column(api):
     response = api.put("/api/ollama/config", {"categorization_model": "q" * 250}, format="json")
     assert response.status_code == 400 and "categorization_model" in response.json()
+
+
+def test_percent_is_never_100_before_success_even_between_layers():
+    progress = ollama_server.PullProgress()
+    progress.update("pulling aaa", "sha256:aaa", 0, 2_000)
+    progress.update("pulling aaa", "sha256:aaa", 2_000, 2_000)  # the only layer known so far
+    assert progress.percent < 100
+    progress.update("pulling bbb", "sha256:bbb", 0, 400)  # a later layer grows the total
+    before = progress.percent
+    progress.update("pulling bbb", "sha256:bbb", 100, 400)
+    assert progress.percent >= before  # never goes back
+    progress.update("verifying sha256 digest", None, None, None)
+    assert progress.percent < 100
+    progress.update("success", None, None, None)
+    assert progress.percent == 100.0

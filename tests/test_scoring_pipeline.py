@@ -178,7 +178,8 @@ def test_prompt_edit_bumps_version_recorded_on_the_article(llm):
     assert llm.calls("/api/chat")[1].body["messages"][-1]["content"].startswith("New rubric.")
 
 
-def test_rescores_are_claimed_before_older_normal_work(llm):
+def test_rescores_are_claimed_before_older_normal_work(llm, settings):
+    settings.LLM_MAX_IN_FLIGHT = 10  # claims held at once, none finished
     normal = ArticleFactory.create_batch(3, queued_at=timezone.now() - timedelta(hours=1))
     rescored = ScoredArticleFactory()
     services.articles_rescore(ids=[rescored.id], mode=Article.RescoreMode.FULL)
@@ -188,6 +189,16 @@ def test_rescores_are_claimed_before_older_normal_work(llm):
     assert services.article_claim(worker="w") is None
 
 
+def test_a_claim_is_refused_while_the_limit_is_in_flight(llm, settings):
+    settings.LLM_MAX_IN_FLIGHT = 2
+    ArticleFactory.create_batch(4)
+    first, second = services.article_claim(worker="a"), services.article_claim(worker="b")
+    assert first and second
+    assert services.article_claim(worker="c") is None  # two in flight: no third
+    assert services.article_score(claim=first) is Outcome.SCORED
+    assert services.article_claim(worker="c") is not None  # a slot came free
+
+
 def test_unreachable_llm_pauses_without_failing(llm):
     llm.stop()
     article = ArticleFactory()
@@ -195,7 +206,7 @@ def test_unreachable_llm_pauses_without_failing(llm):
     article.refresh_from_db()
     assert article.scoring_state == State.QUEUED and article.scoring_attempts == 0
     status = services.scoring_status()
-    assert status["ready"] is False and status["phase"] == "paused"
+    assert status["ready"] is False and status["paused"] is True and status["phase"] == "idle"
     assert "unreachable" in status["reason"]
     llm.start()
     assert run_one() is Outcome.SCORED
@@ -252,7 +263,7 @@ def test_sweep_reclaims_stale_claims_and_adopts_unscored(llm, settings):
 
 def test_sweep_sends_when_work_is_stuck(llm, settings, django_capture_on_commit_callbacks):
     ArticleFactory.create_batch(3)
-    settings.SCORING_CONCURRENCY = 2
+    settings.LLM_MAX_IN_FLIGHT = 2
     with django_capture_on_commit_callbacks() as callbacks:
         result = services.queue_sweep()
     assert result["sent"] == 2 and len(callbacks) == 1
@@ -301,3 +312,17 @@ def test_a_task_stops_at_a_pause(llm):
     ArticleFactory.create_batch(3)
     assert services.score_next_articles(worker="w", budget_seconds=60) == {"paused": 1}
     assert Article.objects.filter(scoring_state=State.QUEUED).count() == 3
+
+
+def test_a_bug_is_not_an_outage(llm, caplog):
+    """A reply the client cannot read (as after a library upgrade) fails the article at once,
+    with the traceback logged; scoring is not paused and the LLM is not retried."""
+    article = ArticleFactory()
+    llm.faults.odd_shape_next = 1
+    assert run_one() is Outcome.FAILED
+    article.refresh_from_db()
+    assert article.scoring_state == State.FAILED and article.scoring_attempts == 1
+    assert article.scoring_error.startswith("Internal error:")
+    assert services.scoring_status()["ready"] is True  # no pause, no false reason
+    assert len(llm.calls("/api/chat")) == 1  # not retried
+    assert any(r.exc_info and "internal error" in r.getMessage() for r in caplog.records)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from articles.models import Article
+from articles.models import Article, Category, Feed
 from llmconfig.models import ModelDownload, UserSettings
 from tests.factories import CategoryFactory, ScoredArticleFactory
 from tests.live import ROOT, wait_for
@@ -224,3 +224,136 @@ def test_reading_page_lists_ranked_and_marks_read(page):
     page.get(f"{page.base}/?is_read=")
     shot(page, "reading-page-narrow")
     page.set_window_size(1280, 1100)
+
+
+def test_api_docs_work_without_internet(page):
+    """Swagger UI's files come from Sift: the page lists the operations and loads nothing
+    from anywhere but 127.0.0.1 (this machine has no route to a CDN anyway)."""
+    page.get(f"{page.base}/api/docs")
+    wait(page, lambda d: len(d.find_elements(By.CSS_SELECTOR, ".opblock")) > 20, timeout=20)
+    paths = {e.text for e in page.find_elements(By.CSS_SELECTOR, ".opblock-summary-path")}
+    assert "/api/articles" in paths and "/api/ollama/models/pull" in paths
+    urls = page.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    assert urls and all(u.startswith(page.base) for u in urls), urls
+    shot(page, "api-docs-offline")
+
+
+# --- the reader's own pages (G5): interests, feeds, topic weights, the reading list -----------
+def test_interests_are_edited_on_the_page_and_the_cost_is_shown(page):
+    ScoredArticleFactory.create_batch(3)
+    page.get(f"{page.base}/sources/")
+    assert "up to 3 recent unread articles (3 LLM calls" in text_of(page, "interests-cost")
+    box = page.find_element(By.ID, "interests")
+    box.clear()
+    box.send_keys("Rust, databases")
+    page.find_element(By.CSS_SELECTOR, "#interests-form button[type=submit]").click()
+    wait(page, lambda d: "Saved." in text_of(d, "interests-result"))
+    assert "3 recent unread articles will be re-scored (3 LLM calls)" in text_of(
+        page, "interests-result"
+    )
+    assert UserSettings.load().interests == "Rust, databases"
+    shot(page, "sources-interests")
+
+
+@pytest.fixture
+def feeds_worker():
+    from tests.live import Worker
+
+    w = Worker(name="feeds", concurrency=1, queues="feeds").start()
+    yield w
+    w.stop()
+
+
+def test_feeds_are_added_renamed_refreshed_and_removed_on_the_page(page, feeds, feeds_worker):
+    page.get(f"{page.base}/sources/")
+    assert "No feeds yet" in text_of(page, "no-feeds")
+    url = page.find_element(By.ID, "feed-url")
+    url.send_keys(feeds.url_for("/not-xml"))
+    page.find_element(By.CSS_SELECTOR, "#feed-add button").click()
+    wait(page, lambda d: d.find_element(By.ID, "feed-add-error").is_displayed())
+    assert "text/html" in text_of(page, "feed-add-error")  # the API's own message, inline
+    url.clear()
+    url.send_keys(feeds.url_for("/rss2.xml"))
+    page.find_element(By.CSS_SELECTOR, "#feed-add button").click()
+    wait(page, lambda d: d.find_elements(By.CSS_SELECTOR, "#feeds tbody tr"))
+    row = page.find_element(By.CSS_SELECTOR, "#feeds tbody tr")
+    assert row.find_element(By.CSS_SELECTOR, ".unread").text == str(Article.objects.count())
+    title = row.find_element(By.CSS_SELECTOR, ".feed-title")
+    title.clear()
+    title.send_keys("My feed")
+    row.find_element(By.CSS_SELECTOR, "button[data-action=rename]").click()
+    wait(page, lambda d: Feed.objects.get().title == "My feed")
+    before = len(feeds.calls("/rss2.xml"))
+    row.find_element(By.CSS_SELECTOR, "button[data-action=refresh]").click()
+    wait(page, lambda d: len(feeds.calls("/rss2.xml")) > before)  # a worker fetched it
+    shot(page, "sources-feeds")
+    row.find_element(By.CSS_SELECTOR, "button[data-action=remove]").click()
+    page.switch_to.alert.accept()
+    wait(page, lambda d: not Feed.objects.exists())
+
+
+def test_topic_weights_change_in_place(page):
+    CategoryFactory(name="sports")  # transactional tests start without the seeded topics
+    page.get(f"{page.base}/sources/")
+    select = Select(page.find_element(By.CSS_SELECTOR, "#topics tr[data-name=sports] select"))
+    assert select.first_selected_option.get_attribute("value") == "neutral"
+    select.select_by_value("blocked")
+    wait(page, lambda d: Category.objects.get(name="sports").weight == "blocked")
+
+
+def test_reading_list_loads_more_past_the_first_page(page):
+    for i in range(130):
+        ScoredArticleFactory(title=f"Article {i:03}", composite_score=5.0)
+    page.get(f"{page.base}/")
+    assert len(page.find_elements(By.CSS_SELECTOR, "#articles li.article")) == 100
+    # Equal scores: newest first (the factory dates later articles later).
+    first = page.find_elements(By.CSS_SELECTOR, "#articles li.article h2")[0].text
+    assert first == "Article 129"
+    page.find_element(By.ID, "load-more").click()
+    wait(page, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#articles li.article")) == 130)
+    assert not page.find_element(By.ID, "load-more").is_displayed()
+    ids = [li.get_attribute("data-id") for li in page.find_elements(By.CSS_SELECTOR, "#articles li.article")]  # fmt: skip
+    assert len(set(ids)) == 130
+
+
+def test_empty_reading_list_says_the_next_step(page, settings):
+    page.get(f"{page.base}/")
+    assert "No feeds yet" in text_of(page, "empty-state")
+    page.find_element(By.LINK_TEXT, "Add a feed").click()
+    wait(page, lambda d: d.current_url.endswith("/sources/"))
+    from scoring.services import readiness_set
+    from tests.factories import ArticleFactory, FeedFactory
+
+    FeedFactory()
+    ArticleFactory()
+    readiness_set(ready=False, reason="Model 'qwen3:4b' is not installed.")
+    page.get(f"{page.base}/")
+    assert "Scoring waits: Model 'qwen3:4b' is not installed." in text_of(page, "empty-state")
+    assert page.find_element(By.LINK_TEXT, "Models page")
+    readiness_set(ready=True, reason="")
+    page.get(f"{page.base}/")
+    assert "1 article waiting to be scored" in text_of(page, "empty-state")
+
+
+def test_during_a_pull_other_pulls_wait_and_a_refusal_stays_on_screen(page, fake_ollama, worker):
+    fake_ollama.pull_steps, fake_ollama.pull_interval = 2000, 0.05
+    open_settings(page)
+    wait(page, lambda d: d.find_element(By.CSS_SELECTOR, "[aria-label='Pull qwen3:8b']")).click()
+    wait(page, lambda d: float(text_of(d, "dl-percent").rstrip("%") or 0) > 0)
+    other = page.find_element(By.CSS_SELECTOR, "[aria-label='Pull gemma3:4b']")
+    assert not other.is_enabled()
+    assert "qwen3:8b is downloading" in other.get_attribute("title")
+    assert "one model is pulled at a time" in text_of(page, "pull-busy")
+    assert " of " in text_of(page, "dl-bytes")  # bytes done, and of what
+    # A second pull sent anyway (another tab, the API) is refused; the message stays.
+    page.execute_script("startPull('llama3.2:3b')")
+    wait(page, lambda d: d.find_element(By.ID, "pull-refused").is_displayed())
+    import time
+
+    time.sleep(2.5)  # two progress polls later
+    assert page.find_element(By.ID, "pull-refused").is_displayed()
+    assert "qwen3:8b" in text_of(page, "pull-refused")
+    assert page.find_element(By.ID, "download").is_displayed()
+    shot(page, "settings-pull-refused")
+    page.find_element(By.ID, "dl-cancel").click()
+    wait(page, lambda d: ModelDownload.objects.get().status == "cancelled")

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,10 +14,8 @@ from rest_framework.views import APIView
 
 from config.serializers import StrictSerializer
 from llmconfig import services
-from llmconfig.llm import LLMError, LLMErrorKind
-from llmconfig.llm.registry import ProviderNotConfigured, UnknownModelError, check_model_id
+from llmconfig.llm.registry import ModelId, UnknownModelError, check_model_id
 from llmconfig.models import UserSettings
-from llmconfig.ollama_names import is_valid_model_name
 from llmconfig.schemas import SCHEMAS
 
 
@@ -46,17 +44,17 @@ class OllamaModelEntrySerializer(serializers.Serializer):
     vision = serializers.BooleanField(default=False)
 
     def validate_id(self, value: str) -> str:
-        if not value.startswith("ollama/"):
-            value = "ollama/" + value
-        if len(value) > 200:
-            raise serializers.ValidationError("A model id is at most 200 characters.")
-        if not is_valid_model_name(value.removeprefix("ollama/")):
-            raise serializers.ValidationError(f"{value!r} is not a valid Ollama model name.")
-        return value
+        try:
+            model_id = ModelId.parse(value, bare_is_ollama=True)
+        except UnknownModelError as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+        if model_id.provider != "ollama":
+            raise serializers.ValidationError(f"{value!r} is not an Ollama model.")
+        return str(model_id)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs.setdefault("label", "")
-        attrs["label"] = attrs["label"] or attrs["id"].removeprefix("ollama/")
+        attrs["label"] = attrs["label"] or ModelId.bare_name(attrs["id"])
         return attrs
 
 
@@ -197,21 +195,6 @@ class AnalyzeImageInSerializer(StrictSerializer):
         return value
 
 
-def llm_error_response(exc: Exception) -> Response:
-    """Provider failures: the caller's fault is a 400 naming the field, the provider's a 5xx."""
-    if isinstance(exc, UnknownModelError | ProviderNotConfigured):
-        return Response({"model": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
-    assert isinstance(exc, LLMError)
-    if exc.kind is LLMErrorKind.MODEL_MISSING:
-        return Response({"model": [exc.message]}, status=status.HTTP_400_BAD_REQUEST)
-    if exc.kind is LLMErrorKind.UNAVAILABLE:
-        return Response({"detail": exc.message}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
-    body: dict[str, Any] = {"detail": exc.message}
-    if exc.raw_output:
-        body["raw_output"] = exc.raw_output[:4000]
-    return Response(body, status=status.HTTP_502_BAD_GATEWAY)
-
-
 class GenerateView(APIView):
     """Ask a model for a structured answer: `schema` names one of the registered schemas."""
 
@@ -220,16 +203,13 @@ class GenerateView(APIView):
         serializer = GenerateInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        try:
-            out = services.llm_run(
-                model_id=data["model"],
-                schema=SCHEMAS[data["schema"]],
-                prompt=data["prompt"],
-                system_prompt=data.get("system_prompt") or None,
-                temperature=data["temperature"],
-            )
-        except (LLMError, UnknownModelError, ProviderNotConfigured) as exc:
-            return llm_error_response(exc)
+        out = services.llm_run(
+            model_id=data["model"],
+            schema=SCHEMAS[data["schema"]],
+            prompt=data["prompt"],
+            system_prompt=data.get("system_prompt") or None,
+            temperature=data["temperature"],
+        )
         return Response(out)
 
 
@@ -249,15 +229,12 @@ class AnalyzeImageView(APIView):
         image = data["image"]
         image.seek(0)
         model_id = data.get("model") or UserSettings.load().effective_vision_model
-        try:
-            out = services.llm_run(
-                model_id=model_id,
-                schema=SCHEMAS[data["schema"]],
-                prompt=data["prompt"],
-                temperature=data["temperature"],
-                image=image.read(),
-                mime_type=image.sift_mime_type,
-            )
-        except (LLMError, UnknownModelError, ProviderNotConfigured) as exc:
-            return llm_error_response(exc)
+        out = services.llm_run(
+            model_id=model_id,
+            schema=SCHEMAS[data["schema"]],
+            prompt=data["prompt"],
+            temperature=data["temperature"],
+            image=image.read(),
+            mime_type=image.sift_mime_type,
+        )
         return Response(out)

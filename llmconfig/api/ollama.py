@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -18,13 +18,15 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers, status
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.serializers import StrictSerializer
 from llmconfig import ollama_server, services
-from llmconfig.llm.registry import UnknownModelError, check_model_id
+from llmconfig.llm.registry import ModelId, UnknownModelError
 from llmconfig.models import ModelDownload, UserSettings
 from llmconfig.ollama_names import is_valid_model_name
 
@@ -43,21 +45,6 @@ def validate_ollama_name(value: str) -> str:
             f"{value!r} is not an Ollama model name ([namespace/]name[:tag], e.g. qwen3:4b)."
         )
     return value
-
-
-def unavailable(exc: Exception) -> Response:
-    return Response({"detail": str(exc)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
-
-
-def local_only() -> Response | None:
-    if UserSettings.load().ollama_use_cloud:
-        return Response(
-            {
-                "detail": "Ollama Cloud mode is on: models are managed on ollama.com, not pulled or deleted here."
-            },
-            status=status.HTTP_400_BAD_REQUEST,
-        )
-    return None
 
 
 # --- health and models -----------------------------------------------------------------------
@@ -84,10 +71,7 @@ class ModelOut(serializers.Serializer):
 class OllamaModelsView(APIView):
     @extend_schema(responses=ModelOut(many=True))
     def get(self, request: Request) -> Response:
-        try:
-            return Response(ollama_server.models_list())
-        except ollama_server.OllamaUnavailable as exc:
-            return unavailable(exc)
+        return Response(ollama_server.models_list())
 
 
 class OllamaModelDeleteView(APIView):
@@ -110,24 +94,8 @@ class OllamaModelDeleteView(APIView):
                 {"name": [f"{name!r} is not an Ollama model name."]},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        if (refused := local_only()) is not None:
-            return refused
         force = request.query_params.get("force", "").lower() in ("1", "true", "yes")
-        role = ollama_server.models_in_use().get(name)
-        if role and not force:
-            return Response(
-                {
-                    "detail": f"'{name}' is the configured {role} model; pass ?force=true to delete it anyway.",
-                    "role": role,
-                },
-                status=status.HTTP_409_CONFLICT,
-            )
-        try:
-            ollama_server.model_delete(name=name)
-        except ollama_server.ModelNotFound as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_404_NOT_FOUND)
-        except ollama_server.OllamaUnavailable as exc:
-            return unavailable(exc)
+        ollama_server.model_delete(name=name, force=force)
         return Response({"status": "success"})
 
 
@@ -170,16 +138,20 @@ async def pull_events(download_id: int) -> AsyncIterator[str]:
         state = snap.pop("state")
         error = snap.pop("error")
         if state == ModelDownload.Status.COMPLETE:
-            yield _event({**snap, "status": "complete", "percent": 100.0})
+            yield _event({**snap, "status": "complete", "state": state, "percent": 100.0})
             return
         if state == ModelDownload.Status.ERROR:
-            yield _event({"status": "error", "error": error or "The download failed."})
+            yield _event(
+                {"status": "error", "state": state, "error": error or "The download failed."}
+            )
             return
         if state == ModelDownload.Status.CANCELLED:
-            yield _event({"status": "cancelled"})
+            # `status: error` so a client that knows only the seed's events (an `error` means
+            # failure, the stream ending means success) does not take it for a finished pull.
+            yield _event({"status": "error", "state": state, "error": "cancelled"})
             return
         if snap != last:
-            yield _event(snap)
+            yield _event({**snap, "state": state})
             last, last_sent = snap, time.monotonic()
         elif time.monotonic() - last_sent > SSE_KEEPALIVE_SECONDS:
             yield ": keepalive\n\n"
@@ -199,8 +171,22 @@ SSEEvent = inline_serializer(
 )
 
 
+class EventStreamNegotiation(DefaultContentNegotiation):
+    """The pull answers with an event stream whatever the client accepts: EventSource and SSE
+    libraries send `Accept: text/event-stream`, which no DRF renderer claims, and DRF would
+    answer 406. The stream bypasses renderers; refusals (400, 409, 503) are rendered as JSON."""
+
+    def select_renderer(
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        first = next(iter(renderers))
+        return first, first.media_type
+
+
 class OllamaPullView(APIView):
     """Start pulling a model (or attach to its running pull) and stream the progress."""
+
+    content_negotiation_class = EventStreamNegotiation
 
     @extend_schema(
         request=PullIn,
@@ -208,10 +194,12 @@ class OllamaPullView(APIView):
             (200, "text/event-stream"): OpenApiResponse(
                 response=SSEEvent,
                 description=(
-                    "Server-sent events. Each `data` is JSON: `{status, completed, total, digest,"
-                    " percent}` while downloading (percent of the whole model), then"
-                    ' `{"status": "complete"}`, `{"status": "error", "error": …}` or'
-                    ' `{"status": "cancelled"}`.'
+                    "Server-sent events, whatever the `Accept` header. Each `data` is JSON:"
+                    " `{status, state, completed, total, digest, percent}` while downloading"
+                    " (`status` is Ollama's text, `state` Sift's: downloading; percent of the"
+                    ' whole model), then `{"status": "complete", "state": "complete"}`,'
+                    ' `{"status": "error", "state": "error", "error": …}` or, when cancelled,'
+                    ' `{"status": "error", "state": "cancelled", "error": "cancelled"}`.'
                 ),
             ),
             409: OpenApiResponse(description="Another model is downloading"),
@@ -220,18 +208,7 @@ class OllamaPullView(APIView):
     def post(self, request: Request) -> Any:
         serializer = PullIn(data=request.data)
         serializer.is_valid(raise_exception=True)
-        if (refused := local_only()) is not None:
-            return refused
-        if not ollama_server.health()["connected"]:
-            return unavailable(Exception("Ollama is not reachable; start it with `ollama serve`."))
-        try:
-            download, _created = ollama_server.download_start(
-                model=serializer.validated_data["model"]
-            )
-        except ollama_server.DownloadConflict as exc:
-            return Response(
-                {"detail": str(exc), "model": exc.active.model}, status=status.HTTP_409_CONFLICT
-            )
+        download = ollama_server.pull_request(model=serializer.validated_data["model"])
         response = StreamingHttpResponse(pull_events(download.pk), content_type="text/event-stream")
         response["Cache-Control"] = "no-cache"
         response["X-Accel-Buffering"] = "no"
@@ -269,16 +246,14 @@ class OllamaDownloadStatusView(APIView):
 # --- model configuration ---------------------------------------------------------------------
 def to_model_id(value: str) -> str:
     """Bare Ollama names become `ollama/<name>`; full ids pass the registry's check."""
-    value = value.strip()
-    candidate = value if value.startswith(("ollama/", "gemini-")) else "ollama/" + value
     try:
-        return check_model_id(candidate)
+        return str(ModelId.parse(value, bare_is_ollama=True))
     except UnknownModelError as exc:
         raise serializers.ValidationError(str(exc)) from exc
 
 
 def to_bare_name(model_id: str) -> str:
-    return model_id.removeprefix("ollama/")
+    return ModelId.bare_name(model_id)
 
 
 class ConfigOut(serializers.Serializer):
@@ -305,6 +280,21 @@ class ConfigIn(StrictSerializer):
             raise serializers.ValidationError(
                 {"scoring_model": ["Required when use_separate_models is true."]}
             )
+        # A model the server does not have would pause scoring at once, and would let the
+        # configured model be deleted as "not in use".
+        problems = {}
+        for field in ("categorization_model", "scoring_model"):
+            if attrs.get(field):
+                try:
+                    problem = services.model_unavailable_reason(model_id=attrs[field])
+                except ollama_server.OllamaUnavailable as exc:
+                    raise ollama_server.OllamaUnavailable(
+                        f"{exc} The model cannot be checked; try again when Ollama answers."
+                    ) from exc
+                if problem:
+                    problems[field] = [problem]
+        if problems:
+            raise serializers.ValidationError(problems)
         return attrs
 
 
@@ -318,27 +308,6 @@ def config_out(us: UserSettings) -> dict[str, Any]:
         "scoring_model": to_bare_name(us.effective_scoring_model),
         "use_separate_models": us.use_separate_models,
     }
-
-
-class OllamaConfigView(APIView):
-    """Which models categorize and score. Names are bare Ollama names (`qwen3:4b`)."""
-
-    @extend_schema(responses=ConfigOut)
-    def get(self, request: Request) -> Response:
-        return Response(config_out(UserSettings.load()))
-
-    @extend_schema(request=ConfigIn, responses=ConfigUpdateOut)
-    def put(self, request: Request) -> Response:
-        serializer = ConfigIn(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        us, queued = services.model_config_update(
-            categorization_model=data["categorization_model"],
-            scoring_model=data.get("scoring_model") or "",
-            use_separate_models=data["use_separate_models"],
-            rescore=data["rescore"],
-        )
-        return Response({**config_out(us), "rescore_queued": queued})
 
 
 class PromptsOut(serializers.Serializer):

@@ -32,6 +32,8 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from config.errors import DomainError
+
 T = TypeVar("T", bound=BaseModel)
 R = TypeVar("R")
 
@@ -42,10 +44,13 @@ class LLMErrorKind(StrEnum):
     AUTH = "auth"  # 401/403: the key is wrong or missing
     BAD_REQUEST = "bad_request"  # the provider rejected the request itself
     INVALID_OUTPUT = "invalid_output"  # the model never produced a valid object
+    INTERNAL = "internal"  # a bug (Sift's or a library's): never retried, traceback logged
 
 
-class LLMError(Exception):
-    """Every failure an adapter raises. `permanent` errors are not worth retrying as-is."""
+class LLMError(DomainError):
+    """Every failure an adapter raises. `permanent` errors are not worth retrying as-is.
+    Over the API: a model the provider lacks is the caller's 400 on `model`; an outage 503;
+    anything else the provider did 502, with what it said."""
 
     def __init__(
         self,
@@ -56,17 +61,21 @@ class LLMError(Exception):
         raw_output: str = "",
     ) -> None:
         super().__init__(message)
-        self.message = message
         self.kind = kind
-        self.status_code = status_code
+        self.provider_status = status_code
         self.raw_output = raw_output
+        if kind is LLMErrorKind.MODEL_MISSING:
+            self.status_code, self.field = 400, "model"
+        elif kind is LLMErrorKind.UNAVAILABLE:
+            self.status_code = 503
+        else:
+            self.status_code = 502
+            if raw_output:
+                self.extra = {"raw_output": raw_output[:4000]}
 
     @property
     def permanent(self) -> bool:
         return self.kind is not LLMErrorKind.UNAVAILABLE
-
-    def __str__(self) -> str:
-        return self.message
 
 
 TRANSIENT_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})

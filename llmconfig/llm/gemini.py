@@ -70,12 +70,22 @@ def get_client(*, use_vertex: bool, location: str) -> genai.Client:
             # A short-lived token (gcloud auth print-access-token) instead of ADC.
             from google.oauth2.credentials import Credentials
 
-            kwargs["credentials"] = Credentials(token=settings.GOOGLE_OAUTH_ACCESS_TOKEN)
+            # google-auth ships no type hints.
+            kwargs["credentials"] = Credentials(token=settings.GOOGLE_OAUTH_ACCESS_TOKEN)  # type: ignore[no-untyped-call]
     else:
         kwargs["api_key"] = settings.GEMINI_API_KEY
     client = genai.Client(**kwargs)
     _thread_clients.put(key, client)
     return client
+
+
+KNOWN_ERRORS = (
+    genai_errors.APIError,
+    httpx.TransportError,
+    ConnectionError,
+    TimeoutError,
+    ImproperlyConfigured,
+)
 
 
 def classify(exc: BaseException, *, model: str, location: str, use_vertex: bool) -> LLMError:
@@ -97,9 +107,7 @@ def classify(exc: BaseException, *, model: str, location: str, use_vertex: bool)
         return LLMError(
             f"Gemini is unreachable: {type(exc).__name__}", kind=LLMErrorKind.UNAVAILABLE
         )
-    if isinstance(exc, ImproperlyConfigured):
-        return LLMError(str(exc), kind=LLMErrorKind.AUTH)
-    return LLMError(f"Gemini call failed: {exc!r}", kind=LLMErrorKind.UNAVAILABLE)
+    return LLMError(str(exc), kind=LLMErrorKind.AUTH)  # ImproperlyConfigured
 
 
 class VertexAIAdapter(LLMAdapter):
@@ -142,7 +150,9 @@ class VertexAIAdapter(LLMAdapter):
             response = await client.aio.models.generate_content(
                 model=self.model_id, contents=self._contents(request), config=config
             )
-        except Exception as exc:
+        except KNOWN_ERRORS as exc:
+            # Anything else is a bug and propagates with its traceback (see the Ollama
+            # adapter): it must not pass for an outage.
             raise classify(
                 exc, model=self.model_id, location=self.location, use_vertex=self.use_vertex
             ) from exc

@@ -22,6 +22,7 @@ from llmconfig.llm.base import (
     json_schema,
     schema_instructions,
 )
+from llmconfig.llm.ids import ModelId
 
 
 @lru_cache(maxsize=1)
@@ -52,8 +53,10 @@ def make_client(
     return client
 
 
-def classify(exc: BaseException, model: str) -> LLMError:
-    """Map the client's exceptions onto `LLMError` kinds."""
+def classify(
+    exc: ollama.ResponseError | ConnectionError | httpx.TransportError, model: str
+) -> LLMError:
+    """Map the client's protocol and transport exceptions onto `LLMError` kinds."""
     if isinstance(exc, ollama.ResponseError):
         code = exc.status_code
         return error_for_status(
@@ -65,11 +68,7 @@ def classify(exc: BaseException, model: str) -> LLMError:
                 LLMErrorKind.BAD_REQUEST: f"Ollama rejected the request ({code}): {exc.error}",
             },
         )
-    if isinstance(exc, ConnectionError | httpx.TransportError):
-        return LLMError(
-            f"Ollama is unreachable: {type(exc).__name__}", kind=LLMErrorKind.UNAVAILABLE
-        )
-    return LLMError(f"Ollama call failed: {exc!r}", kind=LLMErrorKind.UNAVAILABLE)
+    return LLMError(f"Ollama is unreachable: {type(exc).__name__}", kind=LLMErrorKind.UNAVAILABLE)
 
 
 class _ClientsPerThread(threading.local):
@@ -103,7 +102,7 @@ class OllamaAdapter(LLMAdapter):
         think: bool = False,
     ) -> None:
         super().__init__(model_id)
-        self.model = model_id.removeprefix("ollama/")
+        self.model = ModelId.parse(model_id).bare
         self.base_url = base_url
         self.api_key = api_key
         self.think = think
@@ -143,7 +142,10 @@ class OllamaAdapter(LLMAdapter):
                 stream=False,
                 think=self.think,
             )
-        except Exception as exc:
+        except (ollama.ResponseError, ConnectionError, httpx.TransportError) as exc:
+            # Only what the protocol can answer is an LLMError. Anything else (a TypeError
+            # after a library upgrade, a reply in a shape the client cannot read) is a bug:
+            # it propagates with its traceback instead of passing for an outage.
             raise classify(exc, self.model) from exc
         return Reply(
             text=response.message.content or "",

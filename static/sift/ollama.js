@@ -170,6 +170,9 @@ function showProgress(p) {
   $("dl-bar").style.width = `${percent}%`;
   document.querySelector("#download .bar").setAttribute("aria-valuenow", String(Math.round(percent)));
   $("dl-percent").textContent = `${percent.toFixed(1)}%`;
+  // Bytes, and of what: Ollama announces layers as it reaches them, so the total can grow.
+  $("dl-bytes").textContent = p.total ? `${Sift.bytes(p.completed || 0)} of ${Sift.bytes(p.total)} so far` : `${Sift.bytes(p.completed || 0)}`;
+  setPullsEnabled(false, $("dl-model").textContent);
   $("dl-status").textContent = p.status || "";
   // Speed over a 2 s window of (time, bytes) samples; ETA from what is left.
   const now = performance.now();
@@ -182,20 +185,36 @@ function showProgress(p) {
   $("dl-eta").textContent = speed > 0 && left > 0 ? `${Math.ceil(left / speed)} s` : "–";
 }
 
+// One download at a time: while one runs, the other Pull buttons say why they wait.
+function setPullsEnabled(enabled, running) {
+  const reason = enabled ? "" : `${running} is downloading; one model is pulled at a time.`;
+  for (const button of document.querySelectorAll("#suggested button, #custom-pull button")) {
+    button.disabled = !enabled;
+    button.title = reason;
+  }
+  $("pull-busy").textContent = reason;
+  $("pull-busy").hidden = enabled;
+}
+
 function endDownload(p) {
+  setPullsEnabled(true);
   clearInterval(state.pollTimer);
   state.pollTimer = null;
   state.samples = [];
   $("download").hidden = true;
-  if (p.status === "error") { $("dl-error").textContent = `Download failed: ${p.error}`; $("dl-error").hidden = false; }
-  else if (p.status === "cancelled") Sift.toast("Download cancelled");
+  if (p.state === "cancelled") Sift.toast("Download cancelled");
+  else if (p.status === "error") { $("dl-error").textContent = `Download failed: ${p.error}`; $("dl-error").hidden = false; }
   else Sift.toast(`${$("dl-model").textContent} is ready`);
   loadModels();
 }
 
 async function startPull(name) {
-  $("dl-model").textContent = name;
-  showProgress({ model: name, percent: 0, status: "starting" });
+  $("pull-refused").hidden = true;
+  const running = !$("download").hidden;
+  if (!running) {
+    $("dl-model").textContent = name;
+    showProgress({ model: name, percent: 0, status: "starting" });
+  }
   // EventSource cannot POST, so the event stream is read with fetch.
   const response = await fetch("/api/ollama/models/pull", {
     method: "POST", credentials: "same-origin",
@@ -205,9 +224,11 @@ async function startPull(name) {
   if (!response.ok) {
     let data = null;
     try { data = await response.json(); } catch (e) { data = null; }
-    $("download").hidden = true;
-    $("dl-error").textContent = Sift.message(data);
-    $("dl-error").hidden = false;
+    // A refusal (another model downloading, Ollama down) stays on screen; a download
+    // already running keeps its progress box.
+    if (!running) { $("download").hidden = true; setPullsEnabled(true); }
+    $("pull-refused").textContent = Sift.message(data);
+    $("pull-refused").hidden = false;
     return;
   }
   const reader = response.body.getReader();
@@ -223,7 +244,7 @@ async function startPull(name) {
       buffer = buffer.slice(cut + 2);
       if (!chunk.startsWith("data: ")) continue;
       const event = JSON.parse(chunk.slice(6));
-      if (["complete", "error", "cancelled"].includes(event.status)) { endDownload(event); return; }
+      if (["complete", "error", "cancelled"].includes(event.state)) { endDownload(event); return; }
       showProgress({ ...event, model: name });
     }
   }
@@ -235,7 +256,7 @@ async function reattach() {
     const { ok, data } = await Sift.api("GET", "/api/ollama/download-status");
     if (!ok) return;
     if (data.active) { showProgress({ ...data, status: data.detail || data.status }); return; }
-    if (state.pollTimer && data.model) endDownload(data);
+    if (state.pollTimer && data.model) endDownload({ ...data, state: data.status });
   };
   const { ok, data } = await Sift.api("GET", "/api/ollama/download-status");
   if (ok && data.active) {

@@ -24,3 +24,46 @@ async function refreshCounts() {
 }
 setInterval(refreshCounts, 15000);
 document.addEventListener("visibilitychange", refreshCounts);
+
+// "Load more": the next page from the API with the same filters, rendered like the server's.
+const list = document.getElementById("articles");
+const more = document.getElementById("load-more");
+function articleItem(a) {
+  const li = document.createElement("li");
+  li.className = `article${a.is_read ? " read" : ""}`;
+  li.dataset.id = a.id;
+  const score = document.createElement("div");
+  score.className = "score";
+  score.title = `Composite score (interest ${a.interest_score}, quality ${a.quality_score})`;
+  score.textContent = a.composite_score === null ? "–" : a.composite_score.toFixed(1);
+  const body = document.createElement("div");
+  body.className = "body";
+  const h2 = document.createElement("h2");
+  const link = document.createElement("a");
+  link.href = a.url; link.target = "_blank"; link.rel = "noopener noreferrer"; link.textContent = a.title;
+  h2.append(link);
+  const meta = document.createElement("p");
+  meta.className = "meta";
+  meta.textContent = a.feed_title + (a.published_at ? ` · ${new Date(a.published_at).toLocaleString()}` : "");
+  for (const c of a.categories || []) { const chip = document.createElement("span"); chip.className = "chip"; chip.textContent = c; meta.append(chip); }
+  body.append(h2, meta);
+  if (a.score_reasoning) { const p = document.createElement("p"); p.className = "reason"; p.textContent = a.score_reasoning; body.append(p); }
+  const button = document.createElement("button");
+  button.type = "button"; button.className = "mark";
+  button.dataset.read = String(a.is_read); button.setAttribute("aria-pressed", String(a.is_read));
+  button.textContent = a.is_read ? "Mark unread" : "Mark read";
+  li.append(score, body, button);
+  return li;
+}
+if (more) more.addEventListener("click", async () => {
+  const skip = Number(list.dataset.nextSkip);
+  const query = new URLSearchParams(list.dataset.query);
+  query.set("skip", String(skip)); query.set("limit", "50");
+  more.disabled = true;
+  const { ok, data } = await Sift.api("GET", `/api/articles?${query}`);
+  more.disabled = false;
+  if (!ok) { Sift.toast(Sift.message(data)); return; }
+  for (const a of data) list.append(articleItem(a));
+  list.dataset.nextSkip = String(skip + data.length);
+  if (data.length < 50) { more.hidden = true; Sift.toast("That is everything for now."); }
+});

@@ -7,6 +7,7 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -32,6 +33,9 @@ class Faults:
     malformed_share: float = 0.0  # share of chat answers that are broken JSON
     malformed_next: int = 0  # this many chat answers broken, then fine
     hang_seconds: float = 0.0  # every request sleeps this long before answering
+    # The next chat answers are 200s in a shape the documented API never has (what a client
+    # or server upgrade might bring): an adapter bug, not an outage.
+    odd_shape_next: int = 0
 
 
 class FakeServer:
@@ -83,6 +87,20 @@ class FakeServer:
         self.slots = slots
         self._slots_sem = threading.BoundedSemaphore(slots)
 
+    @contextlib.contextmanager
+    def slot(self) -> Iterator[None]:
+        """One model call: waits for a free slot (as OLLAMA_NUM_PARALLEL does) and counts the
+        calls in flight, so a test can read the most there ever were (`max_in_flight`)."""
+        with self._slots_sem:
+            with self._lock:
+                self.in_flight += 1
+                self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            try:
+                yield
+            finally:
+                with self._lock:
+                    self.in_flight -= 1
+
     # --- helpers for handlers -------------------------------------------------------------
     def record(self, handler: BaseHTTPRequestHandler, body: Any) -> None:
         with self._lock:
@@ -119,6 +137,8 @@ class FakeServer:
             self.faults = Faults()
             self._counter = 0
             self.latency = 0.0
+            self.in_flight = 0
+            self.max_in_flight = 0
             self.set_slots(4)
         self.configure()
 

@@ -84,9 +84,6 @@ class FakeGemini(FakeServer):
         self.empty_next = 0
         self.responder: Any = None
 
-    def slot(self) -> Any:
-        return self._slots_sem
-
     def answer(self, body: dict[str, Any]) -> str:
         if self.responder is not None:
             return str(self.responder(body))

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from tests.fakes import reader
 from tests.fakes.base import FakeServer, JSONHandler, instance_from_schema
 
 VERSION = "0.12.3"
@@ -147,6 +147,12 @@ class OllamaHandler(JSONHandler):
         if model not in fake.installed and not fake.accept_any_model:
             self.send_json(404, {"error": f"model '{model}' not found, try pulling it first"})
             return
+        with fake._lock:
+            odd = fake.faults.odd_shape_next > 0
+            fake.faults.odd_shape_next -= 1 if odd else 0
+        if odd:
+            self.send_json(200, {"model": model, "message": "not an object", "done": "yes"})
+            return
         with fake.slot():
             if fake.latency:
                 time.sleep(fake.latency)
@@ -249,9 +255,9 @@ class FakeOllama(FakeServer):
         self.pulls: list[dict[str, Any]] = []
         # Optional per-test override: body -> content string.
         self.responder: Any = None
-
-    def slot(self) -> threading.BoundedSemaphore:
-        return self._slots_sem
+        # Answer Sift's prompts like a plain reader would (tests.fakes.reader) instead of
+        # filling the schema with fixed values: what `make demo` and `serve` use.
+        self.follow_prompt = False
 
     def begin_pull(self, name: str) -> dict[str, Any]:
         pull = {
@@ -263,6 +269,11 @@ class FakeOllama(FakeServer):
         with self._lock:
             self.pulls.append(pull)
         return pull
+
+    def install(self, *names: str) -> None:
+        """Models from the catalog, as if pulled."""
+        for name in names:
+            self.installed[name] = self.catalog[name]
 
     def answer(self, body: dict[str, Any]) -> str:
         if self.responder is not None:
@@ -277,6 +288,11 @@ class FakeOllama(FakeServer):
             )
             match = _SCHEMA_IN_PROMPT.search(system)
             schema = json.loads(match.group(1)) if match else None
-        payload = instance_from_schema(schema) if schema else {"answer": "plain text"}
+        payload = None
+        if schema and self.follow_prompt:
+            prompt = "\n".join(str(m.get("content", "")) for m in body.get("messages", []))
+            payload = reader.answer(prompt, schema)
+        if payload is None:
+            payload = instance_from_schema(schema) if schema else {"answer": "plain text"}
         text = json.dumps(payload)
         return f"```json\n{text}\n```" if self.fence_answers else text

@@ -30,6 +30,7 @@ def main() -> None:
         fake.pull_steps = args.pull_steps
         fake.pull_interval = args.pull_interval
         fake.accept_any_model = True
+        fake.follow_prompt = True
     fake.start()
     print(
         f"fake {args.kind} on {fake.url} (latency {args.latency}s, {args.slots} slots)", flush=True

@@ -1,13 +1,19 @@
-"""First start: an admin user with a random password and an API token, shown once.
+"""First start: a local `.env`, and an admin user with a random password and an API token.
 
-They are also kept in var/admin_credentials.txt, readable only by its owner, so a reader who
-missed the terminal output can still log in. Later starts do nothing.
+1. With DEBUG on (`make run`), `.env` is written once (mode 0600, never overwritten) with
+   DEBUG and the keys generated into var/, so every `manage.py` command run by hand beside
+   `make run` (createsuperuser, shell …) sees the same settings.
+2. The admin's credentials are shown once and kept in var/admin_credentials.txt, readable
+   only by its owner, so a reader who missed the terminal output can still log in.
+
+Later starts do nothing.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -20,6 +26,8 @@ class Command(BaseCommand):
     help = "Create the first admin user and API token if none exists."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if settings.DEBUG:
+            self.write_local_env(Path(settings.LOCAL_ENV_FILE))
         user_model = get_user_model()
         if user_model.objects.filter(is_superuser=True).exists():
             return
@@ -37,3 +45,18 @@ class Command(BaseCommand):
                 "  Use it as:  Authorization: Token <API token>\n"
             )
         )
+
+    def write_local_env(self, path: Path) -> None:
+        lines = [
+            "# Written by `make run` for this machine only; never commit it.",
+            "DEBUG=true",
+            f"SECRET_KEY={settings.SECRET_KEY}",
+            f"FIELD_ENCRYPTION_KEY={','.join(settings.FIELD_ENCRYPTION_KEYS)}",
+        ]
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return  # the reader's own .env: never touched
+        with os.fdopen(fd, "w") as fh:
+            fh.write("\n".join(lines) + "\n")
+        self.stdout.write(f"Wrote {path.name} (DEBUG and this machine's keys) for manage.py.")

@@ -29,6 +29,8 @@ def load_settings(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
         if not k.startswith(("DATABASE_", "CELERY_", "CACHE_", "DEBUG", "SECRET_", "FIELD_"))
     }
     code = "import config.settings as s; print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL, s.DEBUG)"
+    # The developer's own .env (written by `make run`) must not change what is tested.
+    base["SIFT_ENV_FILE"] = os.devnull
     return subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
@@ -52,7 +54,11 @@ def prod_env(tmp_path) -> dict[str, str]:
 def test_settings_defaults_need_no_server(tmp_path):
     result = load_settings({"SIFT_VAR_DIR": str(tmp_path), "DEBUG": "true"})
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["django.db.backends.sqlite3", "filesystem://", "True"]
+    assert result.stdout.split() == [
+        "django.db.backends.sqlite3",
+        "filesystem://localhost//",
+        "True",
+    ]
     # Keys were generated once into var/, readable by the owner only.
     key = tmp_path / "secret_key"
     assert key.exists() and oct(key.stat().st_mode & 0o777) == "0o600"
@@ -80,8 +86,8 @@ def test_settings_accept_postgres_and_redis(prod_env):
         ("DATABASE_URL", "mongodb://x/y"),
         ("CELERY_BROKER_URL", "kafka://x"),
         ("DEBUG", "maybe"),
-        ("SCORING_CONCURRENCY", "two"),
-        ("SCORING_CONCURRENCY", "0"),
+        ("LLM_MAX_IN_FLIGHT", "two"),
+        ("LLM_MAX_IN_FLIGHT", "0"),
         ("OLLAMA_HOST", "ftp://x"),
         ("FIELD_ENCRYPTION_KEY", "not-a-fernet-key"),
         ("CACHE_URL", "locmem://"),
@@ -104,6 +110,7 @@ def test_secret_key_is_required_when_debug_is_off(prod_env):
 def test_check_deploy_has_no_warnings(prod_env):
     env = {
         **{k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
+        "SIFT_ENV_FILE": os.devnull,
         **prod_env,
         "DJANGO_SETTINGS_MODULE": "config.settings",
     }
@@ -250,12 +257,19 @@ def test_compose_file_defines_the_services_on_one_image():
     assert {"postgres", "redis", "ollama", "web", "worker", "beat"} <= set(services)
     app = [services[name] for name in ("web", "worker", "beat")]
     assert len({s["image"] for s in app}) == 1 and all(s["build"] == "." for s in app)
-    assert all(s["env_file"] == ".env" for s in app)
+    assert all(s["env_file"] == [{"path": ".env", "required": False}] for s in app)
     assert "uvicorn" in " ".join(services["web"]["command"])
     worker = services["worker"]["command"]
     assert worker[:4] == ["celery", "-A", "config", "worker"]
     assert worker[worker.index("-Q") + 1].split(",")[0] == "rescore"
     assert services["beat"]["command"][:4] == ["celery", "-A", "config", "beat"]
+    # Pool sizes follow the in-flight limit, the same rule in compose and the Procfile.
+    limit = int(compose["x-sift"]["environment"]["LLM_MAX_IN_FLIGHT"])
+    assert int(worker[worker.index("--concurrency") + 1]) == limit + 1
+    assert services["ollama"]["environment"]["OLLAMA_NUM_PARALLEL"] == str(limit)
+    procfile = (ROOT / "Procfile").read_text()
+    assert "--concurrency $(( ${LLM_MAX_IN_FLIGHT:-1} + 1 ))" in procfile
+    assert re.search(r"^LLM_MAX_IN_FLIGHT=1$", (ROOT / ".env.example").read_text(), re.M)
     assert services["beat"].get("deploy", {}).get("replicas", 1) == 1
     assert services["ollama"]["image"].startswith("ollama/ollama")
     assert any("ollama" in v for v in services["ollama"]["volumes"])
@@ -278,3 +292,32 @@ def test_celery_configuration_is_reliable():
     assert [q.name for q in app.conf.task_queues] == [q.value for q in CeleryQueue]
     assert CeleryQueue.all_names().startswith("rescore,")
     assert app.conf.beat_scheduler.startswith("django_celery_beat")
+
+
+def test_queue_names_agree_everywhere():
+    """Queue names are written out only in the Procfile and compose; they must be the
+    settings' queues, re-scores first."""
+    from django.conf import settings
+
+    from config.queues import CeleryQueue
+
+    names = CeleryQueue.all_names()
+    assert [q.name for q in settings.CELERY_TASK_QUEUES] == names.split(",")
+    routed = {r["queue"] for r in settings.CELERY_TASK_ROUTES.values()}
+    scheduled = {e["options"]["queue"] for e in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert routed | scheduled | {settings.CELERY_TASK_DEFAULT_QUEUE} <= set(names.split(","))
+    procfile = (ROOT / "Procfile").read_text()
+    assert f"-Q {names} " in procfile
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    worker = compose["services"]["worker"]["command"]
+    assert worker[worker.index("-Q") + 1] == names
+
+
+def test_beat_intervals_follow_the_environment(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings; import django; django.setup();"
+         "print(settings.CELERY_BEAT_SCHEDULE['Refresh feeds']['schedule'])"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_test", "FEED_REFRESH_SECONDS": "900"},
+    )  # fmt: skip
+    assert result.stdout.strip() == "900.0", result.stderr

@@ -1,0 +1,52 @@
+"""Reads shared by the API and the pages: one query per question, constant in the rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, QuerySet
+
+from articles.models import Article, ArticleQuerySet, Category, Feed
+
+
+def articles_filtered(params: dict[str, Any]) -> QuerySet[Article]:
+    state = params.get("scoring_state")
+    qs: ArticleQuerySet
+    if state == "pending":
+        # Oldest first: the order they will be scored in.
+        ordered = _common_filters(Article.objects.pending(), params).order_by("published_at", "id")
+        return ordered.select_related("feed").prefetch_related("categories")
+    if state == "blocked":
+        qs = Article.objects.blocked()
+    elif state:
+        qs = Article.objects.filter(scoring_state=state)
+        if params["exclude_blocked"] and state == Article.ScoringState.SCORED:
+            qs = qs.exclude(composite_score=0)
+    else:
+        qs = Article.objects.visible()
+    qs = _common_filters(qs, params).order_for_list(params["sort_by"], params["order"])
+    return qs.select_related("feed").prefetch_related("categories")
+
+
+def _common_filters(qs: ArticleQuerySet, params: dict[str, Any]) -> ArticleQuerySet:
+    if params.get("is_read") is not None:
+        qs = qs.filter(is_read=params["is_read"])
+    if params.get("feed_id"):
+        qs = qs.filter(feed_id=params["feed_id"])
+    if params.get("category"):
+        qs = qs.filter(categories__name=Category.normalize(params["category"]))
+    return qs
+
+
+def feeds_with_counts(*, pk: int | None = None) -> list[Feed]:
+    """Feeds in display order with `unread_count`: two queries, the count from one pass over
+    the (feed, is_read) index (a JOIN + GROUP BY would read every article row)."""
+    rows = Feed.objects.order_by("display_order", "id")
+    unread = Article.objects.filter(is_read=False)
+    if pk is not None:
+        rows, unread = rows.filter(pk=pk), unread.filter(feed_id=pk)
+    counts = dict(unread.values_list("feed_id").annotate(n=Count("*")).order_by())
+    feeds = list(rows)
+    for feed in feeds:
+        feed.unread_count = counts.get(feed.pk, 0)  # type: ignore[attr-defined]
+    return feeds

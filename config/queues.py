@@ -1,0 +1,20 @@
+"""Every Celery queue Sift uses, by name. No dependencies: settings, tasks, services and the
+tests import it. The Procfile and docker-compose.yml spell the names out (a test keeps them
+in agreement with `CeleryQueue.all_names()`)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class CeleryQueue(StrEnum):
+    """Workers list them in this order: re-score work first."""
+
+    RESCORE = "rescore"
+    SCORE = "score"
+    FEEDS = "feeds"
+    OLLAMA = "ollama"
+
+    @classmethod
+    def all_names(cls) -> str:
+        return ",".join(q.value for q in cls)

@@ -1,0 +1,11 @@
+"""Scoring's answers to what the layers below announce. Thin: one service call each."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scoring import services
+
+
+def queue_stored_articles(sender: Any, ids: list[int], **kwargs: Any) -> None:
+    services.articles_enqueue(ids=ids)

@@ -1,0 +1,57 @@
+"""The admin changes the settings through the same services as the API (one writer per
+concept): same validation, same re-scoring."""
+
+from __future__ import annotations
+
+import pytest
+
+from articles.models import Article
+from llmconfig.models import UserSettings
+from tests.factories import ScoredArticleFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client, django_user_model):
+    admin = django_user_model.objects.create_superuser("boss", password="pw-boss-123")
+    client.force_login(admin)
+    return client
+
+
+def form_data(us: UserSettings, **changes: object) -> dict[str, object]:
+    data = {
+        "interests": us.interests,
+        "anti_interests": us.anti_interests,
+        "categorization_model": us.categorization_model,
+        "scoring_model": us.scoring_model,
+        "vision_model": us.vision_model,
+        "ollama_endpoint": us.ollama_endpoint or "",
+        "ollama_models": "[]",
+        "ollama_api_key": "",
+    }
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not False}
+
+
+def test_interests_saved_in_the_admin_rescore_like_the_api(
+    admin_client, django_capture_on_commit_callbacks
+):
+    us = UserSettings.load()
+    ScoredArticleFactory.create_batch(2)
+    url = f"/admin/llmconfig/usersettings/{us.pk}/change/"
+    response = admin_client.post(url, form_data(us, interests="Rust, databases"))
+    assert response.status_code == 302, response.content[:2000]
+    assert UserSettings.load().interests == "Rust, databases"
+    assert set(
+        Article.objects.filter(scoring_priority__gt=0).values_list("rescore_mode", flat=True)
+    ) == {"score_only"}
+
+
+def test_the_admin_refuses_a_model_id_the_api_refuses(admin_client):
+    us = UserSettings.load()
+    url = f"/admin/llmconfig/usersettings/{us.pk}/change/"
+    response = admin_client.post(url, form_data(us, categorization_model="gpt-4o"))
+    assert response.status_code == 200  # the form again, with the error
+    assert b"Unknown model id" in response.content
+    assert UserSettings.load().categorization_model != "gpt-4o"

@@ -1,0 +1,95 @@
+"""Inputs that once reached a 500 or an HTML page, each now a 4xx that names the field (G5)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from articles.admin import FeedAdminForm
+from articles.models import Feed
+from tests.factories import FeedFactory
+
+pytestmark = pytest.mark.django_db
+
+TOO_BIG = 99999999999999999999  # > 2**64
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [("skip=9223372036854775808", "skip"), (f"feed_id={TOO_BIG}", "feed_id")],
+)
+def test_out_of_range_list_integers_are_400(api, query, field):
+    response = api.get(f"/api/articles?{query}")
+    assert response.status_code == 400 and field in response.json()
+
+
+def test_out_of_range_reorder_ids_are_400(api):
+    response = api.patch("/api/feeds/reorder", {"feed_ids": [TOO_BIG]}, format="json")
+    assert response.status_code == 400 and "feed_ids" in response.json()
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/articles/abc", "/api/nope", f"/api/articles/{TOO_BIG}", f"/api/feeds/{TOO_BIG}"]
+)
+def test_unknown_api_paths_answer_json_404(api, path):
+    response = api.get(path)
+    assert response.status_code in (404, 405)
+    assert response["Content-Type"].startswith("application/json")
+    assert "detail" in response.json()
+
+
+def test_an_over_size_body_is_json_413(api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    response = api.put("/api/preferences", {"interests": "x" * 20_000}, format="json")
+    assert response.status_code == 413
+    assert "larger than 10000 bytes" in response.json()["detail"]
+
+
+def test_a_web_page_is_refused_saying_what_was_received(api, feeds):
+    response = api.post("/api/feeds", {"url": feeds.url_for("/not-xml")}, format="json")
+    assert response.status_code == 400
+    message = response.json()["url"][0]
+    assert "text/html" in message and "Content-type" not in message
+    assert not Feed.objects.exists()
+
+
+def test_opml_with_a_javascript_url_counts_it_as_skipped(api, feeds):
+    opml = (
+        "<opml version='2.0'><body>"
+        "<outline text='evil' xmlUrl='javascript:alert(1)'/>"
+        f"<outline text='ok' xmlUrl='{feeds.url_for('/rss2.xml')}'/>"
+        "<outline text='a folder'><outline text='ftp' xmlUrl='ftp://example.org/feed'/></outline>"
+        "</body></opml>"
+    ).encode()
+    upload = SimpleUploadedFile("f.opml", opml, content_type="text/x-opml")
+    result = api.post("/api/feeds/opml", {"file": upload}, format="multipart").json()
+    assert result == {"created": 1, "skipped": 2}
+    assert list(Feed.objects.values_list("url", flat=True)) == [feeds.url_for("/rss2.xml")]
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("ftp://example.org/feed.xml", "http"),
+        ("/not-xml", "text/html"),
+        ("/gone", "HTTP 404"),
+    ],
+)
+def test_the_admin_feed_form_refuses_what_the_api_refuses(feeds, url, message):
+    url = feeds.url_for(url) if url.startswith("/") else url
+    form = FeedAdminForm(data={"url": url, "title": "", "display_order": 0})
+    assert not form.is_valid()
+    assert message in " ".join(form.errors["url"])
+
+
+def test_the_admin_feed_form_accepts_a_real_feed(feeds):
+    form = FeedAdminForm(data={"url": feeds.url_for("/rss2.xml"), "title": "", "display_order": 0})
+    assert form.is_valid(), form.errors
+
+
+def test_the_admin_feed_form_does_not_refetch_an_unchanged_url(feeds):
+    feed = FeedFactory(url=feeds.url_for("/gone"))  # broken now, but not being changed
+    form = FeedAdminForm(
+        data={"url": feed.url, "title": "Renamed", "display_order": 1}, instance=feed
+    )
+    assert form.is_valid(), form.errors
