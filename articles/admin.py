@@ -11,7 +11,7 @@ from articles import services
 from articles.models import Article, Category, Feed
 
 
-class FeedAdminForm(forms.ModelForm):
+class FeedAdminForm(forms.ModelForm[Feed]):
     """The same checks as `POST /api/feeds`: http(s) only, and a new feed must be fetchable
     and parse as RSS or Atom now."""
 
@@ -32,7 +32,7 @@ class FeedAdminForm(forms.ModelForm):
 
 
 @admin.register(Feed)
-class FeedAdmin(admin.ModelAdmin):
+class FeedAdmin(admin.ModelAdmin[Feed]):
     form = FeedAdminForm
     list_display = ["__str__", "url", "display_order", "last_fetched_at", "last_error"]
     search_fields = ["title", "url"]
@@ -58,7 +58,7 @@ class FeedAdmin(admin.ModelAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(admin.ModelAdmin[Category]):
     list_display = ["name", "weight"]
     list_editable = ["weight"]
     list_filter = ["weight"]
@@ -70,7 +70,9 @@ class ScoreRangeFilter(admin.SimpleListFilter):
     parameter_name = "score"
     RANGES = {"0": (0, 0), "0-5": (0.001, 5), "5-10": (5, 10), "10-20": (10, 20)}
 
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Article]
+    ) -> list[tuple[str, str]]:
         return [(k, k) for k in self.RANGES]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Article]) -> QuerySet[Article]:
@@ -82,7 +84,7 @@ class ScoreRangeFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(admin.ModelAdmin[Article]):
     list_display = [
         "title", "feed", "scoring_state", "composite_score", "interest_score", "quality_score",
         "published_at", "is_read",

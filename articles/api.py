@@ -27,7 +27,7 @@ from config.serializers import MAX_ID, MAX_OFFSET, StrictSerializer
 
 
 # --- articles --------------------------------------------------------------------------------
-class ArticleSerializer(serializers.ModelSerializer):
+class ArticleSerializer(serializers.ModelSerializer[Article]):
     feed_title = serializers.CharField(source="feed.title", read_only=True)
     categories = serializers.SerializerMethodField()
     is_rescoring = serializers.BooleanField(read_only=True)
@@ -126,7 +126,7 @@ class ArticleDetailView(APIView):
 
 
 # --- feeds -----------------------------------------------------------------------------------
-class FeedSerializer(serializers.ModelSerializer):
+class FeedSerializer(serializers.ModelSerializer[Feed]):
     unread_count = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -315,7 +315,7 @@ class CategoryListView(APIView):
         return Response(list(Category.objects.order_by("name").values_list("name", flat=True)))
 
 
-class TopicSerializer(serializers.ModelSerializer):
+class TopicSerializer(serializers.ModelSerializer[Category]):
     article_count = serializers.IntegerField(read_only=True)
 
     class Meta:

@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from xml.sax.saxutils import quoteattr
 
 import feedparser
 import httpx
@@ -287,8 +288,6 @@ def feed_refresh_later(*, feed_id: int) -> None:
 
 # --- OPML ------------------------------------------------------------------------------------
 def opml_export() -> str:
-    from xml.sax.saxutils import quoteattr
-
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<opml version="2.0">',

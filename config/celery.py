@@ -26,7 +26,7 @@ app.autodiscover_tasks()
 
 
 def send_on_commit(
-    task: Task,
+    task: Task[Any, Any],
     *args: Any,
     queue: CeleryQueue | None = None,
     count: int = 1,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import re
 
+from django.conf import settings
+
 # Bearer tokens and Google API keys, wherever a library prints them (headers, URLs).
 _PATTERNS = [
     re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?bearer\s+)[^\s'\",}]+"),
@@ -31,6 +33,4 @@ class RedactSecretsFilter(logging.Filter):
 def known_secrets() -> list[str]:
     """Secrets from the environment. The stored Ollama key is never formatted into a log
     message in the first place; the patterns above catch it should a library echo a header."""
-    from django.conf import settings
-
     return [s for s in (settings.GEMINI_API_KEY,) if s and len(s) >= 6]

@@ -10,7 +10,7 @@ MAX_ID = 2**63 - 1
 MAX_OFFSET = 2**31 - 1
 
 
-class StrictSerializer(serializers.Serializer):
+class StrictSerializer(serializers.Serializer[Any]):
     """Refuses fields it does not know, naming them: a typo must not be silently ignored."""
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -18,4 +18,4 @@ class StrictSerializer(serializers.Serializer):
         unknown = sorted(set(initial) - set(self.fields))
         if unknown:
             raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
-        return super().validate(attrs)
+        return attrs

@@ -6,6 +6,10 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from config.celery import app
+from llmconfig import ollama_server
+from scoring.services import readiness_get
+
 
 def health(request: HttpRequest) -> JsonResponse:
     """Liveness for load balancers, cheap: ok when the database answers. No authentication;
@@ -23,10 +27,6 @@ def ready(request: HttpRequest) -> JsonResponse:
     database or the broker cannot be reached (nothing would be queued); an LLM that is down
     only pauses scoring, so it is reported but keeps the answer 200. No authentication, and
     no secret or address in the answer."""
-    from config.celery import app
-    from llmconfig import ollama_server
-    from scoring.services import readiness_get
-
     checks: dict[str, dict[str, object]] = {}
     try:
         with connection.cursor() as cursor:

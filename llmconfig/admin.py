@@ -11,7 +11,7 @@ from llmconfig.llm.registry import ModelId, UnknownModelError
 from llmconfig.models import LLMCall, ModelDownload, PromptTemplate, UserSettings
 
 
-class UserSettingsForm(forms.ModelForm):
+class UserSettingsForm(forms.ModelForm[UserSettings]):
     """The API key is write-only here too: the page shows whether one is set, never the key."""
 
     ollama_api_key = forms.CharField(
@@ -72,7 +72,7 @@ class UserSettingsForm(forms.ModelForm):
 
 
 @admin.register(UserSettings)
-class UserSettingsAdmin(admin.ModelAdmin):
+class UserSettingsAdmin(admin.ModelAdmin[UserSettings]):
     form = UserSettingsForm
     list_display = [
         "__str__",
@@ -130,7 +130,7 @@ class UserSettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(PromptTemplate)
-class PromptTemplateAdmin(admin.ModelAdmin):
+class PromptTemplateAdmin(admin.ModelAdmin[PromptTemplate]):
     list_display = ["name", "version", "updated_at"]
     list_filter = ["name"]
     search_fields = ["text"]
@@ -138,7 +138,7 @@ class PromptTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(LLMCall)
-class LLMCallAdmin(admin.ModelAdmin):
+class LLMCallAdmin(admin.ModelAdmin[LLMCall]):
     list_display = [
         "created_at", "model_id", "purpose", "outcome", "latency_ms", "prompt_tokens", "output_tokens",
     ]  # fmt: skip
@@ -154,7 +154,7 @@ class LLMCallAdmin(admin.ModelAdmin):
 
 
 @admin.register(ModelDownload)
-class ModelDownloadAdmin(admin.ModelAdmin):
+class ModelDownloadAdmin(admin.ModelAdmin[ModelDownload]):
     list_display = ["model", "status", "percent", "started_at", "finished_at"]
     list_filter = ["status"]
     search_fields = ["model", "error"]

@@ -19,7 +19,7 @@ def fernet() -> MultiFernet:
     return _fernet(tuple(settings.FIELD_ENCRYPTION_KEYS))
 
 
-class EncryptedTextField(models.TextField):
+class EncryptedTextField(models.TextField[str | None, str | None]):
     """Stores `Fernet(plaintext)`; reads back plaintext. Empty and NULL stay as they are.
 
     The ciphertext is never searched or compared in SQL, so nothing is lost by encrypting.

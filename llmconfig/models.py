@@ -10,6 +10,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from llmconfig.fields import EncryptedTextField
+from llmconfig.llm.base import CallRecord
+from llmconfig.prompts import DEFAULT_PROMPTS
 
 
 class UserSettings(models.Model):
@@ -55,6 +57,13 @@ class UserSettings(models.Model):
     def load(cls) -> UserSettings:
         obj, _ = cls.objects.get_or_create(pk=cls.SINGLETON_PK)
         return obj
+
+    @classmethod
+    def load_for_update(cls) -> UserSettings:
+        """The row, locked until the caller's transaction ends: every writer starts here,
+        so two writers of different fields never overwrite each other's change."""
+        cls.load()
+        return cls.objects.select_for_update().get(pk=cls.SINGLETON_PK)
 
     @property
     def has_ollama_key(self) -> bool:
@@ -110,10 +119,15 @@ class PromptTemplate(models.Model):
     def get_text(cls, name: str) -> tuple[str, int]:
         row = cls.objects.filter(name=name).values_list("text", "version").first()
         if row is None:
-            from llmconfig.prompts import DEFAULT_PROMPTS
-
             return DEFAULT_PROMPTS[name], 0
         return row[0], row[1]
+
+
+class LLMCallQuerySet(models.QuerySet["LLMCall"]):
+    def record(self, calls: list[CallRecord]) -> None:
+        """The calls of one unit of work (an article, an API request) in one insert."""
+        if calls:
+            self.bulk_create([self.model(**vars(call)) for call in calls])
 
 
 class LLMCall(models.Model):
@@ -133,6 +147,8 @@ class LLMCall(models.Model):
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
     error = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = LLMCallQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

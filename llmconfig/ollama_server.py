@@ -25,8 +25,7 @@ from django.utils import timezone
 from config.celery import send_on_commit
 from config.errors import DomainError
 from llmconfig import tasks
-from llmconfig.llm.base import run_sync
-from llmconfig.llm.ollama import make_client, shared_ssl_context
+from llmconfig.llm.ollama import BearerKey, client_options, make_client, shared_ssl_context
 from llmconfig.llm.registry import ModelId, ollama_connection
 from llmconfig.models import ModelDownload, UserSettings
 
@@ -94,13 +93,12 @@ def health() -> Health:
         cached = cache.get(key)
         if cached is not None:
             return cast(Health, dict(cached))
-    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     started = time.monotonic()
     result: Health = {"connected": False, "version": None, "latency_ms": None}
     try:
         response = httpx.get(
             f"{base_url.rstrip('/')}/api/version",
-            headers=headers,
+            auth=BearerKey(api_key),
             # The whole answer must fit in the timeout: keep a little back for the rest.
             timeout=max(0.02, settings.OLLAMA_HEALTH_TIMEOUT - 0.05),
             follow_redirects=False,
@@ -126,12 +124,9 @@ def _short_timeout() -> httpx.Timeout:
     )
 
 
-async def _list_models(base_url: str, api_key: str | None) -> list[dict[str, Any]]:
-    client = make_client(base_url, api_key, timeout=_short_timeout())
-    try:
-        tags, running = await asyncio.gather(client.list(), client.ps())
-    finally:
-        await client._client.aclose()
+def _list_models(base_url: str, api_key: str | None) -> list[dict[str, Any]]:
+    with make_client(base_url, api_key, timeout=_short_timeout()) as client:
+        tags, running = client.list(), client.ps()
     loaded = {m.model for m in running.models} | {m.name for m in running.models}
     return [
         {
@@ -149,7 +144,7 @@ async def _list_models(base_url: str, api_key: str | None) -> list[dict[str, Any
 def models_list() -> list[dict[str, Any]]:
     base_url, api_key = endpoint()
     try:
-        return run_sync(_list_models(base_url, api_key))
+        return _list_models(base_url, api_key)
     except (ConnectionError, httpx.HTTPError) as exc:
         raise OllamaUnavailable(
             f"Ollama at {base_url} is unreachable ({type(exc).__name__})."
@@ -176,16 +171,9 @@ def model_delete(*, name: str, force: bool = False) -> None:
             extra={"role": role},
         )
     base_url, api_key = endpoint()
-
-    async def delete() -> None:
-        client = make_client(base_url, api_key, timeout=_short_timeout())
-        try:
-            await client.delete(name)
-        finally:
-            await client._client.aclose()
-
     try:
-        run_sync(delete())
+        with make_client(base_url, api_key, timeout=_short_timeout()) as client:
+            client.delete(name)
     except ollama.ResponseError as exc:
         if exc.status_code == 404:
             raise ModelNotFound(f"Ollama has no model '{name}'.") from exc
@@ -350,7 +338,11 @@ class PullProgress:
 class PullThread(threading.Thread):
     """Streams one pull on its own event loop, so the caller's thread keeps the database
     connection (progress writes, cancel checks) and can stop the stream at any moment:
-    closing the HTTP stream is how Ollama is told to stop a pull."""
+    closing the HTTP stream is how Ollama is told to stop a pull.
+
+    The one async client in Sift, and why: a blocking read cannot be interrupted from
+    another thread, but a task can be cancelled mid-read, also while Ollama is silent
+    (verifying a digest), and that closes the connection."""
 
     def __init__(self, model: str, base_url: str, api_key: str | None) -> None:
         super().__init__(daemon=True, name=f"pull-{model}")
@@ -377,17 +369,12 @@ class PullThread(threading.Thread):
 
     async def _main(self) -> None:
         self._task = asyncio.current_task()
-        client = make_client(
-            self.base_url,
-            self.api_key,
-            timeout=httpx.Timeout(None, connect=settings.LLM_CONNECT_TIMEOUT),
-        )
-        try:
+        timeout = httpx.Timeout(None, connect=settings.LLM_CONNECT_TIMEOUT)
+        options = client_options(self.api_key, timeout)
+        async with ollama.AsyncClient(host=self.base_url, **options) as client:
             stream = await client.pull(self.model, stream=True)
             async for part in stream:
                 self.progress.update(part.status or "", part.digest, part.completed, part.total)
-        finally:
-            await client._client.aclose()
 
     def cancel(self) -> None:
         with contextlib.suppress(RuntimeError):  # the loop already finished

@@ -9,9 +9,12 @@ from django.conf import settings
 from django.db import transaction
 from pydantic import BaseModel
 
-from llmconfig.llm import LLMAdapter, get_adapter
+from llmconfig import ollama_server
+from llmconfig.llm import LLMAdapter, LLMError, get_adapter
+from llmconfig.llm.gemini import gemini_config_error
 from llmconfig.llm.registry import ModelId
-from llmconfig.models import UserSettings
+from llmconfig.models import LLMCall, PromptTemplate, UserSettings
+from llmconfig.prompts import PLACEHOLDERS, render
 
 WRITABLE_SETTINGS = (
     "ollama_use_cloud",
@@ -28,7 +31,7 @@ def user_settings_update(*, data: dict[str, Any]) -> UserSettings:
     removes it, and leaving both out keeps it.
     """
     with transaction.atomic():
-        obj = UserSettings.objects.select_for_update().get(pk=UserSettings.load().pk)
+        obj = UserSettings.load_for_update()
         for name in WRITABLE_SETTINGS:
             if name in data:
                 setattr(obj, name, data[name])
@@ -45,8 +48,6 @@ def model_unavailable_reason(*, model_id: str) -> str:
     installed on the configured server (local or Cloud) or downloading now; a Gemini model
     must be one of the configured Gemini models. Raises OllamaUnavailable when Ollama cannot
     be asked."""
-    from llmconfig import ollama_server
-
     parsed = ModelId.parse(model_id)
     if parsed.provider == "ollama":
         name = parsed.bare
@@ -63,8 +64,6 @@ def model_unavailable_reason(*, model_id: str) -> str:
 
 
 def enabled_models(*, user_settings: UserSettings) -> dict[str, list[dict[str, Any]]]:
-    from llmconfig.llm.gemini import gemini_config_error
-
     gemini: list[dict[str, Any]] = []
     if gemini_config_error(use_vertex=settings.GOOGLE_GENAI_USE_VERTEXAI) is None:
         gemini = [
@@ -102,24 +101,27 @@ def llm_run(
     adapter: LLMAdapter = get_adapter(model_id, UserSettings.load())
     started = time.monotonic()
     try:
-        if image is None:
-            result = adapter.generate_text_sync(
-                prompt, schema, temperature=temperature, system_prompt=system_prompt
-            )
-        else:
-            result = adapter.analyze_image_sync(
-                image, prompt, schema, mime_type=mime_type, temperature=temperature
-            )
-        latency_ms = int((time.monotonic() - started) * 1000)
-    finally:
-        records = list(adapter.last_saved)
+        completion = adapter.generate(
+            prompt,
+            schema,
+            temperature=temperature,
+            system_prompt=system_prompt,
+            image=image,
+            mime_type=mime_type,
+            purpose="generate" if image is None else "analyze-image",
+        )
+    except LLMError as exc:
+        LLMCall.objects.record(exc.calls)
+        raise
+    latency_ms = int((time.monotonic() - started) * 1000)
+    LLMCall.objects.record(completion.calls)
     usage: LLMUsage = {
-        "prompt_tokens": sum(r.prompt_tokens or 0 for r in records),
-        "output_tokens": sum(r.output_tokens or 0 for r in records),
-        "calls": len(records),
+        "prompt_tokens": sum(r.prompt_tokens or 0 for r in completion.calls),
+        "output_tokens": sum(r.output_tokens or 0 for r in completion.calls),
+        "calls": len(completion.calls),
     }
     return {
-        "result": result.model_dump(),
+        "result": completion.value.model_dump(),
         "model": model_id,
         "latency_ms": latency_ms,
         "usage": usage,
@@ -133,7 +135,7 @@ def model_config_save(
     and which role's model changed: "categorization" (then topics may change too),
     "scoring", or "" when neither did."""
     with transaction.atomic():
-        us = UserSettings.objects.select_for_update().get(pk=UserSettings.load().pk)
+        us = UserSettings.load_for_update()
         old_cat, old_score = us.effective_categorization_model, us.effective_scoring_model
         us.categorization_model = categorization_model
         us.use_separate_models = use_separate_models
@@ -147,9 +149,6 @@ def model_config_save(
 
 
 def prompts_rendered() -> dict[str, str]:
-    from llmconfig.models import PromptTemplate
-    from llmconfig.prompts import PLACEHOLDERS, render
-
     out = {}
     for name in (PromptTemplate.Name.CATEGORIZATION, PromptTemplate.Name.SCORING):
         text, _version = PromptTemplate.get_text(name)

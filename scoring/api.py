@@ -15,7 +15,7 @@ from llmconfig.models import UserSettings
 from scoring import services
 
 
-class StatusOut(serializers.Serializer):
+class StatusOut(serializers.Serializer[Any]):
     unscored = serializers.IntegerField()
     queued = serializers.IntegerField()
     scoring = serializers.IntegerField()
@@ -60,7 +60,7 @@ class PreferencesSerializer(StrictSerializer):
     anti_interests = serializers.CharField(allow_blank=True, max_length=10_000, required=False)
 
 
-class PreferencesOut(serializers.Serializer):
+class PreferencesOut(serializers.Serializer[Any]):
     interests = serializers.CharField()
     anti_interests = serializers.CharField()
     topic_weights = serializers.DictField(

@@ -32,7 +32,7 @@ from django.utils import timezone
 from articles.models import Article, Category
 from config.celery import send_on_commit
 from config.queues import CeleryQueue
-from llmconfig.llm import LLMAdapter, LLMError, LLMErrorKind, get_adapter
+from llmconfig.llm import CallRecord, Completion, LLMError, LLMErrorKind, get_adapter
 from llmconfig.llm.registry import ProviderNotConfigured, UnknownModelError
 from llmconfig.models import LLMCall, PromptTemplate, UserSettings
 from llmconfig.prompts import render
@@ -233,21 +233,28 @@ class ScoringContext:
         return [self.category_ids[n] for n in names if n in self.category_ids]
 
 
-def article_evaluate(
-    *, article: Article, context: ScoringContext
-) -> tuple[Scored, list[LLMAdapter]]:
+def article_evaluate(*, article: Article, context: ScoringContext) -> Completion[Scored]:
     """Categorize (unless re-scoring score-only with categories kept) and score one article.
 
-    Returns the result and the adapters used (their call records are saved with the result).
-    Raises LLMError / UnknownModelError / ProviderNotConfigured; writes nothing.
+    Returns the result with the records of both steps' calls, saved with the result. Raises
+    LLMError (carrying the calls made so far) / UnknownModelError / ProviderNotConfigured;
+    writes nothing.
     """
+    calls: list[CallRecord] = []
+    try:
+        return Completion(_evaluate(article, context, calls), calls)
+    except LLMError as exc:
+        exc.calls = calls + exc.calls
+        raise
+
+
+def _evaluate(article: Article, context: ScoringContext, calls: list[CallRecord]) -> Scored:
     user_settings = context.user_settings
     text = article.content or article.summary or ""
     current = [c.name for c in article.categories.all()]
     cat_model = user_settings.effective_categorization_model
     score_model = user_settings.effective_scoring_model
     cat_version: int | None = article.categorization_prompt_version
-    adapters: list[LLMAdapter] = []
 
     if article.rescore_mode == Mode.SCORE_ONLY and current:
         names = current
@@ -260,20 +267,21 @@ def article_evaluate(
             title=article.title,
             content=text[: settings.SCORING_CATEGORIZE_CHARS],
         )
-        adapter = get_adapter(cat_model, user_settings)
-        adapters.append(adapter)
         step_set(article_id=article.id, phase="categorizing")
-        result = adapter.generate_text_sync(
-            prompt, CategorizationResult, temperature=0, purpose="categorize", save=False
+        categorized = get_adapter(cat_model, user_settings).generate(
+            prompt, CategorizationResult, temperature=0, purpose="categorize"
         )
+        calls += categorized.calls
         names = list(
-            dict.fromkeys(n for n in (Category.normalize(c) for c in result.categories) if n)
+            dict.fromkeys(
+                n for n in (Category.normalize(c) for c in categorized.value.categories) if n
+            )
         )[:4]
 
     blocked = [n for n in names if context.weights.get(n) == Category.Weight.BLOCKED]
     if blocked:
         reasoning = "Blocked: " + ", ".join(blocked)
-        return Scored(names, 0, 0, 0.0, reasoning, cat_model, "", cat_version, None), adapters
+        return Scored(names, 0, 0, 0.0, reasoning, cat_model, "", cat_version, None)
 
     template, score_version = context.prompts[PromptTemplate.Name.SCORING]
     prompt = render(
@@ -283,12 +291,12 @@ def article_evaluate(
         title=article.title,
         content=text[: settings.SCORING_SCORE_CHARS],
     )
-    adapter = get_adapter(score_model, user_settings)
-    adapters.append(adapter)
     step_set(article_id=article.id, phase="scoring")
-    scored = adapter.generate_text_sync(
-        prompt, ScoringResult, temperature=0, purpose="score", save=False
+    completion = get_adapter(score_model, user_settings).generate(
+        prompt, ScoringResult, temperature=0, purpose="score"
     )
+    calls += completion.calls
+    scored = completion.value
     multipliers = [Category.MULTIPLIERS.get(context.weights.get(n, "neutral"), 1.0) for n in names]
     return Scored(
         categories=names,
@@ -302,7 +310,7 @@ def article_evaluate(
         scoring_model=score_model,
         categorization_prompt_version=cat_version,
         scoring_prompt_version=score_version,
-    ), adapters
+    )
 
 
 def _owned(claim: Claim) -> QuerySet[Article]:
@@ -315,12 +323,12 @@ def article_score(*, claim: Claim, context: ScoringContext | None = None) -> Out
     """Evaluate a claimed article and write the outcome, only while the claim still holds."""
     context = context or ScoringContext.load()
     article = Article.objects.prefetch_related("categories").get(id=claim.article_id)
-    adapters: list[LLMAdapter] = []
     try:
-        result, adapters = article_evaluate(article=article, context=context)
+        evaluation = article_evaluate(article=article, context=context)
     except (UnknownModelError, ProviderNotConfigured) as exc:
         return _pause(claim, str(exc))
     except LLMError as exc:
+        LLMCall.objects.record(exc.calls)
         if exc.kind in (LLMErrorKind.UNAVAILABLE, LLMErrorKind.MODEL_MISSING, LLMErrorKind.AUTH):
             return _pause(claim, exc.message)
         return _record_failure(claim, exc)
@@ -334,6 +342,7 @@ def article_score(*, claim: Claim, context: ScoringContext | None = None) -> Out
         )
         return _record_failure(claim, bug)
 
+    result = evaluation.value
     with transaction.atomic():
         written = _owned(claim).update(
             scoring_state=State.SCORED,
@@ -352,7 +361,7 @@ def article_score(*, claim: Claim, context: ScoringContext | None = None) -> Out
             scoring_error="",
             scoring_raw_output="",
         )
-        save_llm_calls(adapters)
+        LLMCall.objects.record(evaluation.calls)
         if not written:
             return Outcome.LOST
         wanted = set(context.ensure_categories(result.categories))
@@ -371,13 +380,6 @@ def article_score(*, claim: Claim, context: ScoringContext | None = None) -> Out
         # Scoring resumes after a pause with one probing task: fill the other slots.
         nudge(count=settings.LLM_MAX_IN_FLIGHT - 1)
     return Outcome.SCORED
-
-
-def save_llm_calls(adapters: list[LLMAdapter]) -> None:
-    """All call records of one article in one insert."""
-    records = [record for adapter in adapters for record in adapter.take_calls()]
-    if records:
-        LLMCall.objects.bulk_create([LLMCall(**vars(r)) for r in records])
 
 
 def _pause(claim: Claim, reason: str) -> Outcome:
@@ -577,7 +579,7 @@ def model_config_change(
 def preferences_update(**fields: str) -> tuple[UserSettings, int]:
     """Save interests; re-score recent unread articles, score-only (topics stay valid)."""
     with transaction.atomic():
-        us = UserSettings.objects.select_for_update().get(pk=UserSettings.load().pk)
+        us = UserSettings.load_for_update()
         for name, value in fields.items():
             setattr(us, name, value)
         us.save()

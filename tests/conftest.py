@@ -44,9 +44,6 @@ def fake_gemini(_gemini_server: FakeGemini, settings) -> Iterator[FakeGemini]:
     settings.GEMINI_API_KEY = "test-gemini-key-123"
     settings.GOOGLE_CLOUD_PROJECT = "sift-test"
     settings.GOOGLE_OAUTH_ACCESS_TOKEN = "fake-token"
-    from llmconfig.llm import gemini
-
-    gemini._thread_clients.clients = None  # new base URL: drop cached clients
     yield _gemini_server
 
 

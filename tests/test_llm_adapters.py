@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 
 import pytest
 
 from llmconfig.llm import LLMError, LLMErrorKind, UnknownModelError, get_adapter
-from llmconfig.llm.gemini import VertexAIAdapter
+from llmconfig.llm.gemini import GeminiAdapter, VertexAIAdapter
 from llmconfig.llm.ollama import OllamaAdapter
 from llmconfig.llm.registry import ProviderNotConfigured
-from llmconfig.models import LLMCall, UserSettings
+from llmconfig.models import UserSettings
 from llmconfig.schemas import CategorizationResult, ScoringResult, TextAnswer
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +33,7 @@ PNG = base64.b64decode(
             "library/llama3.2:3b-instruct-q4_K_M",
         ),
         ("ollama/gpt-oss:120b-cloud", OllamaAdapter, "gpt-oss:120b-cloud"),
-        ("gemini-2.5-flash", VertexAIAdapter, "gemini-2.5-flash"),
+        ("gemini-2.5-flash", GeminiAdapter, "gemini-2.5-flash"),
     ],
 )
 def test_get_adapter_routes_by_prefix(fake_gemini, model_id, adapter_cls, model):
@@ -42,7 +43,8 @@ def test_get_adapter_routes_by_prefix(fake_gemini, model_id, adapter_cls, model)
 
 
 @pytest.mark.parametrize(
-    "model_id", ["gpt-4o", "claude-3", "ollama/", "ollama/bad name", "gemini-", "", "openai/gpt"]
+    "model_id",
+    ["gpt-4o", "claude-3", "ollama/", "ollama/bad name", "gemini-", ""],
 )
 def test_get_adapter_refuses_unknown_ids_naming_the_prefixes(model_id):
     with pytest.raises(UnknownModelError) as info:
@@ -87,10 +89,8 @@ def test_gemini_without_project_or_key_is_refused(settings):
 # --- Ollama --------------------------------------------------------------------------------
 def test_ollama_local_sends_schema_as_format_and_no_auth(fake_ollama):
     adapter = OllamaAdapter("ollama/qwen3:4b", base_url=fake_ollama.url)
-    result = adapter.generate_text_sync(
-        "Score it", ScoringResult, temperature=0.1, system_prompt="Be terse"
-    )
-    assert isinstance(result, ScoringResult)
+    result = adapter.generate("Score it", ScoringResult, temperature=0.1, system_prompt="Be terse")
+    assert isinstance(result.value, ScoringResult)
     (call,) = fake_ollama.calls("/api/chat")
     assert call.body["format"] == ScoringResult.model_json_schema()
     assert call.body["stream"] is False
@@ -102,7 +102,7 @@ def test_ollama_local_sends_schema_as_format_and_no_auth(fake_ollama):
 
 def test_ollama_ignores_the_environment_key_in_local_mode(fake_ollama, monkeypatch):
     monkeypatch.setenv("OLLAMA_API_KEY", "env-key-should-not-leak")
-    OllamaAdapter("ollama/qwen3:4b", base_url=fake_ollama.url).generate_text_sync("x", TextAnswer)
+    OllamaAdapter("ollama/qwen3:4b", base_url=fake_ollama.url).generate("x", TextAnswer)
     assert "authorization" not in fake_ollama.calls("/api/chat")[0].headers
 
 
@@ -111,8 +111,8 @@ def test_ollama_cloud_sends_bearer_json_format_and_schema_in_prompt(fake_ollama)
     adapter = OllamaAdapter(
         "ollama/qwen3:4b", base_url=fake_ollama.url, api_key="sk-test-987", cloud=True
     )
-    result = adapter.generate_text_sync("Categorize", CategorizationResult)
-    assert result.categories
+    result = adapter.generate("Categorize", CategorizationResult)
+    assert result.value.categories
     (call,) = fake_ollama.calls("/api/chat")
     assert call.headers["authorization"] == "Bearer sk-test-987"
     assert call.body["format"] == "json"
@@ -123,7 +123,7 @@ def test_ollama_cloud_sends_bearer_json_format_and_schema_in_prompt(fake_ollama)
 
 def test_ollama_image_arrives_as_raw_base64(fake_ollama):
     adapter = OllamaAdapter("ollama/qwen3:4b", base_url=fake_ollama.url)
-    adapter.analyze_image_sync(PNG, "What is it?", TextAnswer, mime_type="image/png")
+    adapter.generate("What is it?", TextAnswer, image=PNG, mime_type="image/png")
     user = fake_ollama.calls("/api/chat")[0].body["messages"][-1]
     assert user["images"] == [base64.b64encode(PNG).decode()]
 
@@ -131,17 +131,18 @@ def test_ollama_image_arrives_as_raw_base64(fake_ollama):
 def test_transient_errors_are_retried_then_succeed(fake_ollama):
     fake_ollama.faults.status_next = [503, 429]
     adapter = OllamaAdapter("ollama/qwen3:4b", base_url=fake_ollama.url)
-    assert adapter.generate_text_sync("x", TextAnswer).answer
+    completion = adapter.generate("x", TextAnswer)
+    assert completion.value.answer
     assert len(fake_ollama.calls("/api/chat")) == 3
-    outcomes = list(LLMCall.objects.order_by("id").values_list("outcome", flat=True))
-    assert outcomes == ["transient", "transient", "ok"]
+    assert [c.outcome for c in completion.calls] == ["transient", "transient", "ok"]
 
 
 def test_invalid_output_is_reasked_with_the_validation_error(fake_ollama):
     fake_ollama.faults.malformed_next = 1
     adapter = OllamaAdapter("ollama/qwen3:4b", base_url=fake_ollama.url)
-    result = adapter.generate_text_sync("x", ScoringResult, max_retries=2)
-    assert 0 <= result.interest_score <= 10
+    completion = adapter.generate("x", ScoringResult, max_retries=2)
+    assert 0 <= completion.value.interest_score <= 10
+    assert [c.outcome for c in completion.calls] == ["invalid", "ok"]
     first, second = fake_ollama.calls("/api/chat")
     messages = second.body["messages"]
     assert messages[-2]["role"] == "assistant"
@@ -159,8 +160,9 @@ def test_schema_never_met_is_permanent_and_keeps_raw_output(fake_ollama):
     )
     adapter = OllamaAdapter("ollama/qwen3:4b", base_url=fake_ollama.url)
     with pytest.raises(LLMError) as info:
-        adapter.generate_text_sync("x", ScoringResult, max_retries=2)
+        adapter.generate("x", ScoringResult, max_retries=2)
     assert info.value.permanent
+    assert [c.outcome for c in info.value.calls] == ["invalid", "invalid"]
     assert info.value.kind is LLMErrorKind.INVALID_OUTPUT
     assert '"interest_score": 99' in info.value.raw_output
     assert len(fake_ollama.calls("/api/chat")) == 2
@@ -170,16 +172,14 @@ def test_permanent_errors_are_not_retried(fake_ollama):
     fake_ollama.faults.status_next = [401]
     adapter = OllamaAdapter("ollama/qwen3:4b", base_url=fake_ollama.url, api_key="bad")
     with pytest.raises(LLMError) as info:
-        adapter.generate_text_sync("x", TextAnswer)
+        adapter.generate("x", TextAnswer)
     assert info.value.kind is LLMErrorKind.AUTH and info.value.permanent
     assert len(fake_ollama.calls("/api/chat")) == 1
 
 
 def test_unknown_ollama_model_is_model_missing(fake_ollama):
     with pytest.raises(LLMError) as info:
-        OllamaAdapter("ollama/nope:1b", base_url=fake_ollama.url).generate_text_sync(
-            "x", TextAnswer
-        )
+        OllamaAdapter("ollama/nope:1b", base_url=fake_ollama.url).generate("x", TextAnswer)
     assert info.value.kind is LLMErrorKind.MODEL_MISSING
     assert len(fake_ollama.calls("/api/chat")) == 1
 
@@ -189,18 +189,17 @@ def test_refused_connection_is_unavailable_after_retries(fake_ollama, settings):
 
     adapter = OllamaAdapter("ollama/qwen3:4b", base_url=f"http://127.0.0.1:{free_port()}")
     with pytest.raises(LLMError) as info:
-        adapter.generate_text_sync("x", TextAnswer)
+        adapter.generate("x", TextAnswer)
     assert info.value.kind is LLMErrorKind.UNAVAILABLE and not info.value.permanent
-    assert LLMCall.objects.filter(outcome="transient").count() == settings.LLM_RETRY_ATTEMPTS
+    outcomes = [c.outcome for c in info.value.calls]
+    assert outcomes == ["transient"] * settings.LLM_RETRY_ATTEMPTS
 
 
 # --- Gemini --------------------------------------------------------------------------------
 def test_gemini_api_key_mode_hits_models_path_with_key(fake_gemini, settings):
     settings.GOOGLE_GENAI_USE_VERTEXAI = False
-    result = get_adapter("gemini-2.5-flash").generate_text_sync(
-        "x", ScoringResult, system_prompt="sys"
-    )
-    assert isinstance(result, ScoringResult)
+    result = get_adapter("gemini-2.5-flash").generate("x", ScoringResult, system_prompt="sys")
+    assert isinstance(result.value, ScoringResult)
     (call,) = fake_gemini.requests
     assert call.path.split("?")[0].endswith("/models/gemini-2.5-flash:generateContent")
     assert "/projects/" not in call.path
@@ -214,7 +213,7 @@ def test_gemini_api_key_mode_hits_models_path_with_key(fake_gemini, settings):
 def test_gemini_vertex_mode_hits_project_location_path(fake_gemini, settings):
     settings.GOOGLE_GENAI_USE_VERTEXAI = True
     settings.GOOGLE_CLOUD_LOCATION = "global"
-    get_adapter("gemini-2.5-flash").generate_text_sync("x", TextAnswer)
+    get_adapter("gemini-2.5-flash").generate("x", TextAnswer)
     (call,) = fake_gemini.requests
     assert (
         "/projects/sift-test/locations/global/publishers/google/models/gemini-2.5-flash:generateContent"
@@ -226,18 +225,16 @@ def test_gemini_vertex_mode_hits_project_location_path(fake_gemini, settings):
 def test_gemini_regional_404_suggests_global(fake_gemini, settings):
     settings.GOOGLE_GENAI_USE_VERTEXAI = True
     fake_gemini.missing_in_locations = {"us-central1"}
-    adapter = VertexAIAdapter("gemini-3-pro-preview", location="us-central1")
+    adapter = GeminiAdapter("gemini-3-pro-preview", location="us-central1")
     with pytest.raises(LLMError) as info:
-        adapter.generate_text_sync("x", TextAnswer)
+        adapter.generate("x", TextAnswer)
     assert info.value.kind is LLMErrorKind.MODEL_MISSING
     assert "global" in info.value.message
 
 
 def test_gemini_image_arrives_inline_base64(fake_gemini, settings):
     settings.GOOGLE_GENAI_USE_VERTEXAI = False
-    get_adapter("gemini-2.5-flash").analyze_image_sync(
-        PNG, "What?", TextAnswer, mime_type="image/png"
-    )
+    get_adapter("gemini-2.5-flash").generate("What?", TextAnswer, image=PNG, mime_type="image/png")
     parts = fake_gemini.requests[0].body["contents"][0]["parts"]
     inline = parts[0].get("inlineData") or parts[0].get("inline_data")
     assert inline["data"] == base64.b64encode(PNG).decode()
@@ -248,24 +245,24 @@ def test_gemini_empty_answer_and_429_are_retried(fake_gemini, settings):
     settings.GOOGLE_GENAI_USE_VERTEXAI = False
     fake_gemini.faults.status_next = [429]
     fake_gemini.empty_next = 1
-    assert get_adapter("gemini-2.5-flash").generate_text_sync("x", TextAnswer).answer
+    assert get_adapter("gemini-2.5-flash").generate("x", TextAnswer).value.answer
     assert len(fake_gemini.requests) == 3
 
 
 def test_gemini_reask_carries_the_error(fake_gemini, settings):
     settings.GOOGLE_GENAI_USE_VERTEXAI = False
     fake_gemini.faults.malformed_next = 1
-    get_adapter("gemini-2.5-flash").generate_text_sync("x", TextAnswer)
+    get_adapter("gemini-2.5-flash").generate("x", TextAnswer)
     contents = fake_gemini.requests[1].body["contents"]
     assert [c["role"] for c in contents] == ["user", "model", "user"]
     assert "JSON" in contents[-1]["parts"][0]["text"]
 
 
 def test_every_call_is_recorded_with_tokens(fake_ollama):
-    OllamaAdapter("ollama/qwen3:4b", base_url=fake_ollama.url).generate_text_sync(
+    completion = OllamaAdapter("ollama/qwen3:4b", base_url=fake_ollama.url).generate(
         "x", TextAnswer, purpose="score"
     )
-    call = LLMCall.objects.get()
+    (call,) = completion.calls
     assert (call.model_id, call.purpose, call.outcome, call.prompt_tokens, call.output_tokens) == (
         "ollama/qwen3:4b",
         "score",
@@ -273,6 +270,31 @@ def test_every_call_is_recorded_with_tokens(fake_ollama):
         42,
         17,
     )
+
+
+def test_a_reply_the_client_cannot_read_is_a_bug_not_an_outage(fake_ollama, caplog):
+    fake_ollama.faults.odd_shape_next = 1
+    adapter = OllamaAdapter("ollama/qwen3:4b", base_url=fake_ollama.url)
+    with pytest.raises(LLMError) as info:
+        adapter.generate("x", TextAnswer)
+    assert info.value.kind is LLMErrorKind.INTERNAL and info.value.permanent
+    assert isinstance(info.value.__cause__, Exception)  # the library's own error, chained
+    assert [c.outcome for c in info.value.calls] == ["failed"]
+    assert len(fake_ollama.calls("/api/chat")) == 1  # not retried
+    (logged,) = [r for r in caplog.records if r.exc_info]
+    assert "internal error" in logged.getMessage()
+
+
+def test_the_seed_async_interface_returns_the_value(fake_ollama, fake_gemini, settings):
+    settings.GOOGLE_GENAI_USE_VERTEXAI = False
+    ollama_adapter = OllamaAdapter("ollama/qwen3:4b", base_url=fake_ollama.url)
+    answer = asyncio.run(ollama_adapter.generate_text("x", TextAnswer, system_prompt="s"))
+    assert isinstance(answer, TextAnswer)
+    gemini_adapter = get_adapter("gemini-2.5-flash")
+    seen = asyncio.run(gemini_adapter.analyze_image(PNG, "What?", TextAnswer))
+    assert isinstance(seen, TextAnswer)
+    assert fake_gemini.requests[0].body["contents"][0]["parts"][0]
+    assert VertexAIAdapter is GeminiAdapter  # the seed's name for it
 
 
 def test_model_id_is_one_value_type():
@@ -283,6 +305,9 @@ def test_model_id_is_one_value_type():
     assert str(ModelId.parse("qwen3:4b", bare_is_ollama=True)) == "ollama/qwen3:4b"
     assert ModelId.parse("gemini-2.5-flash").provider == "gemini"
     assert ModelId.bare_name("ollama/qwen3:4b") == "qwen3:4b"
-    for bad in ("gpt-4o", "ollama/bad name", "ollama/" + "x" * 300, ""):
+    openai = ModelId.parse("openai/meta-llama/Llama-3.1-8B-Instruct")
+    assert (openai.provider, openai.bare) == ("openai", "meta-llama/Llama-3.1-8B-Instruct")
+    assert str(openai) == "openai/meta-llama/Llama-3.1-8B-Instruct"
+    for bad in ("gpt-4o", "ollama/bad name", "ollama/" + "x" * 300, "", "openai/", "openai/a b"):
         with pytest.raises(UnknownModelError):
             ModelId.parse(bad)

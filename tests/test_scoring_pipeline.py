@@ -325,4 +325,5 @@ def test_a_bug_is_not_an_outage(llm, caplog):
     assert article.scoring_error.startswith("Internal error:")
     assert services.scoring_status()["ready"] is True  # no pause, no false reason
     assert len(llm.calls("/api/chat")) == 1  # not retried
+    assert list(LLMCall.objects.values_list("outcome", flat=True)) == ["failed"]
     assert any(r.exc_info and "internal error" in r.getMessage() for r in caplog.records)

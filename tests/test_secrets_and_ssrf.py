@@ -79,7 +79,7 @@ def test_key_never_in_log_lines(api, fake_ollama, caplog):
     try:
         # A cloud-mode call sends the key as a Bearer header; the API and admin log requests.
         adapter = get_adapter("ollama/qwen3:4b", UserSettings.load())
-        adapter.generate_text_sync("hello", TextAnswer)
+        adapter.generate("hello", TextAnswer)
         api.get("/api/ollama/health")
         api.get("/api/articles?limit=9999")  # a 400, logged by django.request
         logging.getLogger("sift.test").warning("echo of a header: Authorization: Bearer %s", CANARY)
@@ -109,5 +109,5 @@ def test_ollama_endpoint_redirects_are_not_followed(settings, feeds):
     from llmconfig.llm import LLMError
 
     with pytest.raises(LLMError):
-        get_adapter("ollama/qwen3:4b").generate_text_sync("x", TextAnswer, max_retries=1)
+        get_adapter("ollama/qwen3:4b").generate("x", TextAnswer, max_retries=1)
     assert [r.path for r in feeds.requests] == ["/api/version", "/api/chat"]  # no second hop

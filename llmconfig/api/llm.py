@@ -36,7 +36,7 @@ def validate_http_url(value: str | None) -> str | None:
     return value.rstrip("/")
 
 
-class OllamaModelEntrySerializer(serializers.Serializer):
+class OllamaModelEntrySerializer(serializers.Serializer[Any]):
     id = serializers.CharField(max_length=200)
     # `label` is also an attribute of DRF's Field, hence the ignore; the JSON name is the contract.
     label = serializers.CharField(max_length=200, required=False, allow_blank=True)  # type: ignore[assignment]
@@ -58,7 +58,7 @@ class OllamaModelEntrySerializer(serializers.Serializer):
         return attrs
 
 
-class SettingsOutSerializer(serializers.Serializer):
+class SettingsOutSerializer(serializers.Serializer[Any]):
     ollama_use_cloud = serializers.BooleanField()
     has_ollama_key = serializers.BooleanField()
     ollama_endpoint = serializers.CharField(allow_null=True)
@@ -148,7 +148,7 @@ class EnabledModelsView(APIView):
 SCHEMA_CHOICES = sorted(SCHEMAS)
 
 
-class LLMResultSerializer(serializers.Serializer):
+class LLMResultSerializer(serializers.Serializer[Any]):
     result = serializers.DictField()
     model = serializers.CharField()
     latency_ms = serializers.IntegerField()

@@ -48,7 +48,7 @@ def validate_ollama_name(value: str) -> str:
 
 
 # --- health and models -----------------------------------------------------------------------
-class HealthOut(serializers.Serializer):
+class HealthOut(serializers.Serializer[Any]):
     connected = serializers.BooleanField()
     version = serializers.CharField(allow_null=True)
     latency_ms = serializers.IntegerField(allow_null=True)
@@ -60,7 +60,7 @@ class OllamaHealthView(APIView):
         return Response(ollama_server.health())
 
 
-class ModelOut(serializers.Serializer):
+class ModelOut(serializers.Serializer[Any]):
     name = serializers.CharField()
     size = serializers.IntegerField()
     parameter_size = serializers.CharField(allow_null=True)
@@ -226,7 +226,7 @@ class OllamaPullCancelView(APIView):
         return Response({"status": "cancelled"})
 
 
-class DownloadStatusOut(serializers.Serializer):
+class DownloadStatusOut(serializers.Serializer[Any]):
     active = serializers.BooleanField()
     model = serializers.CharField(allow_null=True)
     completed = serializers.IntegerField()
@@ -256,7 +256,7 @@ def to_bare_name(model_id: str) -> str:
     return ModelId.bare_name(model_id)
 
 
-class ConfigOut(serializers.Serializer):
+class ConfigOut(serializers.Serializer[Any]):
     categorization_model = serializers.CharField()
     scoring_model = serializers.CharField()
     use_separate_models = serializers.BooleanField()
@@ -310,7 +310,7 @@ def config_out(us: UserSettings) -> dict[str, Any]:
     }
 
 
-class PromptsOut(serializers.Serializer):
+class PromptsOut(serializers.Serializer[Any]):
     categorization_prompt = serializers.CharField()
     scoring_prompt = serializers.CharField()
 

@@ -4,38 +4,40 @@
    exponential back-off and jitter by tenacity; the provider module only classifies them.
 2. A reply that is not valid for the schema is re-asked: the model sees its own answer and
    the validation errors, as pydantic-ai and instructor do, up to `max_retries` attempts.
+3. Anything else a provider raises is a bug (a `TypeError` after a library upgrade, a reply
+   the client cannot read): logged with its traceback and raised as `LLMErrorKind.INTERNAL`,
+   never retried and never mistaken for an outage.
 
-A permanent error (bad key, unknown model, schema never met) raises `LLMError` with
-`permanent=True` and the raw output, and is not retried.
+Every caller in Sift is synchronous (Celery tasks, DRF views), so providers are called
+through their synchronous clients. `generate` returns a `Completion`: the value and the
+record of every HTTP call it took, for the one caller that saves them with its own result.
+A failure carries its records on `LLMError.calls`. The async `generate_text` and
+`analyze_image` are the seed design's interface, kept as a thin layer over `generate`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
-import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 from pydantic import BaseModel, ValidationError
-from tenacity import (
-    AsyncRetrying,
-    retry_if_exception,
-    stop_after_attempt,
-    wait_exponential_jitter,
-)
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from config.errors import DomainError
 
 T = TypeVar("T", bound=BaseModel)
-R = TypeVar("R")
+V = TypeVar("V")
+
+logger = logging.getLogger(__name__)
 
 
 class LLMErrorKind(StrEnum):
@@ -62,6 +64,8 @@ class LLMError(DomainError):
     ) -> None:
         super().__init__(message)
         self.kind = kind
+        # The HTTP calls made before it failed; the caller saves them with the failure.
+        self.calls: list[CallRecord] = []
         self.provider_status = status_code
         self.raw_output = raw_output
         if kind is LLMErrorKind.MODEL_MISSING:
@@ -125,7 +129,7 @@ class Reply:
 
 @dataclass
 class CallRecord:
-    """What `llmconfig.models.LLMCall` stores; written by the sync wrappers in one insert."""
+    """One HTTP call to a provider, as `llmconfig.models.LLMCall` stores it."""
 
     model_id: str
     purpose: str
@@ -134,6 +138,14 @@ class CallRecord:
     prompt_tokens: int | None = None
     output_tokens: int | None = None
     error: str = ""
+
+
+@dataclass(frozen=True)
+class Completion(Generic[V]):
+    """A result and the calls it took: the caller writes both in one transaction."""
+
+    value: V
+    calls: list[CallRecord]
 
 
 _FENCE = re.compile(r"^\s*```[a-zA-Z0-9_-]*\s*\n?(.*?)\n?\s*```\s*$", re.DOTALL)
@@ -173,16 +185,45 @@ def schema_instructions(schema: type[BaseModel]) -> str:
 
 
 class LLMAdapter(ABC):
-    """`generate_text` and `analyze_image` return a validated instance of `schema`."""
+    """`generate` returns a validated instance of `schema` with its call records."""
 
     provider: str = ""
 
     def __init__(self, model_id: str) -> None:
         self.model_id = model_id
-        self.calls: list[CallRecord] = []
-        self.last_saved: list[CallRecord] = []
 
     # --- the interface ------------------------------------------------------------------
+    def generate(
+        self,
+        prompt: str,
+        schema: type[T],
+        *,
+        temperature: float = 0.7,
+        system_prompt: str | None = None,
+        image: bytes | None = None,
+        mime_type: str = "image/jpeg",
+        max_retries: int = 3,
+        purpose: str = "generate",
+    ) -> Completion[T]:
+        request = Request(
+            prompt=prompt,
+            schema=schema,
+            temperature=temperature,
+            system_prompt=system_prompt,
+            image=image,
+            mime_type=mime_type,
+        )
+        calls: list[CallRecord] = []
+        try:
+            value = self._structured(
+                request, schema, calls, max_retries=max_retries, purpose=purpose
+            )
+        except LLMError as exc:
+            exc.calls = calls
+            raise
+        return Completion(value, calls)
+
+    # --- the seed design's async interface ----------------------------------------------
     async def generate_text(
         self,
         prompt: str,
@@ -191,12 +232,16 @@ class LLMAdapter(ABC):
         temperature: float = 0.7,
         system_prompt: str | None = None,
         max_retries: int = 3,
-        purpose: str = "generate",
     ) -> T:
-        request = Request(
-            prompt=prompt, schema=schema, temperature=temperature, system_prompt=system_prompt
+        completion = await asyncio.to_thread(
+            self.generate,
+            prompt,
+            schema,
+            temperature=temperature,
+            system_prompt=system_prompt,
+            max_retries=max_retries,
         )
-        return await self._structured(request, schema, max_retries=max_retries, purpose=purpose)
+        return completion.value
 
     async def analyze_image(
         self,
@@ -207,109 +252,87 @@ class LLMAdapter(ABC):
         mime_type: str = "image/jpeg",
         temperature: float = 0.2,
         max_retries: int = 3,
-        purpose: str = "analyze-image",
     ) -> T:
-        request = Request(
-            prompt=prompt,
-            schema=schema,
-            temperature=temperature,
+        completion = await asyncio.to_thread(
+            self.generate,
+            prompt,
+            schema,
             image=image_bytes,
             mime_type=mime_type,
+            temperature=temperature,
+            max_retries=max_retries,
+            purpose="analyze-image",
         )
-        return await self._structured(request, schema, max_retries=max_retries, purpose=purpose)
-
-    # --- synchronous use (Celery tasks, DRF views) --------------------------------------
-    def generate_text_sync(
-        self, prompt: str, schema: type[T], *, save: bool = True, **kwargs: Any
-    ) -> T:
-        """`save=False` leaves the call records in `calls` for the caller to write with its
-        own result (one insert per article); a failure always writes them at once."""
-        return self._run_and_record(self.generate_text(prompt, schema, **kwargs), save=save)
-
-    def analyze_image_sync(
-        self, image_bytes: bytes, prompt: str, schema: type[T], *, save: bool = True, **kwargs: Any
-    ) -> T:
-        return self._run_and_record(
-            self.analyze_image(image_bytes, prompt, schema, **kwargs), save=save
-        )
-
-    def _run_and_record(self, coro: Coroutine[Any, Any, R], *, save: bool) -> R:
-        try:
-            result = run_sync(coro)
-        except BaseException:
-            self.save_calls()
-            raise
-        if save:
-            self.save_calls()
-        return result
-
-    def take_calls(self) -> list[CallRecord]:
-        records, self.calls = self.calls, []
-        self.last_saved = records
-        return records
-
-    def save_calls(self) -> None:
-        """Write the call records gathered so far in one insert (cheap next to an LLM call)."""
-        records = self.take_calls()
-        if records:
-            from llmconfig.models import LLMCall
-
-            LLMCall.objects.bulk_create([LLMCall(**vars(r)) for r in records])
+        return completion.value
 
     # --- what a provider implements -----------------------------------------------------
     @abstractmethod
-    async def _complete(self, request: Request) -> Reply:
-        """Send one request; raise `LLMError` (classified) on any failure."""
+    def _complete(self, request: Request) -> Reply:
+        """Send one request. Raise `LLMError` for what the protocol can answer (status
+        codes, refused connections, timeouts); let anything else propagate."""
 
     # --- shared machinery ---------------------------------------------------------------
-    async def _structured(
-        self, request: Request, schema: type[T], *, max_retries: int, purpose: str
+    def _structured(
+        self,
+        request: Request,
+        schema: type[T],
+        calls: list[CallRecord],
+        *,
+        max_retries: int,
+        purpose: str,
     ) -> T:
         attempts = max(1, max_retries)
-        last_output = ""
         for attempt in range(1, attempts + 1):
-            reply = await self._complete_with_retry(request, purpose)
-            last_output = reply.text
+            reply = self._complete_with_retry(request, calls, purpose)
             try:
                 text = strip_fences(reply.text)
                 if not text:
                     raise ValueError("empty answer")
-                result = schema.model_validate_json(text)
+                return schema.model_validate_json(text)
             except (ValidationError, ValueError) as exc:
-                self.calls[-1].outcome = "invalid"
-                self.calls[-1].error = str(exc)[:2000]
-                if attempt < attempts:
-                    request.history.append(
-                        Turn(output=reply.text, feedback=validation_feedback(exc))
-                    )
-                    continue
-                raise LLMError(
-                    f"{self.model_id} did not produce a valid {schema.__name__} after "
-                    f"{attempts} attempt(s): {exc}",
-                    kind=LLMErrorKind.INVALID_OUTPUT,
-                    raw_output=last_output,
-                ) from exc
-            return result
+                calls[-1].outcome = "invalid"
+                calls[-1].error = str(exc)[:2000]
+                if attempt == attempts:
+                    raise LLMError(
+                        f"{self.model_id} did not produce a valid {schema.__name__} after "
+                        f"{attempts} attempt(s): {exc}",
+                        kind=LLMErrorKind.INVALID_OUTPUT,
+                        raw_output=reply.text,
+                    ) from exc
+                request.history.append(Turn(output=reply.text, feedback=validation_feedback(exc)))
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _complete_with_retry(self, request: Request, purpose: str) -> Reply:
-        retrying = AsyncRetrying(
+    def _complete_with_retry(
+        self, request: Request, calls: list[CallRecord], purpose: str
+    ) -> Reply:
+        retrying = Retrying(
             stop=stop_after_attempt(settings.LLM_RETRY_ATTEMPTS),
             wait=wait_exponential_jitter(initial=0.5, max=settings.LLM_RETRY_MAX_WAIT, jitter=1),
             retry=retry_if_exception(lambda e: isinstance(e, LLMError) and not e.permanent),
             reraise=True,
         )
-        async for attempt in retrying:
+        for attempt in retrying:
             with attempt:
                 started = time.monotonic()
                 try:
-                    reply = await self._complete(request)
+                    reply = self._complete(request)
                 except LLMError as exc:
-                    self._record(
-                        purpose, started, "transient" if not exc.permanent else "failed", str(exc)
-                    )
+                    outcome = "failed" if exc.permanent else "transient"
+                    calls.append(self._record(purpose, started, outcome, str(exc)))
                     raise
-                self._record(purpose, started, "ok", "", reply.prompt_tokens, reply.output_tokens)
+                except Exception as exc:
+                    logger.exception("%s call to %s hit an internal error", purpose, self.model_id)
+                    calls.append(self._record(purpose, started, "failed", repr(exc)))
+                    raise LLMError(
+                        f"Internal error: {type(exc).__name__} calling {self.model_id} "
+                        f"(the log has the traceback): {exc}",
+                        kind=LLMErrorKind.INTERNAL,
+                    ) from exc
+                calls.append(
+                    self._record(
+                        purpose, started, "ok", "", reply.prompt_tokens, reply.output_tokens
+                    )
+                )
                 return reply
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -321,43 +344,13 @@ class LLMAdapter(ABC):
         error: str,
         prompt_tokens: int | None = None,
         output_tokens: int | None = None,
-    ) -> None:
-        self.calls.append(
-            CallRecord(
-                model_id=self.model_id,
-                purpose=purpose,
-                latency_ms=int((time.monotonic() - started) * 1000),
-                outcome=outcome,
-                prompt_tokens=prompt_tokens,
-                output_tokens=output_tokens,
-                error=error[:2000],
-            )
+    ) -> CallRecord:
+        return CallRecord(
+            model_id=self.model_id,
+            purpose=purpose,
+            latency_ms=int((time.monotonic() - started) * 1000),
+            outcome=outcome,
+            prompt_tokens=prompt_tokens,
+            output_tokens=output_tokens,
+            error=error[:2000],
         )
-
-
-class _LoopPerThread(threading.local):
-    """One event loop per thread, kept open between calls.
-
-    HTTP clients (httpx inside ollama and google-genai) bind their connection pools to the
-    loop that first used them; a fresh loop per call (asyncio.run) would break cached clients.
-    This is per-thread plumbing, not shared state: nothing here needs another process.
-    """
-
-    loop: asyncio.AbstractEventLoop | None = None
-
-    def get(self) -> asyncio.AbstractEventLoop:
-        if self.loop is None or self.loop.is_closed():
-            self.loop = asyncio.new_event_loop()
-        return self.loop
-
-
-_thread_loops = _LoopPerThread()
-
-
-def run_sync(coro: Coroutine[Any, Any, R]) -> R:
-    """Run an adapter coroutine from synchronous code (a Celery task or a DRF view)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return _thread_loops.get().run_until_complete(coro)
-    raise RuntimeError("run_sync() called inside an event loop; await the async method instead.")

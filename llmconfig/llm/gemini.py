@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import threading
+import os
+from functools import lru_cache
 from typing import Any
 
 import httpx
@@ -11,6 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
+from google.oauth2.credentials import Credentials
 
 from llmconfig.llm.base import (
     LLMAdapter,
@@ -21,24 +23,6 @@ from llmconfig.llm.base import (
     error_for_status,
     json_schema,
 )
-
-
-class _ClientsPerThread(threading.local):
-    """One cached client per (mode, location) per thread: the async HTTP pool inside a client
-    belongs to the event loop of the thread that made it (see base.run_sync)."""
-
-    clients: dict[tuple[str, ...], genai.Client] | None = None
-
-    def get(self, key: tuple[str, ...]) -> genai.Client | None:
-        return (self.clients or {}).get(key)
-
-    def put(self, key: tuple[str, ...], client: genai.Client) -> None:
-        if self.clients is None:
-            self.clients = {}
-        self.clients[key] = client
-
-
-_thread_clients = _ClientsPerThread()
 
 
 def gemini_config_error(*, use_vertex: bool) -> str | None:
@@ -54,29 +38,45 @@ def get_client(*, use_vertex: bool, location: str) -> genai.Client:
     problem = gemini_config_error(use_vertex=use_vertex)
     if problem:
         raise ImproperlyConfigured(problem)
-    base_url = settings.GEMINI_BASE_URL
-    key = ("vertex" if use_vertex else "api", location if use_vertex else "", base_url)
-    cached = _thread_clients.get(key)
-    if cached is not None:
-        return cached
-    http_options = types.HttpOptions(
-        base_url=base_url or None,
-        timeout=int(settings.LLM_READ_TIMEOUT * 1000),
+    return _client(
+        use_vertex=use_vertex,
+        location=location if use_vertex else "",
+        base_url=settings.GEMINI_BASE_URL,
+        project=settings.GOOGLE_CLOUD_PROJECT,
+        api_key=settings.GEMINI_API_KEY,
+        access_token=settings.GOOGLE_OAUTH_ACCESS_TOKEN,
+        timeout_ms=int(settings.LLM_READ_TIMEOUT * 1000),
     )
+
+
+@lru_cache(maxsize=8)
+def _client(
+    *,
+    use_vertex: bool,
+    location: str,
+    base_url: str,
+    project: str,
+    api_key: str,
+    access_token: str,
+    timeout_ms: int,
+) -> genai.Client:
+    """One client per configuration per process (its HTTP pool keeps connections alive);
+    every setting it reads is part of the key, so a changed setting makes a new client."""
+    http_options = types.HttpOptions(base_url=base_url or None, timeout=timeout_ms)
     kwargs: dict[str, Any] = {"http_options": http_options}
     if use_vertex:
-        kwargs.update(vertexai=True, project=settings.GOOGLE_CLOUD_PROJECT, location=location)
-        if settings.GOOGLE_OAUTH_ACCESS_TOKEN:
-            # A short-lived token (gcloud auth print-access-token) instead of ADC.
-            from google.oauth2.credentials import Credentials
-
+        kwargs.update(vertexai=True, project=project, location=location)
+        if access_token:
+            # A short-lived token (gcloud auth print-access-token) instead of ADC;
             # google-auth ships no type hints.
-            kwargs["credentials"] = Credentials(token=settings.GOOGLE_OAUTH_ACCESS_TOKEN)  # type: ignore[no-untyped-call]
+            kwargs["credentials"] = Credentials(token=access_token)  # type: ignore[no-untyped-call]
     else:
-        kwargs["api_key"] = settings.GEMINI_API_KEY
-    client = genai.Client(**kwargs)
-    _thread_clients.put(key, client)
-    return client
+        kwargs["api_key"] = api_key
+    return genai.Client(**kwargs)
+
+
+# A forked Celery pool process must not share its parent's sockets.
+os.register_at_fork(after_in_child=_client.cache_clear)
 
 
 KNOWN_ERRORS = (
@@ -110,7 +110,7 @@ def classify(exc: BaseException, *, model: str, location: str, use_vertex: bool)
     return LLMError(str(exc), kind=LLMErrorKind.AUTH)  # ImproperlyConfigured
 
 
-class VertexAIAdapter(LLMAdapter):
+class GeminiAdapter(LLMAdapter):
     """Gemini models. Vertex mode when GOOGLE_GENAI_USE_VERTEXAI is on, else the API key."""
 
     provider = "gemini"
@@ -137,7 +137,7 @@ class VertexAIAdapter(LLMAdapter):
             )
         return contents
 
-    async def _complete(self, request: Request) -> Reply:
+    def _complete(self, request: Request) -> Reply:
         config = types.GenerateContentConfig(
             response_mime_type="application/json",
             # The standard JSON schema (not the OpenAPI subset) accepts every Pydantic model.
@@ -147,12 +147,11 @@ class VertexAIAdapter(LLMAdapter):
         )
         try:
             client = get_client(use_vertex=self.use_vertex, location=self.location)
-            response = await client.aio.models.generate_content(
+            response = client.models.generate_content(
                 model=self.model_id, contents=self._contents(request), config=config
             )
         except KNOWN_ERRORS as exc:
-            # Anything else is a bug and propagates with its traceback (see the Ollama
-            # adapter): it must not pass for an outage.
+            # Anything else is a bug and propagates (base.LLMAdapter files it as INTERNAL).
             raise classify(
                 exc, model=self.model_id, location=self.location, use_vertex=self.use_vertex
             ) from exc
@@ -166,3 +165,7 @@ class VertexAIAdapter(LLMAdapter):
             prompt_tokens=usage.prompt_token_count if usage else None,
             output_tokens=usage.candidates_token_count if usage else None,
         )
+
+
+# The seed design's name for it (Vertex AI was its only Gemini route).
+VertexAIAdapter = GeminiAdapter

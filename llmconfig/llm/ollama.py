@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import base64
+import os
 import ssl
-import threading
+from collections.abc import Generator
 from functools import lru_cache
 from typing import Any
 
@@ -31,26 +32,50 @@ def shared_ssl_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+class BearerKey(httpx.Auth):
+    """`Authorization: Bearer <key>` when a key is configured, and no Authorization header
+    at all otherwise: the ollama library adds OLLAMA_API_KEY from the environment by
+    itself, and a local server must never receive a key the user did not configure here."""
+
+    def __init__(self, api_key: str | None) -> None:
+        self.api_key = api_key
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        if self.api_key:
+            request.headers["Authorization"] = f"Bearer {self.api_key}"
+        else:
+            request.headers.pop("Authorization", None)
+        yield request
+
+
+def client_options(api_key: str | None, timeout: httpx.Timeout | None = None) -> dict[str, Any]:
+    """What every Ollama client gets: a bounded timeout (the library's default is to wait
+    forever), the key rule above, the shared SSL context, and no redirects (an Ollama
+    endpoint has no reason to redirect; refusing them closes an SSRF path)."""
+    return {
+        "timeout": timeout
+        or httpx.Timeout(settings.LLM_READ_TIMEOUT, connect=settings.LLM_CONNECT_TIMEOUT),
+        "auth": BearerKey(api_key),
+        "follow_redirects": False,
+        "verify": shared_ssl_context(),
+    }
+
+
 def make_client(
     base_url: str, api_key: str | None = None, *, timeout: httpx.Timeout | None = None
-) -> ollama.AsyncClient:
-    """An AsyncClient with a bounded timeout (the library's default is to wait forever) and
-    `Authorization: Bearer` only when a key is given."""
-    headers = {"Authorization": f"Bearer {api_key}"} if api_key else None
-    client = ollama.AsyncClient(
-        host=base_url,
-        headers=headers,
-        timeout=timeout
-        or httpx.Timeout(settings.LLM_READ_TIMEOUT, connect=settings.LLM_CONNECT_TIMEOUT),
-        # An Ollama endpoint has no reason to redirect; refusing redirects closes an SSRF path.
-        follow_redirects=False,
-        verify=shared_ssl_context(),
-    )
-    if not api_key:
-        # The library adds OLLAMA_API_KEY from the environment by itself; a local server must
-        # never receive a key the user did not configure here.
-        client._client.headers.pop("authorization", None)
-    return client
+) -> ollama.Client:
+    return ollama.Client(host=base_url, **client_options(api_key, timeout))
+
+
+@lru_cache(maxsize=16)
+def chat_client(base_url: str, api_key: str | None) -> ollama.Client:
+    """One client per endpoint per process, so consecutive calls reuse a keep-alive
+    connection (httpx clients are safe to share between threads)."""
+    return make_client(base_url, api_key)
+
+
+# A forked Celery pool process must not share its parent's sockets.
+os.register_at_fork(after_in_child=chat_client.cache_clear)
 
 
 def classify(
@@ -69,24 +94,6 @@ def classify(
             },
         )
     return LLMError(f"Ollama is unreachable: {type(exc).__name__}", kind=LLMErrorKind.UNAVAILABLE)
-
-
-class _ClientsPerThread(threading.local):
-    """Chat clients kept per thread (their connection pool belongs to the thread's event
-    loop, see base.run_sync), so consecutive calls reuse one keep-alive connection."""
-
-    clients: dict[tuple[str, str | None], ollama.AsyncClient] | None = None
-
-    def get(self, base_url: str, api_key: str | None) -> ollama.AsyncClient:
-        if self.clients is None:
-            self.clients = {}
-        key = (base_url, api_key)
-        if key not in self.clients:
-            self.clients[key] = make_client(base_url, api_key)
-        return self.clients[key]
-
-
-_thread_clients = _ClientsPerThread()
 
 
 class OllamaAdapter(LLMAdapter):
@@ -131,10 +138,10 @@ class OllamaAdapter(LLMAdapter):
             messages.append({"role": "user", "content": turn.feedback})
         return messages
 
-    async def _complete(self, request: Request) -> Reply:
-        client = _thread_clients.get(self.base_url, self.api_key)
+    def _complete(self, request: Request) -> Reply:
+        client = chat_client(self.base_url, self.api_key)
         try:
-            response = await client.chat(
+            response = client.chat(
                 model=self.model,
                 messages=self._messages(request),
                 format="json" if self.cloud else json_schema(request.schema),
@@ -143,9 +150,8 @@ class OllamaAdapter(LLMAdapter):
                 think=self.think,
             )
         except (ollama.ResponseError, ConnectionError, httpx.TransportError) as exc:
-            # Only what the protocol can answer is an LLMError. Anything else (a TypeError
-            # after a library upgrade, a reply in a shape the client cannot read) is a bug:
-            # it propagates with its traceback instead of passing for an outage.
+            # Only what the protocol can answer is an LLMError; anything else is a bug and
+            # propagates (base.LLMAdapter files it as INTERNAL, with its traceback).
             raise classify(exc, self.model) from exc
         return Reply(
             text=response.message.content or "",

@@ -16,7 +16,7 @@ from django.conf import settings
 
 from config.errors import DomainError
 from llmconfig.llm.base import LLMAdapter
-from llmconfig.llm.gemini import VertexAIAdapter
+from llmconfig.llm.gemini import GeminiAdapter, gemini_config_error
 from llmconfig.llm.ids import (
     ACCEPTED_PREFIXES,
     GEMINI_PREFIX,
@@ -74,9 +74,7 @@ def get_adapter(model_id: str, user_settings: UserSettings | None = None) -> LLM
     if parsed.provider == "ollama":
         base_url, api_key, cloud = ollama_connection(user_settings)
         return OllamaAdapter(model_id, base_url=base_url, api_key=api_key, cloud=cloud)
-    from llmconfig.llm.gemini import gemini_config_error
-
     problem = gemini_config_error(use_vertex=settings.GOOGLE_GENAI_USE_VERTEXAI)
     if problem:
         raise ProviderNotConfigured(problem)
-    return VertexAIAdapter(model_id)
+    return GeminiAdapter(model_id)
