@@ -357,6 +357,9 @@ GOOGLE_GENAI_USE_VERTEXAI = env_bool("GOOGLE_GENAI_USE_VERTEXAI", False)
 GEMINI_API_KEY = env.str("GEMINI_API_KEY", default="")
 # Tests point the google-genai client at a local fake; empty means Google's own endpoint.
 GEMINI_BASE_URL = env.str("GEMINI_BASE_URL", default="")
+# Any OpenAI-compatible server, for `openai/<model>` ids; the stored base URL overrides it.
+# Its key is stored (encrypted) through the API or admin; OPENAI_API_KEY is never read.
+OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="")
 SIFT_DEFAULT_MODEL = env.str("SIFT_DEFAULT_MODEL", default="ollama/qwen3:4b")
 
 # --- Scoring --------------------------------------------------------------------------
@@ -417,6 +420,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "httpx": {"level": "WARNING"},
+        "httpx2": {"level": "WARNING"},  # the openai client's fork of httpx
         "httpcore": {"level": "WARNING"},
         # Django's own console handler (DEBUG only) would print each line a second time.
         "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},

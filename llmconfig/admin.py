@@ -20,6 +20,12 @@ class UserSettingsForm(forms.ModelForm[UserSettings]):
         help_text="Leave blank to keep the current key.",
     )
     clear_ollama_key = forms.BooleanField(required=False, label="Clear the stored API key")
+    openai_api_key = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="Leave blank to keep the current key.",
+    )
+    clear_openai_key = forms.BooleanField(required=False, label="Clear the stored API key")
 
     class Meta:
         model = UserSettings
@@ -33,14 +39,22 @@ class UserSettingsForm(forms.ModelForm[UserSettings]):
             "ollama_use_cloud",
             "ollama_endpoint",
             "ollama_models",
+            "openai_base_url",
         ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if self.instance.has_ollama_key:
-            self.fields["ollama_api_key"].help_text = "A key is set (••••••••). " + str(
-                self.fields["ollama_api_key"].help_text
-            )
+        for key in services.SECRET_SETTINGS:
+            if getattr(self.instance, key):
+                self.fields[key].help_text = "A key is set (••••••••). " + str(
+                    self.fields[key].help_text
+                )
+
+    def clean_openai_base_url(self) -> str | None:
+        value = (self.cleaned_data.get("openai_base_url") or "").strip()
+        if value and not value.lower().startswith(("http://", "https://")):
+            raise forms.ValidationError("Only http:// and https:// URLs are accepted.")
+        return value.rstrip("/") or None
 
     def _model_id(self, name: str) -> str:
         """The API's rule for a model id (ModelId), so the admin accepts no id it refuses;
@@ -64,10 +78,11 @@ class UserSettingsForm(forms.ModelForm[UserSettings]):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("clear_ollama_key"):
-            data["ollama_api_key"] = None
-        elif not data.get("ollama_api_key"):
-            data["ollama_api_key"] = self.instance.ollama_api_key
+        for key, clear in services.SECRET_SETTINGS.items():
+            if data.get(clear):
+                data[key] = None
+            elif not data.get(key):
+                data[key] = getattr(self.instance, key)
         return data
 
 
@@ -107,6 +122,10 @@ class UserSettingsAdmin(admin.ModelAdmin[UserSettings]):
                 ]
             },
         ),
+        (
+            "OpenAI-compatible server",
+            {"fields": ["openai_base_url", "openai_api_key", "clear_openai_key"]},
+        ),
         ("Timestamps", {"fields": ["created_at", "updated_at"]}),
     ]
 
@@ -115,10 +134,11 @@ class UserSettingsAdmin(admin.ModelAdmin[UserSettings]):
         the layer above, extends this admin so interests and models go through its
         services too: see scoring/admin.py.)"""
         data = {name: form.cleaned_data[name] for name in services.WRITABLE_SETTINGS}
-        if form.cleaned_data.get("clear_ollama_key"):
-            data["clear_ollama_key"] = True
-        elif form.data.get("ollama_api_key"):
-            data["ollama_api_key"] = form.cleaned_data["ollama_api_key"]
+        for key, clear in services.SECRET_SETTINGS.items():
+            if form.cleaned_data.get(clear):
+                data[clear] = True
+            elif form.data.get(key):
+                data[key] = form.cleaned_data[key]
         services.user_settings_update(data=data)
         obj.refresh_from_db()
 

@@ -43,6 +43,15 @@ class UserSettings(models.Model):
     ollama_models = models.JSONField(
         default=list, blank=True, help_text='List of {"id", "label", "enabled", "vision"}.'
     )
+    # Any OpenAI-compatible server (llama.cpp, vLLM, LM Studio, a hosted API). NULL:
+    # OPENAI_BASE_URL from the environment.
+    openai_base_url = models.URLField(  # noqa: DJ001
+        max_length=500,
+        blank=True,
+        null=True,
+        help_text="e.g. http://127.0.0.1:8080/v1. Empty: OPENAI_BASE_URL.",
+    )
+    openai_api_key = EncryptedTextField(blank=True, null=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -68,6 +77,14 @@ class UserSettings(models.Model):
     @property
     def has_ollama_key(self) -> bool:
         return bool(self.ollama_api_key)
+
+    @property
+    def has_openai_key(self) -> bool:
+        return bool(self.openai_api_key)
+
+    @property
+    def effective_openai_base_url(self) -> str:
+        return (self.openai_base_url or settings.OPENAI_BASE_URL or "").rstrip("/")
 
     @property
     def effective_categorization_model(self) -> str:
@@ -143,6 +160,9 @@ class LLMCall(models.Model):
     purpose = models.CharField(max_length=50)
     prompt_tokens = models.PositiveIntegerField(null=True, blank=True)
     output_tokens = models.PositiveIntegerField(null=True, blank=True)
+    cached_tokens = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Prompt tokens the server reused from its cache."
+    )
     latency_ms = models.PositiveIntegerField()
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
     error = models.TextField(blank=True, default="")

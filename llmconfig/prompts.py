@@ -23,6 +23,7 @@ or spaces, even for non-English articles.
 7. At most 4; fewer is better.
 
 Answer with a JSON object: {{"categories": [...], "suggested_new": [...]}}.
+Example answer: {{"categories": ["ai-ml", "open-source"], "suggested_new": []}}
 
 **Existing categories:** {existing_categories}
 
@@ -43,6 +44,8 @@ Quality 0-10: 0-2 clickbait or spam, 3-4 poor or shallow, 5-6 average, 7-8 good,
 
 Provide 1. Interest 2. Quality 3. Brief reasoning (1-2 sentences), as a JSON object:
 {{"interest_score": int, "quality_score": int, "reasoning": str}}.
+Example answer: {{"interest_score": 7, "quality_score": 6, "reasoning": "A topic the reader \
+follows, covered with some depth."}}
 
 **User Interests:**
 {interests}

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, field_validator
+
+# Caps in the schemas sent: a small model under a grammar that has no length limit can run
+# on until max_tokens and return cut-off JSON. Categories are validated against theirs; the
+# reasoning's cap only guides the model (a long reasoning is trimmed when stored, not
+# re-asked).
+Category = Annotated[str, Field(max_length=40)]
+REASONING_MAX_CHARS = 500
 
 
 def _join_list(value: Any) -> Any:
@@ -15,8 +22,8 @@ def _join_list(value: Any) -> Any:
 
 
 class CategorizationResult(BaseModel):
-    categories: list[str] = Field(min_length=1, max_length=4)
-    suggested_new: list[str] = Field(default_factory=list, max_length=2)
+    categories: list[Category] = Field(min_length=1, max_length=4)
+    suggested_new: list[Category] = Field(default_factory=list, max_length=2)
 
     @field_validator("categories", "suggested_new", mode="before")
     @classmethod
@@ -29,7 +36,7 @@ class CategorizationResult(BaseModel):
 class ScoringResult(BaseModel):
     interest_score: int = Field(ge=0, le=10)
     quality_score: int = Field(ge=0, le=10)
-    reasoning: str
+    reasoning: str = Field(json_schema_extra={"maxLength": REASONING_MAX_CHARS})
 
     _join = field_validator("reasoning", mode="before")(_join_list)
 

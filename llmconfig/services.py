@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Any, TypedDict
 
@@ -9,7 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from pydantic import BaseModel
 
-from llmconfig import ollama_server
+from llmconfig import ollama_server, openai_server
 from llmconfig.llm import LLMAdapter, LLMError, get_adapter
 from llmconfig.llm.gemini import gemini_config_error
 from llmconfig.llm.registry import ModelId
@@ -21,13 +22,16 @@ WRITABLE_SETTINGS = (
     "ollama_endpoint",
     "ollama_models",
     "vision_model",
+    "openai_base_url",
 )
+# Write-only secrets: a non-empty value replaces the key, `clear_<name>` removes it.
+SECRET_SETTINGS = {"ollama_api_key": "clear_ollama_key", "openai_api_key": "clear_openai_key"}
 
 
 def user_settings_update(*, data: dict[str, Any]) -> UserSettings:
     """Apply only the fields present in `data` (the original overwrote omitted ones).
 
-    `ollama_api_key` is write-only: a non-empty value replaces the key, `clear_ollama_key`
+    The API keys are write-only: a non-empty value replaces the key, `clear_<provider>_key`
     removes it, and leaving both out keeps it.
     """
     with transaction.atomic():
@@ -35,10 +39,11 @@ def user_settings_update(*, data: dict[str, Any]) -> UserSettings:
         for name in WRITABLE_SETTINGS:
             if name in data:
                 setattr(obj, name, data[name])
-        if data.get("clear_ollama_key"):
-            obj.ollama_api_key = None
-        elif data.get("ollama_api_key"):
-            obj.ollama_api_key = data["ollama_api_key"]
+        for key, clear in SECRET_SETTINGS.items():
+            if data.get(clear):
+                setattr(obj, key, None)
+            elif data.get(key):
+                setattr(obj, key, data[key])
         obj.save()
     return obj
 
@@ -46,7 +51,8 @@ def user_settings_update(*, data: dict[str, Any]) -> UserSettings:
 def model_unavailable_reason(*, model_id: str) -> str:
     """Why `model_id` cannot be used now, or "" when it can: an Ollama model must be
     installed on the configured server (local or Cloud) or downloading now; a Gemini model
-    must be one of the configured Gemini models. Raises OllamaUnavailable when Ollama cannot
+    must be one of the configured Gemini models; an `openai/` model one the server lists.
+    Raises OllamaUnavailable / OpenAIUnavailable when the server cannot
     be asked."""
     parsed = ModelId.parse(model_id)
     if parsed.provider == "ollama":
@@ -58,6 +64,11 @@ def model_unavailable_reason(*, model_id: str) -> str:
         if downloading is not None and downloading.model == name:
             return ""
         return f"'{name}' is not installed on the Ollama server; pull it first."
+    if parsed.provider == "openai":
+        served = {m["id"] for m in openai_server.models_list()}
+        if model_id in served:
+            return ""
+        return f"'{parsed.bare}' is not served by the OpenAI-compatible server (its /v1/models)."
     if model_id not in settings.GEMINI_MODELS:
         return f"'{model_id}' is not one of the configured Gemini models (GEMINI_MODELS)."
     return ""
@@ -69,7 +80,15 @@ def enabled_models(*, user_settings: UserSettings) -> dict[str, list[dict[str, A
         gemini = [
             {"id": m, "label": m, "enabled": True, "vision": True} for m in settings.GEMINI_MODELS
         ]
-    return {"ollama": user_settings.enabled_ollama_models(), "gemini": gemini}
+    openai: list[dict[str, Any]] = []
+    if user_settings.effective_openai_base_url:
+        # Best effort and quick: a server that is down must not break the model picker.
+        with contextlib.suppress(openai_server.OpenAIUnavailable):
+            openai = [
+                {"id": m["id"], "label": m["name"], "enabled": True, "vision": False}
+                for m in openai_server.models_list(timeout=settings.OLLAMA_HEALTH_TIMEOUT)
+            ]
+    return {"ollama": user_settings.enabled_ollama_models(), "gemini": gemini, "openai": openai}
 
 
 class LLMUsage(TypedDict):

@@ -4,6 +4,7 @@ from django.urls import path
 
 from llmconfig.api import llm as api
 from llmconfig.api import ollama as ollama_api
+from llmconfig.api import openai as openai_api
 
 urlpatterns = [
     path("settings", api.SettingsView.as_view(), name="settings"),
@@ -30,4 +31,9 @@ urlpatterns += [
         name="ollama-download-status",
     ),
     path("ollama/prompts", ollama_api.OllamaPromptsView.as_view(), name="ollama-prompts"),
+]
+
+urlpatterns += [
+    path("openai/health", openai_api.OpenAIHealthView.as_view(), name="openai-health"),
+    path("openai/models", openai_api.OpenAIModelsView.as_view(), name="openai-models"),
 ]

@@ -7,6 +7,7 @@ from rest_framework.test import APIClient
 
 from tests.fakes.gemini import FakeGemini
 from tests.fakes.ollama import FakeOllama
+from tests.fakes.openai_compat import FakeOpenAI
 
 
 @pytest.fixture(scope="session")
@@ -26,6 +27,25 @@ def fake_ollama(_ollama_server: FakeOllama, settings) -> Iterator[FakeOllama]:
     yield _ollama_server
     if _ollama_server.httpd is None:  # a test stopped it: bring it back for the next
         _ollama_server.start()
+
+
+@pytest.fixture(scope="session")
+def _openai_server() -> Iterator[FakeOpenAI]:
+    server = FakeOpenAI().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_openai(_openai_server: FakeOpenAI, settings) -> Iterator[FakeOpenAI]:
+    """The fake OpenAI-compatible server, reset, with OPENAI_BASE_URL pointing at it."""
+    _openai_server.reset()
+    if _openai_server.httpd is None:
+        _openai_server.start()
+    settings.OPENAI_BASE_URL = f"{_openai_server.url}/v1"
+    yield _openai_server
+    if _openai_server.httpd is None:
+        _openai_server.start()
 
 
 @pytest.fixture(scope="session")

@@ -92,7 +92,11 @@ def test_ollama_local_sends_schema_as_format_and_no_auth(fake_ollama):
     result = adapter.generate("Score it", ScoringResult, temperature=0.1, system_prompt="Be terse")
     assert isinstance(result.value, ScoringResult)
     (call,) = fake_ollama.calls("/api/chat")
-    assert call.body["format"] == ScoringResult.model_json_schema()
+    sent = call.body["format"]
+    # The schema, with the bounded integers' values listed: grammars enforce enum, not bounds.
+    assert sent["properties"]["interest_score"]["enum"] == list(range(11))
+    del sent["properties"]["interest_score"]["enum"], sent["properties"]["quality_score"]["enum"]
+    assert sent == ScoringResult.model_json_schema()
     assert call.body["stream"] is False
     assert call.body["think"] is False
     assert call.body["options"]["temperature"] == 0.1

@@ -67,6 +67,8 @@ class SettingsOutSerializer(serializers.Serializer[Any]):
     categorization_model = serializers.CharField(source="effective_categorization_model")
     scoring_model = serializers.CharField(source="effective_scoring_model")
     use_separate_models = serializers.BooleanField()
+    openai_base_url = serializers.CharField(allow_null=True)
+    has_openai_key = serializers.BooleanField()
 
 
 class SettingsInSerializer(StrictSerializer):
@@ -80,8 +82,18 @@ class SettingsInSerializer(StrictSerializer):
     )
     ollama_models = OllamaModelEntrySerializer(many=True, required=False)
     vision_model = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    openai_base_url = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, max_length=500
+    )
+    openai_api_key = serializers.CharField(
+        required=False, allow_blank=True, write_only=True, max_length=500, trim_whitespace=True
+    )
+    clear_openai_key = serializers.BooleanField(required=False)
 
     def validate_ollama_endpoint(self, value: str | None) -> str | None:
+        return validate_http_url(value)
+
+    def validate_openai_base_url(self, value: str | None) -> str | None:
         return validate_http_url(value)
 
     def validate_vision_model(self, value: str) -> str:
@@ -113,8 +125,9 @@ class SettingsInSerializer(StrictSerializer):
 
 
 class SettingsView(APIView):
-    """The LLM provider settings. The Ollama API key is write-only: `has_ollama_key` says
-    whether one is stored; the key itself is never returned."""
+    """The LLM provider settings. The API keys (Ollama Cloud, the OpenAI-compatible server)
+    are write-only: `has_ollama_key` / `has_openai_key` say whether one is stored; a key
+    itself is never returned."""
 
     @extend_schema(responses=SettingsOutSerializer)
     def get(self, request: Request) -> Response:
@@ -137,6 +150,7 @@ class EnabledModelsView(APIView):
             {
                 "ollama": OllamaModelEntrySerializer(many=True),
                 "gemini": OllamaModelEntrySerializer(many=True),
+                "openai": OllamaModelEntrySerializer(many=True),
             },
         )
     )

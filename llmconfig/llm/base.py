@@ -30,7 +30,15 @@ from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 from pydantic import BaseModel, ValidationError
-from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+from tenacity.stop import stop_base
+from tenacity.wait import wait_base
 
 from config.errors import DomainError
 
@@ -46,6 +54,7 @@ class LLMErrorKind(StrEnum):
     AUTH = "auth"  # 401/403: the key is wrong or missing
     BAD_REQUEST = "bad_request"  # the provider rejected the request itself
     INVALID_OUTPUT = "invalid_output"  # the model never produced a valid object
+    ENDPOINT = "endpoint"  # the address answers, but not as an LLM API: a wrong URL
     INTERNAL = "internal"  # a bug (Sift's or a library's): never retried, traceback logged
 
 
@@ -68,9 +77,11 @@ class LLMError(DomainError):
         self.calls: list[CallRecord] = []
         self.provider_status = status_code
         self.raw_output = raw_output
+        # Seconds the server asked us to wait (429 Retry-After), honoured by the retry.
+        self.retry_after: float | None = None
         if kind is LLMErrorKind.MODEL_MISSING:
             self.status_code, self.field = 400, "model"
-        elif kind is LLMErrorKind.UNAVAILABLE:
+        elif kind in (LLMErrorKind.UNAVAILABLE, LLMErrorKind.ENDPOINT):
             self.status_code = 503
         else:
             self.status_code = 502
@@ -125,6 +136,8 @@ class Reply:
     text: str
     prompt_tokens: int | None = None
     output_tokens: int | None = None
+    cached_tokens: int | None = None  # prompt tokens the server served from its cache
+    truncated: bool = False  # stopped at the token limit: the JSON is cut off
 
 
 @dataclass
@@ -137,6 +150,7 @@ class CallRecord:
     outcome: str
     prompt_tokens: int | None = None
     output_tokens: int | None = None
+    cached_tokens: int | None = None
     error: str = ""
 
 
@@ -168,10 +182,74 @@ def validation_feedback(exc: ValidationError | ValueError) -> str:
     return f"Your answer was not valid JSON ({exc}). Answer with only one JSON object."
 
 
+def parse_reply(reply: Reply, schema: type[T]) -> T:
+    """The reply as a `schema` instance. Tolerant where the meaning is unambiguous: code
+    fences around the JSON, and raw control characters (newlines, tabs) inside strings,
+    which small models write and strict JSON forbids. Nothing else is repaired: a value
+    out of range is the model's error and is re-asked, never clamped."""
+    if reply.truncated:
+        raise ValueError(
+            "the answer was cut off at the token limit; answer again, shorter, with only "
+            "the JSON object"
+        )
+    text = strip_fences(reply.text)
+    if not text:
+        raise ValueError("empty answer")
+    return schema.model_validate(json.loads(text, strict=False))
+
+
+def _told_to_wait(state: RetryCallState) -> float | None:
+    exc = state.outcome.exception() if state.outcome else None
+    return exc.retry_after if isinstance(exc, LLMError) else None
+
+
+class wait_as_told(wait_base):
+    """The server's Retry-After when it gave one, else the fallback strategy."""
+
+    def __init__(self, fallback: wait_base) -> None:
+        self.fallback = fallback
+
+    def __call__(self, retry_state: RetryCallState) -> float:
+        told = _told_to_wait(retry_state)
+        return told if told is not None else self.fallback(retry_state)
+
+
+class stop_if_told_to_wait_too_long(stop_base):
+    """A server that asks for a longer wait than LLM_RETRY_MAX_WAIT is not hammered: the
+    call gives up as unavailable (scoring pauses and probes again later)."""
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        told = _told_to_wait(retry_state)
+        return told is not None and told > settings.LLM_RETRY_MAX_WAIT
+
+
 @lru_cache(maxsize=64)
 def json_schema(schema: type[BaseModel]) -> dict[str, Any]:
     """A schema class's JSON schema, built once (it costs ~2 ms each time)."""
     return schema.model_json_schema()
+
+
+@lru_cache(maxsize=64)
+def grammar_schema(schema: type[BaseModel]) -> dict[str, Any]:
+    """The schema for servers that turn it into a grammar (Ollama, llama.cpp): their
+    converters enforce `enum` but not an integer's `minimum`/`maximum` (a 0-10 field came
+    back as 100), so a small bounded integer also lists its values. Validation still
+    checks the bounds, for servers that ignore the schema."""
+
+    def visit(node: Any) -> Any:
+        if isinstance(node, dict):
+            node = {key: visit(value) for key, value in node.items()}
+            low, high = node.get("minimum"), node.get("maximum")
+            bounded = isinstance(low, int) and isinstance(high, int) and 0 <= high - low <= 100
+            if node.get("type") == "integer" and bounded:
+                node["enum"] = list(range(low, high + 1))
+            return node
+        if isinstance(node, list):
+            return [visit(value) for value in node]
+        return node
+
+    result: dict[str, Any] = visit(json_schema(schema))
+    return result
 
 
 def schema_instructions(schema: type[BaseModel]) -> str:
@@ -285,10 +363,7 @@ class LLMAdapter(ABC):
         for attempt in range(1, attempts + 1):
             reply = self._complete_with_retry(request, calls, purpose)
             try:
-                text = strip_fences(reply.text)
-                if not text:
-                    raise ValueError("empty answer")
-                return schema.model_validate_json(text)
+                return parse_reply(reply, schema)
             except (ValidationError, ValueError) as exc:
                 calls[-1].outcome = "invalid"
                 calls[-1].error = str(exc)[:2000]
@@ -306,8 +381,10 @@ class LLMAdapter(ABC):
         self, request: Request, calls: list[CallRecord], purpose: str
     ) -> Reply:
         retrying = Retrying(
-            stop=stop_after_attempt(settings.LLM_RETRY_ATTEMPTS),
-            wait=wait_exponential_jitter(initial=0.5, max=settings.LLM_RETRY_MAX_WAIT, jitter=1),
+            stop=stop_after_attempt(settings.LLM_RETRY_ATTEMPTS) | stop_if_told_to_wait_too_long(),
+            wait=wait_as_told(
+                wait_exponential_jitter(initial=0.5, max=settings.LLM_RETRY_MAX_WAIT, jitter=1)
+            ),
             retry=retry_if_exception(lambda e: isinstance(e, LLMError) and not e.permanent),
             reraise=True,
         )
@@ -328,29 +405,21 @@ class LLMAdapter(ABC):
                         f"(the log has the traceback): {exc}",
                         kind=LLMErrorKind.INTERNAL,
                     ) from exc
-                calls.append(
-                    self._record(
-                        purpose, started, "ok", "", reply.prompt_tokens, reply.output_tokens
-                    )
+                record = self._record(purpose, started, "ok", "")
+                record.prompt_tokens, record.output_tokens = (
+                    reply.prompt_tokens,
+                    reply.output_tokens,
                 )
+                record.cached_tokens = reply.cached_tokens
+                calls.append(record)
                 return reply
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _record(
-        self,
-        purpose: str,
-        started: float,
-        outcome: str,
-        error: str,
-        prompt_tokens: int | None = None,
-        output_tokens: int | None = None,
-    ) -> CallRecord:
+    def _record(self, purpose: str, started: float, outcome: str, error: str) -> CallRecord:
         return CallRecord(
             model_id=self.model_id,
             purpose=purpose,
             latency_ms=int((time.monotonic() - started) * 1000),
             outcome=outcome,
-            prompt_tokens=prompt_tokens,
-            output_tokens=output_tokens,
             error=error[:2000],
         )

@@ -20,7 +20,7 @@ from llmconfig.llm.base import (
     Reply,
     Request,
     error_for_status,
-    json_schema,
+    grammar_schema,
     schema_instructions,
 )
 from llmconfig.llm.ids import ModelId
@@ -144,7 +144,7 @@ class OllamaAdapter(LLMAdapter):
             response = client.chat(
                 model=self.model,
                 messages=self._messages(request),
-                format="json" if self.cloud else json_schema(request.schema),
+                format="json" if self.cloud else grammar_schema(request.schema),
                 options={"temperature": request.temperature},
                 stream=False,
                 think=self.think,

@@ -4,6 +4,7 @@
 |----------------------|----------------------------------------------------------------|
 | `ollama/<name[:tag]>`| Ollama: ollama.com + key in cloud mode, else endpoint/OLLAMA_HOST |
 | `gemini-…`           | Gemini: Vertex AI or the Gemini API, per settings              |
+| `openai/<model>`     | any OpenAI-compatible server: stored base URL or OPENAI_BASE_URL |
 
 Anything else is refused: the original silently sent unknown ids to Vertex.
 """
@@ -27,6 +28,7 @@ from llmconfig.llm.ids import (
     check_model_id,
 )
 from llmconfig.llm.ollama import OllamaAdapter
+from llmconfig.llm.openai_compat import OpenAICompatAdapter
 
 if TYPE_CHECKING:
     from llmconfig.models import UserSettings
@@ -43,6 +45,7 @@ __all__ = [
     "check_model_id",
     "get_adapter",
     "ollama_connection",
+    "openai_connection",
 ]
 
 
@@ -68,12 +71,30 @@ def ollama_connection(user_settings: UserSettings | None) -> tuple[str, str | No
     return endpoint, None, False
 
 
+def openai_connection(user_settings: UserSettings | None) -> tuple[str, str | None]:
+    """(base_url, api_key) of the OpenAI-compatible server from the stored settings."""
+    base_url = (
+        user_settings.effective_openai_base_url
+        if user_settings is not None
+        else settings.OPENAI_BASE_URL.rstrip("/")
+    )
+    if not base_url:
+        raise ProviderNotConfigured(
+            "No OpenAI-compatible server is configured: set its base URL "
+            "(openai_base_url in the settings, or OPENAI_BASE_URL)."
+        )
+    return base_url, (user_settings.openai_api_key if user_settings else None) or None
+
+
 def get_adapter(model_id: str, user_settings: UserSettings | None = None) -> LLMAdapter:
     parsed = ModelId.parse(model_id)
     model_id = str(parsed)
     if parsed.provider == "ollama":
         base_url, api_key, cloud = ollama_connection(user_settings)
         return OllamaAdapter(model_id, base_url=base_url, api_key=api_key, cloud=cloud)
+    if parsed.provider == "openai":
+        base_url, api_key = openai_connection(user_settings)
+        return OpenAICompatAdapter(model_id, base_url=base_url, api_key=api_key)
     problem = gemini_config_error(use_vertex=settings.GOOGLE_GENAI_USE_VERTEXAI)
     if problem:
         raise ProviderNotConfigured(problem)
