@@ -14,5 +14,10 @@ def ollama_settings(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "sift/ollama_settings.html",
-        {"nav": "settings", "ollama_url": base_url, "ollama_host": settings.OLLAMA_HOST},
+        {
+            "nav": "settings",
+            "ollama_url": base_url,
+            "ollama_host": settings.OLLAMA_HOST,
+            "openai_base_url": settings.OPENAI_BASE_URL,
+        },
     )

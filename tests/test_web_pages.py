@@ -186,6 +186,38 @@ def test_save_config_then_reevaluate(page, fake_ollama, worker):
     assert Article.objects.filter(scoring_priority__gt=0).count() == 3
 
 
+def test_an_openai_compatible_server_is_set_up_and_its_model_chosen_on_the_page(
+    page, fake_ollama, fake_openai, settings
+):
+    """G6: a reader with llama.cpp's server and no Ollama sets it up from the page."""
+    settings.OPENAI_BASE_URL = ""
+    fake_ollama.stop()
+    page.get(f"{page.base}/settings/")
+    wait(page, lambda d: text_of(d, "oai-health") == "Not connected")
+    page.find_element(By.ID, "oai-url").send_keys(f"{fake_openai.url}/v1")
+    page.find_element(By.ID, "oai-key").send_keys("sk-page-typed")
+    page.find_element(By.CSS_SELECTOR, "#oai-form button[type=submit]").click()
+    wait(page, lambda d: "Connected" in text_of(d, "oai-health"))
+    assert "openai/gemma3-270m" in text_of(page, "oai-models")
+    assert "An API key is stored" in text_of(page, "oai-key-state")
+    stored = UserSettings.load()
+    assert (stored.openai_base_url, stored.openai_api_key) == (
+        f"{fake_openai.url}/v1",
+        "sk-page-typed",
+    )
+    assert (
+        "Ollama features"
+        in page.find_element(By.ID, "oai-title").find_element(By.XPATH, "../..").text
+    )  # the page says why there is no pull here
+    # Ollama is down, yet the model can be chosen: the configuration panel stays.
+    wait(page, lambda d: "OpenAI-compatible server" in d.find_element(By.ID, "cat-model").text)
+    Select(page.find_element(By.ID, "cat-model")).select_by_value("openai/gemma3-270m")
+    page.find_element(By.ID, "config-save").click()
+    wait(page, lambda d: "Saved" in text_of(d, "config-result"))
+    assert UserSettings.load().categorization_model == "openai/gemma3-270m"
+    shot(page, "settings-openai-compatible")
+
+
 def test_reading_page_lists_ranked_and_marks_read(page):
     CategoryFactory(name="science")
     low = ScoredArticleFactory(

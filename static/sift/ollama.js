@@ -3,7 +3,7 @@
 "use strict";
 const SUGGESTED = ["qwen3:1.7b", "qwen3:4b", "qwen3:8b", "gemma3:4b", "llama3.2:3b"];
 const $ = (id) => document.getElementById(id);
-const state = { models: [], config: null, saved: null, inUse: {}, healthTimer: null, pollTimer: null, samples: [] };
+const state = { models: [], served: [], config: null, saved: null, inUse: {}, healthTimer: null, pollTimer: null, samples: [] };
 
 // --- health --------------------------------------------------------------------------------
 async function checkHealth() {
@@ -16,7 +16,7 @@ async function checkHealth() {
   const wasHidden = $("connected-panels").hidden;
   $("disconnected").hidden = connected;
   $("connected-panels").hidden = !connected;
-  if (connected && (wasHidden || !state.models.length)) await loadModels();
+  if (!state.config || (connected && (wasHidden || !state.models.length))) await loadModels();
 }
 document.addEventListener("visibilitychange", checkHealth);
 
@@ -25,8 +25,9 @@ function label(m) { return `${m.name} — ${Sift.bytes(m.size)}${m.is_loaded ? "
 
 async function loadModels() {
   const [models, config] = await Promise.all([Sift.api("GET", "/api/ollama/models"), Sift.api("GET", "/api/ollama/config")]);
-  if (!models.ok) return;
-  state.models = models.data;
+  if (!config.ok) return;
+  // Ollama down: the configuration still works with the other providers' models.
+  state.models = models.ok ? models.data : [];
   state.config = config.data;
   state.saved = JSON.stringify(config.data);
   state.inUse = {};
@@ -38,11 +39,13 @@ async function loadModels() {
 
 function fillSelect(select, value) {
   select.innerHTML = "";
-  const names = state.models.map((m) => m.name);
+  const names = state.models.map((m) => m.name).concat(state.served.map((m) => m.id));
   if (value && !names.includes(value)) names.unshift(value);
   for (const name of names) {
     const model = state.models.find((m) => m.name === name);
-    const option = new Option(model ? label(model) : `${name} (not installed)`, name);
+    const served = state.served.find((m) => m.id === name);
+    const text = model ? label(model) : served ? `${served.name} — OpenAI-compatible server` : `${name} (not installed)`;
+    const option = new Option(text, name);
     option.selected = name === value;
     select.add(option);
   }
@@ -52,7 +55,7 @@ function renderConfig() {
   const c = state.config;
   fillSelect($("cat-model"), c.categorization_model);
   fillSelect($("score-model"), c.scoring_model);
-  $("separate-row").hidden = state.models.length < 2;
+  $("separate-row").hidden = state.models.length + state.served.length < 2;
   $("use-separate").checked = c.use_separate_models;
   $("score-row").hidden = !c.use_separate_models;
   $("single-hint").hidden = c.use_separate_models;
@@ -348,9 +351,46 @@ $("provider-form").addEventListener("submit", async (event) => {
   if (result.ok) { await loadProviders(); checkHealth(); }
 });
 
+// --- the OpenAI-compatible server ---------------------------------------------------------------
+async function loadOpenAI() {
+  const [settings, health] = await Promise.all([Sift.api("GET", "/api/settings"), Sift.api("GET", "/api/openai/health")]);
+  if (!settings.ok) return;
+  const s = settings.data;
+  $("oai-url").value = s.openai_base_url || "";
+  $("oai-key").value = "";
+  $("oai-key-state").textContent = s.has_openai_key ? "An API key is stored (it is never shown)." : "No API key stored.";
+  $("oai-clear-key").checked = false;
+  const connected = health.ok && health.data.connected;
+  const badge = $("oai-health");
+  badge.className = "badge " + (connected ? "ok" : "down");
+  badge.textContent = connected ? `Connected · ${health.data.latency_ms} ms` : "Not connected";
+  const models = connected ? await Sift.api("GET", "/api/openai/models") : { ok: false };
+  state.served = models.ok ? models.data : [];
+  const list = $("oai-models");
+  list.innerHTML = "";
+  for (const m of state.served) {
+    const li = document.createElement("li");
+    li.textContent = m.id;
+    list.append(li);
+  }
+  if (!state.served.length) list.innerHTML = '<li class="muted">No models listed.</li>';
+  if (state.config) renderConfig();
+}
+
+$("oai-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const body = { openai_base_url: $("oai-url").value.trim() };
+  if ($("oai-key").value) body.openai_api_key = $("oai-key").value;
+  if ($("oai-clear-key").checked) body.clear_openai_key = true;
+  const result = await Sift.api("PUT", "/api/settings", body);
+  $("oai-result").textContent = result.ok ? "Saved." : Sift.message(result.data);
+  if (result.ok) await loadOpenAI();
+});
+
 // --- start ---------------------------------------------------------------------------------
 checkHealth();
 state.healthTimer = setInterval(checkHealth, 20000);
 loadPrompts();
 loadProviders();
+loadOpenAI();
 reattach();
