@@ -10,12 +10,13 @@ PORT ?= 8000
 # Production sets DEBUG=false and provides them (see .env.example).
 export DEBUG ?= true
 
-.PHONY: run demo test test-fast lint typecheck check bench reliability setup clean help
+.PHONY: run demo test test-real test-fast lint typecheck check bench reliability setup clean help
 
 help:
 	@echo "make run     - set up and run Sift (web on http://127.0.0.1:$(PORT), worker, beat)"
 	@echo "make test    - run the whole test suite"
 	@echo "make demo    - Sift with a fake Ollama and bundled feeds, ranked and ready to look at"
+	@echo "make test-real - the pipeline against llama.cpp's server and a real small model"
 	@echo "make lint typecheck bench reliability"
 
 $(TOOLS)/bin/uv:
@@ -43,6 +44,14 @@ demo: setup
 
 test: setup
 	.venv/bin/pytest -q -p no:cacheprovider
+
+# The pipeline against llama.cpp's OpenAI-compatible server and a real small model. The
+# server is built once per machine (~5 min) and cached; see tools/real_llm/install.sh.
+.tools/real-llm/.ready: tools/real_llm/requirements.txt tools/real_llm/install.sh | $(UV)
+	UV=$(UV) tools/real_llm/install.sh
+
+test-real: setup .tools/real-llm/.ready
+	SIFT_TEST_REAL=1 .venv/bin/pytest -q -s -p no:cacheprovider -m real tests/test_real_llm.py
 
 lint: setup
 	.venv/bin/ruff check .

@@ -64,6 +64,14 @@ class CategoryAdmin(admin.ModelAdmin[Category]):
     list_filter = ["weight"]
     search_fields = ["name"]
 
+    def save_model(self, request: HttpRequest, obj: Category, form: Any, change: bool) -> None:
+        """A weight changed here reranks like one changed over the API."""
+        if change and "weight" in form.changed_data:
+            services.category_weight_set(name=obj.name, weight=obj.weight)
+            if set(form.changed_data) == {"weight"}:
+                return
+        super().save_model(request, obj, form, change)
+
 
 class ScoreRangeFilter(admin.SimpleListFilter):
     title = "composite score"

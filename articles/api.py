@@ -30,6 +30,7 @@ from config.serializers import MAX_ID, MAX_OFFSET, StrictSerializer
 class ArticleSerializer(serializers.ModelSerializer[Article]):
     feed_title = serializers.CharField(source="feed.title", read_only=True)
     categories = serializers.SerializerMethodField()
+    score_reasoning = serializers.SerializerMethodField()
     is_rescoring = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -44,6 +45,12 @@ class ArticleSerializer(serializers.ModelSerializer[Article]):
 
     def get_categories(self, obj: Article) -> list[str]:
         return [c.name for c in obj.categories.all()]
+
+    def get_score_reasoning(self, obj: Article) -> str:
+        """ "Blocked: …" while a topic is blocked (the LLM's reasoning is kept underneath
+        and shows again when the topic is unblocked)."""
+        blocked = [c.name for c in obj.categories.all() if c.weight == Category.Weight.BLOCKED]
+        return "Blocked: " + ", ".join(blocked) if blocked else obj.score_reasoning
 
 
 class ArticleListParams(StrictSerializer):
@@ -340,12 +347,8 @@ class CategoryWeightView(APIView):
     def patch(self, request: Request, name: str) -> Response:
         serializer = WeightIn(data=request.data)
         serializer.is_valid(raise_exception=True)
-        # Only categories that exist: a typo must not create a topic that then sits in every
-        # filter list.
-        category = Category.objects.filter(name=Category.normalize(name)).first()
-        if category is None:
-            raise NotFound(f"No category named {name!r}.")
-        category.weight = serializer.validated_data["weight"]
-        category.save(update_fields=["weight"])
+        category = services.category_weight_set(
+            name=name, weight=serializer.validated_data["weight"]
+        )
         category.article_count = category.articles.count()  # type: ignore[attr-defined]
         return Response(TopicSerializer(category).data)

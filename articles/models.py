@@ -5,8 +5,21 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, F, Q, Value
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    FloatField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Least, Round
 from django.utils import timezone
 
 DEFAULT_CATEGORIES = [
@@ -138,6 +151,42 @@ class ArticleQuerySet(models.QuerySet["Article"]):
     def recent_unread(self) -> ArticleQuerySet:
         since = timezone.now() - timedelta(days=settings.RESCORE_RECENT_DAYS)
         return self.filter(is_read=False, published_at__gte=since)
+
+    def rerank(self) -> int:
+        """Recompute `composite_score` from the stored interest and quality and the topic
+        weights as they are now, in one UPDATE (no LLM):
+
+            interest × mean(weight multipliers) × (0.5 + quality/20), capped at 20;
+            0 when one of its topics is blocked.
+
+        The one place the formula lives: scoring writes a new score and then reranks that
+        row in the same transaction, so a weight changed meanwhile is never overwritten by
+        a stale one. Rows without a stored interest (blocked before the LLM ever scored
+        them) are left as they are."""
+        links = Article.categories.through.objects.filter(article_id=OuterRef("pk"))
+        multiplier = Case(
+            *[When(category__weight=w, then=Value(m)) for w, m in Category.MULTIPLIERS.items()],
+            default=Value(1.0),
+            output_field=FloatField(),
+        )
+        mean = Subquery(
+            # django-stubs cannot follow an alias made by annotate() into values().
+            links.values("article_id").annotate(mean=Avg(multiplier)).values("mean")[:1],  # type: ignore[misc]
+            output_field=FloatField(),
+        )
+        formula = Least(
+            Value(20.0),
+            F("interest_score") * Coalesce(mean, Value(1.0)) * (0.5 + F("quality_score") / 20.0),
+            output_field=FloatField(),
+        )
+        # ROUND(x, 4) needs a numeric on PostgreSQL; four places keep equal scores equal.
+        rounded = Round(Cast(formula, DecimalField(max_digits=12, decimal_places=6)), 4)
+        blocked = Exists(links.filter(category__weight=Category.Weight.BLOCKED))
+        return self.filter(interest_score__isnull=False, quality_score__isnull=False).update(
+            composite_score=Case(
+                When(blocked, then=Value(0.0)), default=rounded, output_field=FloatField()
+            )
+        )
 
     def order_for_list(self, sort_by: str, order: str) -> ArticleQuerySet:
         """Deterministic order for the API: score sort puts nulls last and equal scores

@@ -22,8 +22,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from articles import tasks
-from articles.models import Article, Feed, FeedQuerySet
-from articles.signals import articles_stored
+from articles.models import Article, Category, Feed, FeedQuerySet
+from articles.signals import articles_stored, category_weight_changed
 from config.celery import send_on_commit
 from config.errors import DomainError
 
@@ -284,6 +284,29 @@ def feed_create(*, url: str, title: str = "") -> tuple[Feed, int]:
 
 def feed_refresh_later(*, feed_id: int) -> None:
     send_on_commit(tasks.refresh_feed, feed_id)
+
+
+# --- topics ----------------------------------------------------------------------------------
+class CategoryNotFound(DomainError):
+    status_code = 404
+
+
+def category_weight_set(*, name: str, weight: str) -> Category:
+    """Change a topic's weight and rerank every article carrying it at once, in one
+    set-based UPDATE and one transaction (no LLM call). Only existing topics: a typo must not
+    create a topic that then sits in every filter list."""
+    with transaction.atomic():
+        category = (
+            Category.objects.select_for_update().filter(name=Category.normalize(name)).first()
+        )
+        if category is None:
+            raise CategoryNotFound(f"No category named {name!r}.")
+        old, category.weight = category.weight, weight
+        if old != weight:
+            category.save(update_fields=["weight"])
+            Article.objects.filter(categories=category).rerank()
+            category_weight_changed.send(sender=Category, category=category, old=old)
+    return category
 
 
 # --- OPML ------------------------------------------------------------------------------------

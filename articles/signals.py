@@ -7,3 +7,7 @@ from django.dispatch import Signal
 
 # Sent after commit with `ids`: articles just stored as `unscored`.
 articles_stored = Signal()
+
+# Sent inside the transaction that changed it, with `category` and `old` (its weight
+# before), after the articles carrying it were reranked.
+category_weight_changed = Signal()

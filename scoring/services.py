@@ -54,12 +54,6 @@ Mode = Article.RescoreMode
 
 
 # --- composite score ----------------------------------------------------------------------
-def composite_score(*, interest: int, quality: int, multipliers: list[float]) -> float:
-    """interest × mean(category multipliers) × (0.5 + quality/20), capped at 20."""
-    mean = sum(multipliers) / len(multipliers) if multipliers else 1.0
-    return round(min(20.0, interest * mean * (0.5 + quality / 20)), 4)
-
-
 # --- queueing -----------------------------------------------------------------------------
 def nudge(*, count: int = 1, high: bool = False) -> None:
     """Tell workers there is work, after the current transaction commits. A failed send is
@@ -187,10 +181,13 @@ class Outcome(StrEnum):
 
 @dataclass
 class Scored:
+    """What the LLM said. No composite score: `ArticleQuerySet.rerank` computes it from these
+    and the weights at the moment of writing. A blocked topic skips the scoring call, so
+    interest and quality stay None (a later unblock queues a score-only re-score)."""
+
     categories: list[str]
-    interest: int
-    quality: int
-    composite: float
+    interest: int | None
+    quality: int | None
     reasoning: str
     categorization_model: str
     scoring_model: str
@@ -278,10 +275,8 @@ def _evaluate(article: Article, context: ScoringContext, calls: list[CallRecord]
             )
         )[:4]
 
-    blocked = [n for n in names if context.weights.get(n) == Category.Weight.BLOCKED]
-    if blocked:
-        reasoning = "Blocked: " + ", ".join(blocked)
-        return Scored(names, 0, 0, 0.0, reasoning, cat_model, "", cat_version, None)
+    if any(context.weights.get(n) == Category.Weight.BLOCKED for n in names):
+        return Scored(names, None, None, "", cat_model, "", cat_version, None)
 
     template, score_version = context.prompts[PromptTemplate.Name.SCORING]
     prompt = render(
@@ -297,14 +292,10 @@ def _evaluate(article: Article, context: ScoringContext, calls: list[CallRecord]
     )
     calls += completion.calls
     scored = completion.value
-    multipliers = [Category.MULTIPLIERS.get(context.weights.get(n, "neutral"), 1.0) for n in names]
     return Scored(
         categories=names,
         interest=scored.interest_score,
         quality=scored.quality_score,
-        composite=composite_score(
-            interest=scored.interest_score, quality=scored.quality_score, multipliers=multipliers
-        ),
         reasoning=scored.reasoning.strip()[:2000],
         categorization_model=cat_model,
         scoring_model=score_model,
@@ -348,7 +339,7 @@ def article_score(*, claim: Claim, context: ScoringContext | None = None) -> Out
             scoring_state=State.SCORED,
             interest_score=result.interest,
             quality_score=result.quality,
-            composite_score=result.composite,
+            composite_score=0.0,  # until the rerank below, with the weights as they are now
             score_reasoning=result.reasoning,
             scored_at=timezone.now(),
             categorization_model=result.categorization_model,
@@ -376,6 +367,11 @@ def article_score(*, claim: Claim, context: ScoringContext | None = None) -> Out
                 [through(article_id=article.id, category_id=c) for c in wanted - have],
                 ignore_conflicts=True,
             )
+        # A weight change commits either before this (the rerank reads it) or after (its
+        # own rerank sees this row): the topic rows' locks order the two on PostgreSQL, and
+        # SQLite runs one writing transaction at a time.
+        list(Category.objects.select_for_update().filter(id__in=wanted).values_list("id"))
+        Article.objects.filter(id=article.id).rerank()
     if readiness_set(ready=True, reason=""):
         # Scoring resumes after a pause with one probing task: fill the other slots.
         nudge(count=settings.LLM_MAX_IN_FLIGHT - 1)
@@ -574,6 +570,20 @@ def model_config_change(
             mode = Mode.SCORE_ONLY if changed == "scoring" else Mode.FULL
             queued = rescore_unread_scored(mode=mode)
     return us, queued
+
+
+def unblocked_rescore(*, category: Category) -> int:
+    """A topic no longer blocked: its articles that were blocked before the LLM scored them
+    have nothing to restore, so they are re-scored (score only; their topics stand). The
+    others were reranked already."""
+    never_scored = (
+        Article.objects.filter(
+            categories=category, scoring_state=State.SCORED, interest_score__isnull=True
+        )
+        .exclude(categories__weight=Category.Weight.BLOCKED)
+        .values_list("id", flat=True)
+    )
+    return articles_rescore(ids=list(never_scored), mode=Mode.SCORE_ONLY)
 
 
 def preferences_update(**fields: str) -> tuple[UserSettings, int]:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from articles.models import Article, Category
 from llmconfig.models import LLMCall, PromptTemplate, UserSettings
 from scoring import services
-from scoring.services import Outcome, composite_score
+from scoring.services import Outcome
 from tests.factories import ArticleFactory, CategoryFactory, ScoredArticleFactory
 
 pytestmark = pytest.mark.django_db
@@ -32,20 +32,25 @@ def run_one(worker: str = "w1") -> Outcome:
 
 
 @pytest.mark.parametrize(
-    ("interest", "quality", "multipliers", "expected"),
+    ("interest", "quality", "weights", "expected"),
     [
-        (8, 7, [1.0], 8 * 1 * 0.85),
-        (8, 7, [0.0], 0.0),
-        (10, 10, [2.0], 20.0),
-        (8, 10, [1.5], 12.0),
-        (8, 10, [1.0, 1.5], 10.0),
+        (8, 7, ["neutral"], 8 * 1 * 0.85),
+        (8, 7, ["blocked"], 0.0),
+        (8, 7, ["blocked", "high"], 0.0),  # one blocked topic blocks the article
+        (10, 10, ["high"], 20.0),
+        (8, 10, ["medium"], 12.0),
+        (8, 10, ["neutral", "medium"], 10.0),
+        (9, 9, ["high", "high"], 17.1),
         (7, 6, [], 7 * 0.8),
     ],
 )
-def test_composite_score_examples(interest, quality, multipliers, expected):
-    assert composite_score(
-        interest=interest, quality=quality, multipliers=multipliers
-    ) == pytest.approx(expected)
+def test_composite_score_examples(interest, quality, weights, expected):
+    article = ScoredArticleFactory(interest_score=interest, quality_score=quality)
+    for i, weight in enumerate(weights):
+        article.categories.add(CategoryFactory(name=f"topic-{i}", weight=weight))
+    assert Article.objects.filter(id=article.id).rerank() == 1
+    article.refresh_from_db()
+    assert article.composite_score == pytest.approx(expected)
 
 
 def test_full_scoring_categorizes_then_scores_and_records_versions(llm):
@@ -109,8 +114,9 @@ def test_blocked_category_short_circuits_without_scoring_call(llm):
     article = ArticleFactory()
     run_one()
     article.refresh_from_db()
-    assert (article.interest_score, article.quality_score, article.composite_score) == (0, 0, 0)
-    assert article.score_reasoning == "Blocked: technology"
+    # No score is invented: the LLM was not asked, so there is none to restore later.
+    assert (article.interest_score, article.quality_score) == (None, None)
+    assert article.composite_score == 0 and article.scoring_state == State.SCORED
     assert len(llm.calls("/api/chat")) == 1
 
 

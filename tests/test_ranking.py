@@ -1,0 +1,129 @@
+"""G3.1: a topic weight re-ranks at once, without the LLM, and a scoring task never writes a
+stale weight over it."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from articles.models import Article, Category
+from llmconfig.models import UserSettings
+from tests.factories import ArticleFactory, CategoryFactory, ScoredArticleFactory
+from tests.live import Worker, purge_queues, wait_for
+
+pytestmark = pytest.mark.django_db
+State = Article.ScoringState
+
+
+def scored(topic: Category, interest: int = 8, quality: int = 6, **kwargs) -> Article:
+    article = ScoredArticleFactory(
+        interest_score=interest,
+        quality_score=quality,
+        composite_score=interest * (0.5 + quality / 20),
+        score_reasoning="Matches the reader.",
+        **kwargs,
+    )
+    article.categories.add(topic)
+    return article
+
+
+def ranked_ids(api) -> list[int]:
+    return [a["id"] for a in api.get("/api/articles?limit=100").json()]
+
+
+def test_blocking_a_topic_drops_its_scored_articles_at_once_and_unblocking_restores_them(api):
+    sports, science = CategoryFactory(name="sports"), CategoryFactory(name="science")
+    match = scored(sports, interest=9)
+    paper = scored(science, interest=6)
+    assert ranked_ids(api) == [match.id, paper.id]
+
+    blocked = api.patch("/api/categories/sports/weight", {"weight": "blocked"}, format="json")
+    assert blocked.status_code == 200
+    assert ranked_ids(api) == [paper.id]  # gone from the list, no LLM call involved
+    listed = api.get("/api/articles?scoring_state=blocked").json()
+    assert [(a["id"], a["composite_score"], a["score_reasoning"]) for a in listed] == [
+        (match.id, 0.0, "Blocked: sports")
+    ]
+    match.refresh_from_db()
+    assert match.interest_score == 9  # what the LLM said is kept underneath
+
+    api.patch("/api/categories/sports/weight", {"weight": "high"}, format="json")
+    match.refresh_from_db()
+    assert match.composite_score == pytest.approx(min(20, 9 * 2.0 * 0.8))
+    body = api.get(f"/api/articles/{match.id}").json()
+    assert body["score_reasoning"] == "Matches the reader."
+    assert ranked_ids(api) == [match.id, paper.id]
+
+
+def test_only_the_topics_articles_change(api, django_assert_max_num_queries):
+    sports, science = CategoryFactory(name="sports"), CategoryFactory(name="science")
+    others = [scored(science) for _ in range(5)]
+    before = {a.id: a.composite_score for a in others}
+    for _ in range(20):
+        scored(sports)
+    with django_assert_max_num_queries(12):  # set-based: no query per article
+        api.patch("/api/categories/sports/weight", {"weight": "low"}, format="json")
+    assert (
+        dict(Article.objects.filter(id__in=before).values_list("id", "composite_score")) == before
+    )
+    lows = set(Article.objects.filter(categories=sports).values_list("composite_score", flat=True))
+    assert lows == {3.2}  # 8 × 0.5 × (0.5 + 6/20), rounded to 4 places in SQL
+
+
+def test_unblocking_what_was_never_scored_queues_a_score_only_rescore(api):
+    sports = CategoryFactory(name="sports", weight=Category.Weight.BLOCKED)
+    never = ArticleFactory(
+        scoring_state=State.SCORED, interest_score=None, quality_score=None, composite_score=0
+    )
+    never.categories.add(sports)
+    kept = scored(sports)
+    api.patch("/api/categories/sports/weight", {"weight": "neutral"}, format="json")
+    never.refresh_from_db()
+    kept.refresh_from_db()
+    assert never.scoring_state == State.QUEUED and never.rescore_mode == "score_only"
+    assert never.scoring_priority > 0  # ahead of normal work
+    assert kept.scoring_state == State.SCORED and kept.composite_score > 0  # restored
+
+
+def test_bad_weight_input_names_the_field(api):
+    CategoryFactory(name="sports")
+    bad = api.patch("/api/categories/sports/weight", {"weight": "extreme"}, format="json")
+    assert bad.status_code == 400 and "weight" in bad.json()
+    missing = api.patch("/api/categories/nope/weight", {"weight": "low"}, format="json")
+    assert missing.status_code == 404
+
+
+def test_a_weight_changed_in_the_admin_reranks(admin_client):
+    sports = CategoryFactory(name="sports")
+    article = scored(sports)
+    url = reverse("admin:articles_category_change", args=[sports.pk])
+    response = admin_client.post(url, {"name": "sports", "weight": "blocked"})
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert article.composite_score == 0 and article.interest_score == 8
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_weight_changed_while_the_llm_answers_is_not_overwritten(api, fake_ollama):
+    """The worker loads the weights, the reader makes the topic "high" while the scoring
+    call is in flight, and the score written uses "high"."""
+    CategoryFactory(name="technology")  # the fake categorizes everything as technology
+    UserSettings.objects.update_or_create(pk=1, defaults={"categorization_model": "ollama/qwen3:4b"})  # fmt: skip
+    fake_ollama.latency = 1.0
+    purge_queues()
+    worker = Worker(name="stale", concurrency=1, LLM_MAX_IN_FLIGHT=1).start()
+    try:
+        article = ArticleFactory(scoring_state=State.UNSCORED)
+        from scoring.services import articles_enqueue
+
+        articles_enqueue(ids=[article.id])
+        wait_for(lambda: len(fake_ollama.calls("/api/chat")) == 2, timeout=30)  # scoring call
+        api.patch("/api/categories/technology/weight", {"weight": "high"}, format="json")
+        wait_for(
+            lambda: Article.objects.get(id=article.id).scoring_state == State.SCORED, timeout=30
+        )
+    finally:
+        worker.stop()
+    article.refresh_from_db()
+    assert article.composite_score == pytest.approx(7 * 2.0 * (0.5 + 7 / 20))

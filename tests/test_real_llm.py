@@ -1,0 +1,138 @@
+"""G6: Sift's whole pipeline against a real LLM server written by others: llama.cpp's
+OpenAI-compatible server (llama-cpp-python) with Gemma 3 270M, a small *base* model.
+
+Run by `make test-real` (which installs the server and the model, see tools/real_llm) and by
+CI as its last pass; skipped in `make test`. The model's judgement is noise: this tests the
+plumbing and the validation, never which categories or scores it picks.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from html import escape
+from pathlib import Path
+
+import httpx
+import pytest
+
+from articles.models import Article
+from demo.articles import ANTI_INTERESTS, FEEDS, INTERESTS
+from llmconfig.models import LLMCall, UserSettings
+from tests.fakes.base import free_port
+from tests.fakes.feeds import Route
+from tests.live import ROOT, Worker
+
+REAL_PYTHON = ROOT / ".tools" / "real-llm" / "bin" / "python"
+MODEL_FILE = ROOT / ".tools" / "gemma-3-270m-q4_k_m.gguf"
+MODEL_ALIAS = "gemma3-270m"
+KEBAB = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+pytestmark = [
+    pytest.mark.real,
+    pytest.mark.skipif(
+        os.environ.get("SIFT_TEST_REAL") != "1",
+        reason="the real LLM server runs in `make test-real` (CI's last pass)",
+    ),
+]
+State = Article.ScoringState
+
+
+def start_llama_server(log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """llama.cpp's OpenAI-compatible server on 127.0.0.1; returns it and its base URL."""
+    port = free_port()
+    command = [
+        str(REAL_PYTHON), "-m", "llama_cpp.server", "--model", str(MODEL_FILE),
+        "--model_alias", MODEL_ALIAS, "--chat_format", "gemma", "--host", "127.0.0.1",
+        "--port", str(port), "--n_threads", "2", "--n_ctx", "4096",
+    ]  # fmt: skip
+    with log.open("wb") as out:
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+    base_url = f"http://127.0.0.1:{port}/v1"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, log.read_text(errors="replace")[-3000:]
+        try:
+            if httpx.get(f"{base_url}/models", timeout=2).status_code == 200:
+                return proc, base_url
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    proc.kill()
+    raise RuntimeError("llama.cpp's server did not start:\n" + log.read_text()[-3000:])
+
+
+@pytest.fixture(scope="module")
+def llama_server(tmp_path_factory) -> Iterator[str]:
+    assert REAL_PYTHON.exists() and MODEL_FILE.exists(), "run `make test-real` (installs them)"
+    proc, base_url = start_llama_server(tmp_path_factory.mktemp("llama") / "server.log")
+    yield base_url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def rss(title: str, items: list[tuple[str, str]], base: str) -> bytes:
+    now = datetime.now(UTC)
+    entries = "".join(
+        f"<item><title>{escape(headline)}</title><link>{base}/{i}.html</link>"
+        f"<guid>{base}/{i}.html</guid><pubDate>{format_datetime(now - timedelta(hours=i))}"
+        f"</pubDate><description>{escape(body)}</description></item>"
+        for i, (headline, body) in enumerate(items)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+        f"<title>{escape(title)}</title><link>{base}/</link><description>x</description>"
+        f"{entries}</channel></rss>"
+    ).encode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_whole_pipeline_against_llama_cpp(api, feeds, llama_server):
+    title, items = FEEDS["systems"]
+    feeds.routes["/systems.xml"] = Route(body=rss(title, items, feeds.url))
+    us = UserSettings.load()
+    us.openai_base_url = llama_server
+    us.categorization_model = f"openai/{MODEL_ALIAS}"
+    us.interests, us.anti_interests = INTERESTS, ANTI_INTERESTS
+    us.save()
+
+    worker = Worker(
+        concurrency=2, LLM_MAX_IN_FLIGHT=1, LLM_READ_TIMEOUT=120, LLM_RETRY_MAX_WAIT=2
+    ).start()
+    try:
+        started = time.monotonic()
+        response = api.post("/api/feeds", {"url": f"{feeds.url}/systems.xml"}, format="json")
+        assert response.status_code == 201, response.content
+        total = Article.objects.count()
+        assert total == len(items)
+        settled = (State.SCORED, State.FAILED)
+        deadline = time.monotonic() + 900
+        while Article.objects.filter(scoring_state__in=settled).count() < total:
+            assert time.monotonic() < deadline, list(Article.objects.values("scoring_state"))
+            time.sleep(1)
+        seconds = time.monotonic() - started
+    finally:
+        worker.stop()
+
+    scored = list(Article.objects.filter(scoring_state=State.SCORED).prefetch_related("categories"))
+    failed = list(Article.objects.filter(scoring_state=State.FAILED))
+    for article in scored:
+        assert 0 <= article.interest_score <= 10 and 0 <= article.quality_score <= 10
+        assert 0 <= article.composite_score <= 20
+        names = [c.name for c in article.categories.all()]
+        assert 1 <= len(names) <= 4 and all(KEBAB.match(n) for n in names), names
+    for article in failed:
+        assert article.scoring_error, "a failed article keeps its error"
+    calls = list(LLMCall.objects.values_list("outcome", flat=True))
+    reasked = calls.count("invalid")
+    print(
+        f"\n[real] model={MODEL_ALIAS} articles={total} scored={len(scored)} "
+        f"failed={len(failed)} seconds_per_article={seconds / total:.1f} "
+        f"llm_calls={len(calls)} reasked_share={reasked / max(1, len(calls)):.2f}"
+    )
+    assert len(scored) * 2 >= total, [a.scoring_error for a in failed]
