@@ -210,6 +210,8 @@ class Article(models.Model):
         SCORING = "scoring", "Scoring"
         SCORED = "scored", "Scored"
         FAILED = "failed", "Failed"
+        # Older than FEED_BACKFILL_DAYS on its feed's first fetch: kept, not sent to the LLM.
+        SKIPPED = "skipped", "Skipped (backfill)"
 
     class RescoreMode(models.TextChoices):
         FULL = "full", "Categorize and score"

@@ -9,7 +9,7 @@ import calendar
 import html
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
@@ -171,11 +171,15 @@ def feed_parse(*, fetched: Fetched) -> ParsedFeed:
     return ParsedFeed(title=_text(parsed.feed.get("title"), 500), entries=entries)
 
 
-def articles_store(*, feed: Feed, entries: list[dict[str, Any]]) -> int:
+def articles_store(*, feed: Feed, entries: list[dict[str, Any]], backfill: bool = False) -> int:
     """Insert the entries this database has not seen (by URL, and by entry id within the
     feed) as `unscored` articles, and announce them after commit (`articles_stored`, which
     scoring turns into queued work; its sweep adopts any it missed). Returns how many were
-    new."""
+    new.
+
+    `backfill` (a feed's first fetch): entries published before FEED_BACKFILL_DAYS are
+    stored `skipped` instead, so adding a feed with years of history does not queue years
+    of LLM calls. An entry without a date counts as new."""
     if not entries:
         return 0
     urls = {e["url"] for e in entries}
@@ -186,11 +190,20 @@ def articles_store(*, feed: Feed, entries: list[dict[str, Any]]) -> int:
         if guids
         else set()
     )
+    cutoff = (
+        timezone.now() - timedelta(days=settings.FEED_BACKFILL_DAYS)
+        if backfill and settings.FEED_BACKFILL_DAYS
+        else None
+    )
     fresh: dict[str, Article] = {}
     for e in entries:
         if e["url"] in seen_urls or e["url"] in fresh or (e["guid"] and e["guid"] in seen_guids):
             continue
-        fresh[e["url"]] = Article(feed=feed, scoring_state=Article.ScoringState.UNSCORED, **e)
+        old = (
+            cutoff is not None and e.get("published_at") is not None and e["published_at"] < cutoff
+        )
+        state = Article.ScoringState.SKIPPED if old else Article.ScoringState.UNSCORED
+        fresh[e["url"]] = Article(feed=feed, scoring_state=state, **e)
     if not fresh:
         return 0
     with transaction.atomic():
@@ -214,7 +227,8 @@ def feed_refresh(*, feed: Feed) -> int:
         title = feed.title
         if fetched.body is not None:
             parsed = feed_parse(fetched=fetched)
-            new = articles_store(feed=feed, entries=parsed.entries)
+            first = feed.last_fetched_at is None
+            new = articles_store(feed=feed, entries=parsed.entries, backfill=first)
             title = feed.title or parsed.title
     except FeedError as exc:
         Feed.objects.filter(pk=feed.pk).update(last_attempt_at=now, last_error=str(exc)[:2000])
@@ -278,7 +292,7 @@ def feed_create(*, url: str, title: str = "") -> tuple[Feed, int]:
             last_fetched_at=timezone.now(),
             last_attempt_at=timezone.now(),
         )
-        new = articles_store(feed=feed, entries=parsed.entries)
+        new = articles_store(feed=feed, entries=parsed.entries, backfill=True)
     return feed, new
 
 

@@ -404,6 +404,9 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"queue": CeleryQueue.FEEDS.value},
     },
 }
+# A new feed does not flood the LLM: on its first fetch only articles published in the last
+# FEED_BACKFILL_DAYS are queued; older ones are stored `skipped` (0: queue them all).
+FEED_BACKFILL_DAYS = env_int("FEED_BACKFILL_DAYS", 3, minimum=0)
 FEED_FETCH_TIMEOUT = env_float("FEED_FETCH_TIMEOUT", 20.0, minimum=0.1)
 FEED_MAX_BYTES = env_int("FEED_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 

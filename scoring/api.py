@@ -2,14 +2,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from articles.models import Category
-from config.serializers import StrictSerializer
+from articles.models import Article, Category
+from config.serializers import MAX_ID, StrictSerializer
 from llmconfig.api.ollama import ConfigIn, ConfigOut, ConfigUpdateOut, config_out
 from llmconfig.models import UserSettings
 from scoring import services
@@ -21,6 +21,9 @@ class StatusOut(serializers.Serializer[Any]):
     scoring = serializers.IntegerField()
     scored = serializers.IntegerField()
     failed = serializers.IntegerField()
+    skipped = serializers.IntegerField(
+        help_text="Older than FEED_BACKFILL_DAYS when their feed was added; not scored."
+    )
     blocked = serializers.IntegerField()
     rescoring = serializers.IntegerField()
     current_article_id = serializers.IntegerField(
@@ -42,16 +45,62 @@ class ScoringStatusView(APIView):
         return Response(services.scoring_status())
 
 
+class RescoreIn(StrictSerializer):
+    article_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        max_length=1000,
+        help_text="These articles (any state, `skipped` included); default: recent unread.",
+    )
+    mode = serializers.ChoiceField(
+        choices=Article.RescoreMode.choices, default=Article.RescoreMode.FULL
+    )
+
+    def validate_article_ids(self, value: list[int]) -> list[int]:
+        ids = list(dict.fromkeys(value))
+        unknown = set(ids) - set(Article.objects.filter(id__in=ids).values_list("id", flat=True))
+        if unknown:
+            raise serializers.ValidationError(
+                f"Unknown article ids: {', '.join(map(str, sorted(unknown)))}."
+            )
+        return ids
+
+
 class RescoreView(APIView):
-    """Re-queue recent unread articles (RESCORE_RECENT_DAYS, at most RESCORE_RECENT_LIMIT)
-    ahead of other work."""
+    """Re-queue articles ahead of other work: the given `article_ids`, or recent unread ones
+    (RESCORE_RECENT_DAYS, at most RESCORE_RECENT_LIMIT). With `?dry_run=1` nothing is queued:
+    the answer says how many articles and LLM calls it would cost."""
 
     @extend_schema(
-        request=None,
-        responses=inline_serializer("RescoreOut", {"queued": serializers.IntegerField()}),
+        request=RescoreIn,
+        parameters=[OpenApiParameter("dry_run", bool, description="Only say what it costs.")],
+        responses=inline_serializer(
+            "RescoreOut",
+            {
+                "queued": serializers.IntegerField(),
+                "articles": serializers.IntegerField(),
+                "llm_calls": serializers.IntegerField(help_text="At most this many."),
+                "dry_run": serializers.BooleanField(),
+            },
+        ),
     )
     def post(self, request: Request) -> Response:
-        return Response({"queued": services.rescore_recent()})
+        body = RescoreIn(data=request.data or {})
+        body.is_valid(raise_exception=True)
+        dry = DryRun(data=request.query_params.dict())
+        dry.is_valid(raise_exception=True)
+        mode = body.validated_data["mode"]
+        ids = body.validated_data.get("article_ids")
+        if ids is None:
+            ids = services.rescore_recent_ids()
+        cost = services.rescore_cost(ids=ids, mode=mode)
+        dry_run = dry.validated_data["dry_run"]
+        queued = 0 if dry_run else services.articles_rescore(ids=ids, mode=mode)
+        return Response({"queued": queued, **cost, "dry_run": dry_run})
+
+
+class DryRun(serializers.Serializer[Any]):
+    dry_run = serializers.BooleanField(default=False)
 
 
 # --- the reader's interests (a change re-scores: scoring decides how) -----------------------

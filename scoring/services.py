@@ -63,7 +63,7 @@ def nudge(*, count: int = 1, high: bool = False) -> None:
 
 
 def articles_enqueue(*, ids: list[int] | None = None) -> int:
-    """Unscored or failed → queued at normal priority."""
+    """Unscored or failed → queued at normal priority (`skipped` only when asked by id)."""
     qs = Article.objects.filter(scoring_state__in=[State.UNSCORED, State.FAILED])
     if ids is not None:
         qs = qs.filter(id__in=ids)
@@ -108,6 +108,23 @@ def rescore_recent_ids() -> list[int]:
 
 def rescore_recent(*, mode: str = Mode.FULL) -> int:
     return articles_rescore(ids=rescore_recent_ids(), mode=mode)
+
+
+class RescoreCost(TypedDict):
+    articles: int
+    llm_calls: int  # at most: a blocked topic spares the scoring call
+
+
+def rescore_cost(*, ids: list[int], mode: str) -> RescoreCost:
+    """What re-scoring these articles will cost, before it runs (`?dry_run=1`): a full re-score
+    is a categorizing and a scoring call per article; score-only is one call, plus the
+    categorizing call for an article that has no topics yet."""
+    targets = Article.objects.filter(id__in=ids).exclude(scoring_state=State.SCORING)
+    articles = targets.count()
+    if mode == Mode.FULL:
+        return {"articles": articles, "llm_calls": 2 * articles}
+    untopiced = targets.filter(categories__isnull=True).count()
+    return {"articles": articles, "llm_calls": articles + untopiced}
 
 
 def rescore_unread_scored(*, mode: str) -> int:
@@ -461,6 +478,7 @@ class ScoringStatus(TypedDict):
     scoring: int
     scored: int
     failed: int
+    skipped: int
     blocked: int
     rescoring: int
     current_article_id: int | None
@@ -509,6 +527,7 @@ def _scoring_status() -> ScoringStatus:
         "scoring": counts.get(State.SCORING, 0),
         "scored": counts.get(State.SCORED, 0),
         "failed": counts.get(State.FAILED, 0),
+        "skipped": counts.get(State.SKIPPED, 0),
         "blocked": blocked,
         "rescoring": Article.objects.filter(
             scoring_priority__gt=0, scoring_state__in=[State.QUEUED, State.SCORING]

@@ -142,9 +142,12 @@ def _error_message(exc: openai.APIStatusError) -> str:
 
 
 def _refuses_json_schema(exc: openai.APIStatusError) -> bool:
-    """A 400/422 that names the response format: the server does not know json_schema."""
-    return exc.status_code in (400, 422) and (
-        "response_format" in str(exc.body) or "json_schema" in str(exc.body)
+    """An error naming `response_format` and `json_schema`: the server does not know that
+    format. Its status varies: llama.cpp's server answers 500 (its request validation error
+    goes through its generic handler), others 400 or 422."""
+    body = str(exc.body)
+    return (
+        exc.status_code in (400, 422, 500) and "response_format" in body and "json_schema" in body
     )
 
 

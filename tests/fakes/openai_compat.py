@@ -5,7 +5,8 @@
 `response_format` (`json_schema`, or llama.cpp's `json_object` + `schema`), or from the schema
 written into the system prompt. Errors use OpenAI's body (`{"error": {"message", "type",
 "code"}}`); a 429 carries `Retry-After`. `json_schema_supported = False` makes it refuse
-`json_schema` with a 422, as llama.cpp's server does.
+`json_schema` with the 500 llama.cpp's server answers (checked against the real one in
+`make test-real`).
 """
 
 from __future__ import annotations
@@ -49,20 +50,14 @@ class OpenAIHandler(JSONHandler):
             return
         response_format = body.get("response_format") or {"type": "text"}
         if response_format.get("type") == "json_schema" and not fake.json_schema_supported:
-            # What llama.cpp's server (FastAPI) answers for a type it does not know.
-            self.send_json(
-                422,
-                {
-                    "detail": [
-                        {
-                            "type": "literal_error",
-                            "loc": ["body", "response_format", "type"],
-                            "msg": "Input should be 'text' or 'json_object'",
-                            "input": "json_schema",
-                        }
-                    ]
-                },
+            # What llama.cpp's server answers for a type it does not know: its request
+            # validation error, through its generic handler, as a 500.
+            detail = (
+                "1 validation error:\n  {'type': 'literal_error', 'loc': ('body', "
+                "'response_format', 'type'), 'msg': \"Input should be 'text' or "
+                "'json_object'\", 'input': 'json_schema'}"
             )
+            self._error(500, detail, "internal_server_error")
             return
         with fake.slot():
             if fake.latency:
