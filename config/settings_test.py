@@ -32,6 +32,8 @@ OLLAMA_HEALTH_CACHE_SECONDS = 0.0
 SCORING_STATUS_CACHE_SECONDS = 0.0
 LLM_RETRY_MAX_WAIT = 0.05
 SCORING_SWEEP_SECONDS = 2
+# The feed fixtures carry fixed dates that age; the backfill tests set their own window.
+FEED_BACKFILL_DAYS = 0
 TEMPLATES[0]["DIRS"] = [BASE_DIR / "templates"]  # noqa: F405
 # The test client speaks plain HTTP.
 SECURE_SSL_REDIRECT = False

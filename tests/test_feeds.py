@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from email.utils import format_datetime
+
 import pytest
 from django.utils import timezone
 
@@ -262,3 +265,71 @@ def test_deeply_nested_feed_is_stored_safely(api, feeds):
     assert response.status_code in (201, 400)
     for article in Article.objects.all():
         assert "<script" not in article.content
+
+
+def rss_dated(days_ago: list[float]) -> bytes:
+    now = timezone.now()
+    items = "".join(
+        f"<item><title>Day {d}</title><link>https://example.org/d/{d}</link>"
+        f"<pubDate>{format_datetime(now - timedelta(days=d))}</pubDate></item>"
+        for d in days_ago
+    )
+    return (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>History</title>'
+        f"<link>https://example.org/</link><description>x</description>{items}</channel></rss>"
+    ).encode()
+
+
+def test_a_new_feed_queues_only_its_recent_articles(
+    api, feeds, settings, django_capture_on_commit_callbacks
+):
+    settings.FEED_BACKFILL_DAYS = 3
+    feeds.routes["/history.xml"] = Route(body=rss_dated([0.5, 2, 10, 400]))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert add(api, feeds.url_for("/history.xml")).status_code == 201
+    states = dict(Article.objects.values_list("title", "scoring_state"))
+    assert states == {
+        "Day 0.5": "queued", "Day 2": "queued", "Day 10": "skipped", "Day 400": "skipped",
+    }  # fmt: skip
+    status = api.get("/api/scoring/status").json()
+    assert status["skipped"] == 2 and status["queued"] == 2
+    listed = api.get("/api/articles?scoring_state=skipped").json()
+    assert sorted(a["title"] for a in listed) == ["Day 10", "Day 400"]
+    # Later fetches are not a backfill: what appears after the first fetch is scored.
+    feeds.routes["/history.xml"] = Route(body=rss_dated([0.5, 2, 10, 400, 30]))
+    feed_refresh(feed=Feed.objects.get())
+    assert Article.objects.get(title="Day 30").scoring_state == "unscored"
+
+
+def test_skipped_articles_are_scored_on_request_and_the_cost_is_told_first(api, settings):
+    skipped = ArticleFactory.create_batch(3, scoring_state="skipped")
+    ids = [a.id for a in skipped]
+    dry = api.post("/api/scoring/rescore?dry_run=1", {"article_ids": ids}, format="json")
+    assert dry.status_code == 200
+    assert dry.json() == {"queued": 0, "articles": 3, "llm_calls": 6, "dry_run": True}
+    assert set(Article.objects.values_list("scoring_state", flat=True)) == {"skipped"}
+    only = api.post(
+        "/api/scoring/rescore?dry_run=true",
+        {"article_ids": ids, "mode": "score_only"},
+        format="json",
+    )
+    assert only.json()["llm_calls"] == 6  # no topics yet: each is categorized too
+    done = api.post("/api/scoring/rescore", {"article_ids": ids[:2]}, format="json").json()
+    assert done == {"queued": 2, "articles": 2, "llm_calls": 4, "dry_run": False}
+    assert sorted(Article.objects.values_list("scoring_state", flat=True)) == [
+        "queued", "queued", "skipped",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("body", "query", "field"),
+    [
+        ({"article_ids": [999999]}, "", "article_ids"),
+        ({"article_ids": ["x"]}, "", "article_ids"),
+        ({"mode": "everything"}, "", "mode"),
+        ({}, "?dry_run=perhaps", "dry_run"),
+    ],
+)
+def test_bad_rescore_input_names_the_field(api, body, query, field):
+    response = api.post(f"/api/scoring/rescore{query}", body, format="json")
+    assert response.status_code == 400 and field in response.json()
