@@ -95,9 +95,11 @@ class ScoreRangeFilter(admin.SimpleListFilter):
 class ArticleAdmin(admin.ModelAdmin[Article]):
     list_display = [
         "title", "feed", "scoring_state", "composite_score", "interest_score", "quality_score",
-        "published_at", "is_read",
+        "published_at", "is_read", "feedback",
     ]  # fmt: skip
-    list_filter = ["scoring_state", "is_read", ScoreRangeFilter, "feed", "categories"]
+    list_filter = [
+        "scoring_state", "is_read", "feedback", ScoreRangeFilter, "feed", "categories",
+    ]  # fmt: skip
     search_fields = ["title", "url", "score_reasoning", "scoring_error"]
     date_hierarchy = "published_at"
     list_select_related = ["feed"]
@@ -106,5 +108,25 @@ class ArticleAdmin(admin.ModelAdmin[Article]):
         "scoring_state", "scoring_priority", "rescore_mode", "queued_at", "claimed_at",
         "claimed_by", "claim_token", "scoring_attempts", "scoring_error", "scoring_raw_output",
         "scored_at", "categorization_model", "scoring_model", "categorization_prompt_version",
-        "scoring_prompt_version", "created_at",
+        "scoring_prompt_version", "created_at", "feedback_at",
     ]  # fmt: skip
+    actions = ["more_like_this", "less_like_this", "clear_feedback"]
+
+    @admin.action(description="👍 More like this")
+    def more_like_this(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
+        self._feedback(request, queryset, Article.Feedback.UP)
+
+    @admin.action(description="👎 Less like this")
+    def less_like_this(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
+        self._feedback(request, queryset, Article.Feedback.DOWN)
+
+    @admin.action(description="Clear 👍 / 👎")
+    def clear_feedback(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
+        self._feedback(request, queryset, None)
+
+    def _feedback(
+        self, request: HttpRequest, queryset: QuerySet[Article], feedback: str | None
+    ) -> None:
+        for article in queryset:
+            services.article_mark(article=article, feedback=feedback)
+        self.message_user(request, f"Feedback saved on {queryset.count()} articles.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpResponse
@@ -11,6 +13,7 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    extend_schema_field,
     inline_serializer,
 )
 from rest_framework import serializers, status
@@ -31,6 +34,7 @@ class ArticleSerializer(serializers.ModelSerializer[Article]):
     feed_title = serializers.CharField(source="feed.title", read_only=True)
     categories = serializers.SerializerMethodField()
     score_reasoning = serializers.SerializerMethodField()
+    explanation = serializers.SerializerMethodField()
     is_rescoring = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -39,12 +43,38 @@ class ArticleSerializer(serializers.ModelSerializer[Article]):
             "id", "feed_id", "feed_title", "title", "url", "author", "published_at", "summary",
             "content", "is_read", "categories", "interest_score", "quality_score",
             "composite_score", "score_reasoning", "scoring_state", "scored_at",
-            "scoring_priority", "rescore_mode", "is_rescoring",
+            "scoring_priority", "rescore_mode", "is_rescoring", "feedback", "feedback_at",
+            "explanation",
         ]  # fmt: skip
         read_only_fields = fields
 
     def get_categories(self, obj: Article) -> list[str]:
         return [c.name for c in obj.categories.all()]
+
+    @extend_schema_field(
+        inline_serializer(
+            "Explanation",
+            {
+                "matched_interests": serializers.ListField(child=serializers.CharField()),
+                "matched_anti_interests": serializers.ListField(child=serializers.CharField()),
+                "weights": serializers.DictField(child=serializers.CharField()),
+                "quality_factor": serializers.FloatField(allow_null=True),
+                "reasoning": serializers.CharField(),
+            },
+        )
+    )
+    def get_explanation(self, obj: Article) -> dict[str, Any]:
+        """Why it ranks where it does, in the reader's own words: the phrases of their
+        interests it matched (checked against their text), each topic's weight, the quality
+        factor (0.5 + quality/20) and the model's reasoning. Empty lists for articles scored
+        before Sift asked for the phrases."""
+        return {
+            "matched_interests": list(obj.matched_interests or []),
+            "matched_anti_interests": list(obj.matched_anti_interests or []),
+            "weights": {c.name: c.weight for c in obj.categories.all()},
+            "quality_factor": obj.quality_factor,
+            "reasoning": self.get_score_reasoning(obj),
+        }
 
     def get_score_reasoning(self, obj: Article) -> str:
         """ "Blocked: …" while a topic is blocked (the LLM's reasoning is kept underneath
@@ -105,7 +135,21 @@ class ArticleListView(APIView):
 
 
 class ArticleUpdateIn(StrictSerializer):
-    is_read = serializers.BooleanField()
+    is_read = serializers.BooleanField(required=False)
+    feedback = serializers.ChoiceField(
+        choices=Article.Feedback.choices,
+        allow_null=True,
+        required=False,
+        help_text='"up" (more like this), "down" (less like this) or null (none).',
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        if not attrs:
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Send is_read and/or feedback."]}
+            )
+        return attrs
 
 
 def get_article(pk: int) -> Article:
@@ -127,8 +171,10 @@ class ArticleDetailView(APIView):
         article = get_article(pk)
         serializer = ArticleUpdateIn(data=request.data)
         serializer.is_valid(raise_exception=True)
-        Article.objects.filter(pk=pk).update(is_read=serializer.validated_data["is_read"])
-        article.is_read = serializer.validated_data["is_read"]
+        data = serializer.validated_data
+        services.article_mark(
+            article=article, is_read=data.get("is_read"), feedback=data.get("feedback", "")
+        )
         return Response(ArticleSerializer(article).data)
 
 

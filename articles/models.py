@@ -70,6 +70,17 @@ class CategoryQuerySet(models.QuerySet["Category"]):
         """Sorted by name, each with `article_count` (the topic weights table)."""
         return self.annotate(article_count=Count("articles")).order_by("name")
 
+    def with_feedback_counts(self) -> CategoryQuerySet:
+        """Topics the reader has marked articles of, each with `liked` and `disliked`."""
+        return (
+            self.annotate(
+                liked=Count("articles", filter=Q(articles__feedback="up")),
+                disliked=Count("articles", filter=Q(articles__feedback="down")),
+            )
+            .filter(Q(liked__gt=0) | Q(disliked__gt=0))
+            .order_by("name")
+        )
+
     def weights(self) -> dict[str, str]:
         """Category name → weight, sorted by name (the seed's `topic_weights`)."""
         return dict(self.order_by("name").values_list("name", "weight"))
@@ -147,6 +158,14 @@ class ArticleQuerySet(models.QuerySet["Article"]):
         """Claimed longer ago than any task may run: its worker died."""
         cutoff = timezone.now() - timedelta(seconds=settings.SCORING_CLAIM_TIMEOUT)
         return self.filter(scoring_state=Article.ScoringState.SCORING, claimed_at__lt=cutoff)
+
+    def feedback_examples(self, feedback: str, limit: int) -> list[str]:
+        """The titles the reader gave this feedback, newest feedback first."""
+        return list(
+            self.filter(feedback=feedback)
+            .order_by("-feedback_at", "-id")
+            .values_list("title", flat=True)[:limit]
+        )
 
     def recent_unread(self) -> ArticleQuerySet:
         since = timezone.now() - timedelta(days=settings.RESCORE_RECENT_DAYS)
@@ -228,10 +247,24 @@ class Article(models.Model):
     is_read = models.BooleanField(default=False)
     categories = models.ManyToManyField(Category, blank=True, related_name="articles")
 
+    class Feedback(models.TextChoices):
+        UP = "up", "👍 More like this"
+        DOWN = "down", "👎 Less like this"
+
+    # The reader's 👍 / 👎, with when it was given (NULL: none).
+    feedback = models.CharField(  # noqa: DJ001
+        max_length=4, choices=Feedback.choices, null=True, blank=True, db_index=True
+    )
+    feedback_at = models.DateTimeField(null=True, blank=True)
+
     interest_score = models.PositiveSmallIntegerField(null=True, blank=True)
     quality_score = models.PositiveSmallIntegerField(null=True, blank=True)
     composite_score = models.FloatField(null=True, blank=True)
     score_reasoning = models.TextField(blank=True, default="")
+    # Phrases of the reader's interests / anti-interests the scoring reply quoted, checked
+    # against the reader's text when stored.
+    matched_interests = models.JSONField(default=list, blank=True)
+    matched_anti_interests = models.JSONField(default=list, blank=True)
     scored_at = models.DateTimeField(null=True, blank=True)
     categorization_model = models.CharField(max_length=200, blank=True, default="")
     scoring_model = models.CharField(max_length=200, blank=True, default="")
@@ -283,6 +316,11 @@ class Article(models.Model):
             self.ScoringState.QUEUED,
             self.ScoringState.SCORING,
         )
+
+    @property
+    def quality_factor(self) -> float | None:
+        """What quality multiplies the interest by in the composite score (0.5 to 1.0)."""
+        return None if self.quality_score is None else round(0.5 + self.quality_score / 20, 2)
 
     @property
     def is_blocked(self) -> bool:

@@ -300,6 +300,25 @@ def feed_refresh_later(*, feed_id: int) -> None:
     send_on_commit(tasks.refresh_feed, feed_id)
 
 
+# --- the reader's marks ------------------------------------------------------------------------
+def article_mark(
+    *, article: Article, is_read: bool | None = None, feedback: str | None = ""
+) -> None:
+    """Read/unread and 👍 / 👎 (`None` clears it; the default "" leaves it as it is). Never
+    re-scores: feedback shapes future prompts and weight suggestions; re-scoring is the
+    reader's own choice (POST /api/scoring/rescore, with a dry run first)."""
+    changes: dict[str, Any] = {}
+    if is_read is not None:
+        changes["is_read"] = is_read
+    if feedback != "":
+        changes["feedback"] = feedback
+        changes["feedback_at"] = timezone.now() if feedback else None
+    if changes:
+        Article.objects.filter(pk=article.pk).update(**changes)
+        for name, value in changes.items():
+            setattr(article, name, value)
+
+
 # --- topics ----------------------------------------------------------------------------------
 class CategoryNotFound(DomainError):
     status_code = 404

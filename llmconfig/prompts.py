@@ -42,16 +42,22 @@ match, 9-10 excellent match.
 Quality 0-10: 0-2 clickbait or spam, 3-4 poor or shallow, 5-6 average, 7-8 good, \
 9-10 insightful.
 
-Provide 1. Interest 2. Quality 3. Brief reasoning (1-2 sentences), as a JSON object:
-{{"interest_score": int, "quality_score": int, "reasoning": str}}.
+Provide 1. Interest 2. Quality 3. Brief reasoning (1-2 sentences) 4. The phrases of the \
+reader's interests and anti-interests the article matches, copied word for word (empty \
+lists when none), as a JSON object:
+{{"interest_score": int, "quality_score": int, "reasoning": str, "matched_interests": [str], \
+"matched_anti_interests": [str]}}.
 Example answer: {{"interest_score": 7, "quality_score": 6, "reasoning": "A topic the reader \
-follows, covered with some depth."}}
+follows, covered with some depth.", "matched_interests": ["self-hosting"], \
+"matched_anti_interests": []}}
 
 **User Interests:**
 {interests}
 
 **Anti-Interests:**
 {anti_interests}
+
+{feedback_examples}
 
 **Title:** {title}
 
@@ -69,6 +75,7 @@ PLACEHOLDERS: dict[str, dict[str, str]] = {
     "scoring": {
         "interests": "[User Interests]",
         "anti_interests": "[Anti-Interests]",
+        "feedback_examples": "[Titles the reader marked 👍 / 👎]",
         "title": "[Article Title]",
         "content": "[Article Content]",
     },

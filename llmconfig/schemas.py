@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, field_validator
 # reasoning's cap only guides the model (a long reasoning is trimmed when stored, not
 # re-asked).
 Category = Annotated[str, Field(max_length=40)]
+Phrase = Annotated[str, Field(max_length=120)]
 REASONING_MAX_CHARS = 500
 
 
@@ -37,6 +38,9 @@ class ScoringResult(BaseModel):
     interest_score: int = Field(ge=0, le=10)
     quality_score: int = Field(ge=0, le=10)
     reasoning: str = Field(json_schema_extra={"maxLength": REASONING_MAX_CHARS})
+    # Quoted from the reader's own interest texts; scoring drops any phrase not found there.
+    matched_interests: list[Phrase] = Field(default_factory=list, max_length=5)
+    matched_anti_interests: list[Phrase] = Field(default_factory=list, max_length=5)
 
     _join = field_validator("reasoning", mode="before")(_join_list)
 

@@ -49,7 +49,7 @@ class ScoringUserSettingsAdmin(UserSettingsAdmin):
 
 @admin.register(Article)
 class ScoringArticleAdmin(ArticleAdmin):
-    actions = ["rescore_full", "rescore_score_only"]
+    actions = [*ArticleAdmin.actions, "rescore_full", "rescore_score_only"]
 
     @admin.action(description="Re-score (categorize and score), ahead of other work")
     def rescore_full(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:

@@ -103,6 +103,24 @@ class DryRun(serializers.Serializer[Any]):
     dry_run = serializers.BooleanField(default=False)
 
 
+class SuggestionOut(serializers.Serializer[Any]):
+    name = serializers.CharField()
+    weight = serializers.ChoiceField(choices=Category.Weight.choices)
+    liked = serializers.IntegerField()
+    disliked = serializers.IntegerField()
+    suggested_weight = serializers.ChoiceField(choices=Category.Weight.choices, allow_null=True)
+    reason = serializers.CharField()
+
+
+class WeightSuggestionsView(APIView):
+    """Topic weights the reader's 👍 / 👎 argue for. Apply one with
+    `PATCH /api/categories/{name}/weight`; it reranks at once."""
+
+    @extend_schema(responses=SuggestionOut(many=True))
+    def get(self, request: Request) -> Response:
+        return Response(services.weight_suggestions())
+
+
 # --- the reader's interests (a change re-scores: scoring decides how) -----------------------
 class PreferencesSerializer(StrictSerializer):
     interests = serializers.CharField(allow_blank=True, max_length=10_000, required=False)

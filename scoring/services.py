@@ -206,6 +206,8 @@ class Scored:
     interest: int | None
     quality: int | None
     reasoning: str
+    matched_interests: list[str]
+    matched_anti_interests: list[str]
     categorization_model: str
     scoring_model: str
     categorization_prompt_version: int | None
@@ -222,6 +224,7 @@ class ScoringContext:
     prompts: dict[str, tuple[str, int]]
     weights: dict[str, str]  # category name -> weight
     category_ids: dict[str, int]
+    feedback_examples: str
 
     @classmethod
     def load(cls) -> ScoringContext:
@@ -231,6 +234,7 @@ class ScoringContext:
             prompts={name: PromptTemplate.get_text(name) for name in PromptTemplate.Name.values},
             weights={name: weight for name, weight, _ in rows},
             category_ids={name: pk for name, _, pk in rows},
+            feedback_examples=feedback_examples(),
         )
 
     def existing_categories(self) -> str:
@@ -293,13 +297,14 @@ def _evaluate(article: Article, context: ScoringContext, calls: list[CallRecord]
         )[:4]
 
     if any(context.weights.get(n) == Category.Weight.BLOCKED for n in names):
-        return Scored(names, None, None, "", cat_model, "", cat_version, None)
+        return Scored(names, None, None, "", [], [], cat_model, "", cat_version, None)
 
     template, score_version = context.prompts[PromptTemplate.Name.SCORING]
     prompt = render(
         template,
         interests=user_settings.interests.strip() or "Not specified",
         anti_interests=user_settings.anti_interests.strip() or "Not specified",
+        feedback_examples=context.feedback_examples,
         title=article.title,
         content=text[: settings.SCORING_SCORE_CHARS],
     )
@@ -314,11 +319,47 @@ def _evaluate(article: Article, context: ScoringContext, calls: list[CallRecord]
         interest=scored.interest_score,
         quality=scored.quality_score,
         reasoning=scored.reasoning.strip()[:2000],
+        matched_interests=quoted(scored.matched_interests, user_settings.interests),
+        matched_anti_interests=quoted(scored.matched_anti_interests, user_settings.anti_interests),
         categorization_model=cat_model,
         scoring_model=score_model,
         categorization_prompt_version=cat_version,
         scoring_prompt_version=score_version,
     )
+
+
+FEEDBACK_EXAMPLES = 10  # titles of each kind in the scoring prompt: enough to show a taste
+
+
+def feedback_examples() -> str:
+    """The reader's most recent 👍 and 👎 titles for the scoring prompt. They come after the
+    static rubric (the cacheable prefix) and change only when the reader gives feedback."""
+    liked = Article.objects.feedback_examples(Article.Feedback.UP, FEEDBACK_EXAMPLES)
+    disliked = Article.objects.feedback_examples(Article.Feedback.DOWN, FEEDBACK_EXAMPLES)
+    if not liked and not disliked:
+        return ""
+
+    def block(heading: str, titles: list[str]) -> str:
+        lines = "\n".join(f"- {title[:200]}" for title in titles) or "- (none yet)"
+        return f"**{heading}:**\n{lines}"
+
+    return (
+        block("Articles the reader marked more like this", liked)
+        + "\n\n"
+        + block("Articles the reader marked less like this", disliked)
+    )
+
+
+def quoted(phrases: list[str], text: str) -> list[str]:
+    """The phrases that really are in the reader's text (case aside): a model that invents
+    an interest must not have it shown as the reader's own words."""
+    haystack = " ".join(text.lower().split())
+    kept: list[str] = []
+    for phrase in phrases:
+        clean = " ".join(phrase.split())
+        if clean and clean.lower() in haystack and clean not in kept:
+            kept.append(clean)
+    return kept
 
 
 def _owned(claim: Claim) -> QuerySet[Article]:
@@ -358,6 +399,8 @@ def article_score(*, claim: Claim, context: ScoringContext | None = None) -> Out
             quality_score=result.quality,
             composite_score=0.0,  # until the rerank below, with the weights as they are now
             score_reasoning=result.reasoning,
+            matched_interests=result.matched_interests,
+            matched_anti_interests=result.matched_anti_interests,
             scored_at=timezone.now(),
             categorization_model=result.categorization_model,
             scoring_model=result.scoring_model,
@@ -603,6 +646,64 @@ def unblocked_rescore(*, category: Category) -> int:
         .values_list("id", flat=True)
     )
     return articles_rescore(ids=list(never_scored), mode=Mode.SCORE_ONLY)
+
+
+class WeightSuggestion(TypedDict):
+    name: str
+    weight: str
+    liked: int
+    disliked: int
+    suggested_weight: str | None
+    reason: str
+
+
+# Thresholds: a topic needs at least SUGGEST_MIN_MARKS marks on one side, and that side at
+# least SUGGEST_RATIO times the other, before Sift proposes moving its weight one step.
+# Feedback never proposes "blocked": hiding a topic entirely is the reader's own call.
+SUGGEST_MIN_MARKS = 3
+SUGGEST_RATIO = 2
+WEIGHT_STEPS: list[str] = [
+    Category.Weight.LOW,
+    Category.Weight.NEUTRAL,
+    Category.Weight.MEDIUM,
+    Category.Weight.HIGH,
+]
+
+
+def weight_suggestions() -> list[WeightSuggestion]:
+    """Per topic with feedback: 👍 and 👎 counts against the current weight, and the weight
+    one step up or down when the feedback clearly leans one way (applying it reranks at
+    once, like any weight change)."""
+    out: list[WeightSuggestion] = []
+    for topic in Category.objects.with_feedback_counts():
+        liked, disliked = topic.liked, topic.disliked  # type: ignore[attr-defined]
+        suggested, reason = None, "The feedback does not lean clearly either way."
+        step = WEIGHT_STEPS.index(topic.weight) if topic.weight in WEIGHT_STEPS else None
+        if step is None:
+            reason = "Blocked topics are unblocked by hand."
+        elif liked >= SUGGEST_MIN_MARKS and liked >= SUGGEST_RATIO * disliked:
+            if step + 1 < len(WEIGHT_STEPS):
+                suggested = WEIGHT_STEPS[step + 1]
+                reason = f"You liked {liked} and disliked {disliked} of its articles."
+            else:
+                reason = "Already at the highest weight."
+        elif disliked >= SUGGEST_MIN_MARKS and disliked >= SUGGEST_RATIO * liked:
+            if step > 0:
+                suggested = WEIGHT_STEPS[step - 1]
+                reason = f"You disliked {disliked} and liked {liked} of its articles."
+            else:
+                reason = "Already at the lowest weight short of blocking it."
+        out.append(
+            {
+                "name": topic.name,
+                "weight": topic.weight,
+                "liked": liked,
+                "disliked": disliked,
+                "suggested_weight": suggested,
+                "reason": reason,
+            }
+        )
+    return out
 
 
 def preferences_update(**fields: str) -> tuple[UserSettings, int]:

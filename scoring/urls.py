@@ -9,4 +9,5 @@ urlpatterns = [
     path("preferences", api.PreferencesView.as_view(), name="preferences"),
     path("scoring/status", api.ScoringStatusView.as_view(), name="scoring-status"),
     path("scoring/rescore", api.RescoreView.as_view(), name="scoring-rescore"),
+    path("topics/suggestions", api.WeightSuggestionsView.as_view(), name="topic-suggestions"),
 ]

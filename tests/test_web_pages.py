@@ -389,3 +389,39 @@ def test_during_a_pull_other_pulls_wait_and_a_refusal_stays_on_screen(page, fake
     shot(page, "settings-pull-refused")
     page.find_element(By.ID, "dl-cancel").click()
     wait(page, lambda d: ModelDownload.objects.get().status == "cancelled")
+
+
+def test_feedback_explanations_and_a_suggested_weight_on_the_pages(page):
+    """G3: 👍 on the reading list, the explanation under each article, and the suggestion
+    that follows on "Interests & feeds", applied in one click (and re-ranked at once)."""
+    rust = CategoryFactory(name="rust")
+    articles = [
+        ScoredArticleFactory(
+            title=f"Rust news {i}",
+            matched_interests=["Rust"],
+            score_reasoning="About Rust.",
+        )
+        for i in range(3)
+    ]
+    for a in articles:
+        a.categories.add(rust)
+    page.get(f"{page.base}/")
+    item = page.find_element(By.CSS_SELECTOR, f"li.article[data-id='{articles[0].id}']")
+    assert "✓ Rust" in item.text and "rust: neutral" in item.text and "quality ×0.8" in item.text
+    for a in articles:
+        up = page.find_element(
+            By.CSS_SELECTOR, f"li.article[data-id='{a.id}'] button.fb[data-fb=up]"
+        )
+        up.click()
+        wait(page, lambda d, up=up: up.get_attribute("aria-pressed") == "true")
+    assert set(Article.objects.values_list("feedback", flat=True)) == {"up"}
+    shot(page, "reading-feedback")
+    page.get(f"{page.base}/sources/")
+    wait(page, lambda d: "👍 3" in text_of(d, "suggestions"))
+    page.find_element(By.CSS_SELECTOR, "#suggestions button.apply").click()
+    wait(page, lambda d: Category.objects.get(name="rust").weight == "medium")
+    assert set(Article.objects.values_list("composite_score", flat=True)) == {
+        round(7 * 1.5 * 0.8, 4)
+    }
+    assert "LLM call" in text_of(page, "feedback-rescore-cost")
+    shot(page, "sources-suggestions")

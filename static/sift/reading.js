@@ -1,5 +1,17 @@
 // Reading page: mark read/unread in place, keep the scoring counts fresh while visible.
 "use strict";
+// 👍 / 👎: a second click on the pressed one clears it. Nothing is re-scored on a click; the
+// feedback shapes the next prompts and the topic-weight suggestions.
+document.getElementById("articles").addEventListener("click", async (event) => {
+  const button = event.target.closest("button.fb");
+  if (!button) return;
+  const item = button.closest("li.article");
+  const feedback = button.getAttribute("aria-pressed") === "true" ? null : button.dataset.fb;
+  const result = await Sift.api("PATCH", `/api/articles/${item.dataset.id}`, { feedback });
+  if (!result.ok) { Sift.toast(Sift.message(result.data)); return; }
+  for (const b of item.querySelectorAll("button.fb")) b.setAttribute("aria-pressed", String(b.dataset.fb === feedback));
+});
+
 document.getElementById("articles").addEventListener("click", async (event) => {
   const button = event.target.closest("button.mark");
   if (!button) return;
@@ -46,8 +58,27 @@ function articleItem(a) {
   meta.className = "meta";
   meta.textContent = a.feed_title + (a.published_at ? ` · ${new Date(a.published_at).toLocaleString()}` : "");
   for (const c of a.categories || []) { const chip = document.createElement("span"); chip.className = "chip"; chip.textContent = c; meta.append(chip); }
+  const fb = document.createElement("span");
+  fb.className = "feedback"; fb.setAttribute("role", "group"); fb.setAttribute("aria-label", "Feedback");
+  for (const [value, text, label] of [["up", "👍 more", "More like this"], ["down", "👎 less", "Less like this"]]) {
+    const b = document.createElement("button");
+    b.type = "button"; b.className = "fb"; b.dataset.fb = value; b.textContent = text;
+    b.title = label; b.setAttribute("aria-label", label); b.setAttribute("aria-pressed", String(a.feedback === value));
+    fb.append(b);
+  }
+  meta.append(fb);
   body.append(h2, meta);
   if (a.score_reasoning) { const p = document.createElement("p"); p.className = "reason"; p.textContent = a.score_reasoning; body.append(p); }
+  const why = document.createElement("p");
+  why.className = "why";
+  const ex = a.explanation || {};
+  for (const p of ex.matched_interests || []) { const c = document.createElement("span"); c.className = "chip match"; c.textContent = `✓ ${p}`; why.append(c); }
+  for (const p of ex.matched_anti_interests || []) { const c = document.createElement("span"); c.className = "chip anti"; c.textContent = `✗ ${p}`; why.append(c); }
+  const detail = document.createElement("span");
+  detail.className = "muted";
+  detail.textContent = Object.entries(ex.weights || {}).map(([k, v]) => `${k}: ${v}`).join(", ") + (ex.quality_factor != null ? ` · quality ×${ex.quality_factor}` : "");
+  why.append(detail);
+  body.append(why);
   const button = document.createElement("button");
   button.type = "button"; button.className = "mark";
   button.dataset.read = String(a.is_read); button.setAttribute("aria-pressed", String(a.is_read));

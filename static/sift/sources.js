@@ -59,6 +59,43 @@ byId("opml-file").addEventListener("change", async (event) => {
   out.textContent = `Imported ${data.created} feed${data.created === 1 ? "" : "s"}, skipped ${data.skipped}. They are fetched in the background; reload to see them.`;
 });
 
+async function loadSuggestions() {
+  const list = byId("suggestions");
+  const [suggestions, cost] = await Promise.all([
+    Sift.api("GET", "/api/topics/suggestions"),
+    Sift.api("POST", "/api/scoring/rescore?dry_run=1", { mode: "score_only" }),
+  ]);
+  list.innerHTML = "";
+  if (suggestions.ok && !suggestions.data.length) list.innerHTML = '<li class="muted">No feedback yet: mark articles 👍 or 👎 on the reading list.</li>';
+  for (const s of suggestions.ok ? suggestions.data : []) {
+    const li = document.createElement("li");
+    li.dataset.name = s.name;
+    const text = document.createElement("span");
+    text.textContent = `${s.name}: 👍 ${s.liked} · 👎 ${s.disliked} · now ${s.weight}. ${s.reason}`;
+    li.append(text);
+    if (s.suggested_weight) {
+      const apply = document.createElement("button");
+      apply.type = "button"; apply.className = "apply";
+      apply.textContent = `Make it ${s.suggested_weight}`;
+      apply.addEventListener("click", async () => {
+        const result = await Sift.api("PATCH", `/api/categories/${encodeURIComponent(s.name)}/weight`, { weight: s.suggested_weight });
+        Sift.toast(result.ok ? `${s.name}: ${s.suggested_weight} — the list is re-ranked` : Sift.message(result.data));
+        const select = document.querySelector(`#topics tr[data-name="${CSS.escape(s.name)}"] select`);
+        if (result.ok && select) select.value = s.suggested_weight;
+        if (result.ok) loadSuggestions();
+      });
+      li.append(apply);
+    }
+    list.append(li);
+  }
+  if (cost.ok) byId("feedback-rescore-cost").textContent = `${cost.data.articles} article${cost.data.articles === 1 ? "" : "s"}, at most ${cost.data.llm_calls} LLM call${cost.data.llm_calls === 1 ? "" : "s"}.`;
+}
+byId("feedback-rescore").addEventListener("click", async () => {
+  const result = await Sift.api("POST", "/api/scoring/rescore", { mode: "score_only" });
+  byId("feedback-rescore-cost").textContent = result.ok ? `${result.data.queued} queued ahead of other work.` : Sift.message(result.data);
+});
+loadSuggestions();
+
 byId("topics").addEventListener("change", async (event) => {
   const select = event.target.closest("select.weight");
   if (!select) return;

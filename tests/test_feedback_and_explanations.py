@@ -1,0 +1,135 @@
+"""G3.2 and G3.3: 👍 / 👎 that shape the prompt and suggest weights, and explanations in the
+reader's own words."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from articles.models import Article, Category
+from llmconfig.models import UserSettings
+from scoring import services
+from scoring.services import Outcome
+from tests.factories import ArticleFactory, CategoryFactory, ScoredArticleFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def run_one() -> Outcome:
+    claim = services.article_claim(worker="w1")
+    return Outcome.EMPTY if claim is None else services.article_score(claim=claim)
+
+
+@pytest.fixture
+def llm(fake_ollama):
+    us = UserSettings.load()
+    us.categorization_model = "ollama/qwen3:4b"
+    us.interests = "Rust, self-hosting and PostgreSQL"
+    us.anti_interests = "celebrity gossip"
+    us.save()
+    return fake_ollama
+
+
+# --- feedback ------------------------------------------------------------------------------
+def test_feedback_is_stored_with_its_time_and_cleared(api):
+    article = ScoredArticleFactory()
+    up = api.patch(f"/api/articles/{article.id}", {"feedback": "up"}, format="json")
+    assert up.status_code == 200 and up.json()["feedback"] == "up"
+    assert up.json()["feedback_at"] is not None and up.json()["is_read"] is False
+    article.refresh_from_db()
+    assert article.feedback == "up" and article.feedback_at is not None
+    cleared = api.patch(f"/api/articles/{article.id}", {"feedback": None}, format="json").json()
+    assert cleared["feedback"] is None and cleared["feedback_at"] is None
+    assert article.scoring_state == Article.ScoringState.SCORED  # a click never re-scores
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({"feedback": "love"}, "feedback"), ({}, "non_field_errors"), ({"is_read": "x"}, "is_read")],
+)
+def test_bad_feedback_names_the_field(api, body, field):
+    article = ScoredArticleFactory()
+    response = api.patch(f"/api/articles/{article.id}", body, format="json")
+    assert response.status_code == 400 and field in response.json()
+    assert api.patch("/api/articles/999999", {"feedback": "up"}, format="json").status_code == 404
+
+
+def test_the_admin_gives_feedback(admin_client):
+    articles = ScoredArticleFactory.create_batch(2)
+    url = reverse("admin:articles_article_changelist")
+    admin_client.post(
+        url, {"action": "less_like_this", "_selected_action": [a.pk for a in articles]}
+    )
+    assert set(Article.objects.values_list("feedback", flat=True)) == {"down"}
+
+
+def test_the_scoring_prompt_carries_recent_feedback_after_the_rubric(llm):
+    for i in range(12):
+        ScoredArticleFactory(title=f"Liked {i}", feedback="up", feedback_at=f"2026-11-{i + 1:02d}T10:00Z")  # fmt: skip
+    ScoredArticleFactory(title="Gossip roundup", feedback="down", feedback_at="2026-11-20T10:00Z")
+    ArticleFactory(title="The new one")
+    assert run_one() is Outcome.SCORED
+    prompt = llm.calls("/api/chat")[1].body["messages"][-1]["content"]
+    liked = prompt.index("marked more like this")
+    assert prompt.index("Interest 0-10") < prompt.index("**User Interests:**") < liked
+    assert liked < prompt.index("Gossip roundup") < prompt.index("**Title:** The new one")
+    titles = [line[2:] for line in prompt[liked:].splitlines() if line.startswith("- Liked")]
+    assert titles == [f"Liked {i}" for i in range(11, 1, -1)]  # ten, newest first
+
+
+def test_suggestions_follow_clear_feedback_and_apply_in_one_call(api):
+    rust, gossip, mixed = (CategoryFactory(name=n) for n in ("rust", "gossip", "mixed"))
+    for topic, marks in ((rust, ["up"] * 4), (gossip, ["down"] * 3 + ["up"]), (mixed, ["up", "down"] * 2)):  # fmt: skip
+        for mark in marks:
+            ScoredArticleFactory(feedback=mark).categories.add(topic)
+    got = {s["name"]: s for s in api.get("/api/topics/suggestions").json()}
+    assert (got["rust"]["liked"], got["rust"]["disliked"]) == (4, 0)
+    assert got["rust"]["suggested_weight"] == "medium"
+    assert got["gossip"]["suggested_weight"] == "low"
+    assert got["mixed"]["suggested_weight"] is None
+    applied = api.patch("/api/categories/gossip/weight", {"weight": "low"}, format="json")
+    assert applied.status_code == 200
+    gossip_scores = Article.objects.filter(categories=gossip).values_list(
+        "composite_score", flat=True
+    )
+    assert set(gossip_scores) == {2.8}  # 7 × 0.5 × (0.5 + 6/20): re-ranked at once
+
+
+# --- explanations ----------------------------------------------------------------------------
+def test_matched_phrases_are_kept_only_when_they_are_the_readers_words(llm, api):
+    def answer(body):
+        if body["format"]["title"] == "CategorizationResult":
+            return json.dumps({"categories": ["rust"], "suggested_new": []})
+        return json.dumps(
+            {
+                "interest_score": 9,
+                "quality_score": 8,
+                "reasoning": "About Rust.",
+                "matched_interests": ["rust", "self-hosting", "quantum knitting"],
+                "matched_anti_interests": ["celebrity gossip", "sports"],
+            }
+        )
+
+    llm.responder = answer
+    CategoryFactory(name="rust", weight=Category.Weight.HIGH)
+    article = ArticleFactory()
+    assert run_one() is Outcome.SCORED
+    explanation = api.get(f"/api/articles/{article.id}").json()["explanation"]
+    assert explanation == {
+        "matched_interests": ["rust", "self-hosting"],  # the invented one is dropped
+        "matched_anti_interests": ["celebrity gossip"],
+        "weights": {"rust": "high"},
+        "quality_factor": 0.9,
+        "reasoning": "About Rust.",
+    }
+
+
+def test_articles_scored_before_explanations_still_read(api):
+    article = ScoredArticleFactory(matched_interests=[], matched_anti_interests=[])
+    body = api.get(f"/api/articles/{article.id}").json()
+    assert body["explanation"]["matched_interests"] == []
+    assert body["explanation"]["reasoning"] == article.score_reasoning
+    schema = api.get("/api/schema").content.decode()
+    assert "Explanation" in schema and "matched_interests" in schema
