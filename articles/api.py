@@ -35,6 +35,7 @@ class ArticleSerializer(serializers.ModelSerializer[Article]):
     categories = serializers.SerializerMethodField()
     score_reasoning = serializers.SerializerMethodField()
     explanation = serializers.SerializerMethodField()
+    sources = serializers.SerializerMethodField()
     is_rescoring = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -44,7 +45,7 @@ class ArticleSerializer(serializers.ModelSerializer[Article]):
             "content", "is_read", "categories", "interest_score", "quality_score",
             "composite_score", "score_reasoning", "scoring_state", "scored_at",
             "scoring_priority", "rescore_mode", "is_rescoring", "feedback", "feedback_at",
-            "explanation",
+            "explanation", "story_id", "sources",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -75,6 +76,23 @@ class ArticleSerializer(serializers.ModelSerializer[Article]):
             "quality_factor": obj.quality_factor,
             "reasoning": self.get_score_reasoning(obj),
         }
+
+    @extend_schema_field(
+        inline_serializer(
+            "StorySource",
+            {
+                "id": serializers.IntegerField(),
+                "feed_title": serializers.CharField(),
+                "url": serializers.URLField(),
+            },
+            many=True,
+        )
+    )
+    def get_sources(self, obj: Article) -> list[dict[str, Any]]:
+        """Every feed that carried this story: the article itself, then its copies (the list
+        shows a story once; `story_id` is set on a copy and names its lead)."""
+        rows = [obj, *obj.copies.all()]
+        return [{"id": a.id, "feed_title": a.feed.title, "url": a.url} for a in rows]
 
     def get_score_reasoning(self, obj: Article) -> str:
         """ "Blocked: …" while a topic is blocked (the LLM's reasoning is kept underneath
@@ -154,7 +172,10 @@ class ArticleUpdateIn(StrictSerializer):
 
 def get_article(pk: int) -> Article:
     article = (
-        Article.objects.select_related("feed").prefetch_related("categories").filter(pk=pk).first()
+        Article.objects.select_related("feed")
+        .prefetch_related("categories", "copies__feed")
+        .filter(pk=pk)
+        .first()
     )
     if article is None:
         raise NotFound("Article not found")

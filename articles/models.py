@@ -134,6 +134,53 @@ class ArticleQuerySet(models.QuerySet["Article"]):
             ]
         )
 
+    def leads(self) -> ArticleQuerySet:
+        """Articles that lead their story: the ones the LLM is asked about."""
+        return self.filter(story__isnull=True)
+
+    def inherit_scores(self) -> int:
+        """Copies whose lead is scored take its score, reasoning and topics: the LLM is
+        asked once per story. Returns how many copies were updated."""
+        copies = list(
+            self.filter(story__scoring_state=Article.ScoringState.SCORED).values_list(
+                "id", "story_id"
+            )
+        )
+        if not copies:
+            return 0
+        fields = [
+            "interest_score", "quality_score", "composite_score", "score_reasoning",
+            "matched_interests", "matched_anti_interests", "scored_at", "categorization_model",
+            "scoring_model", "categorization_prompt_version", "scoring_prompt_version",
+        ]  # fmt: skip
+        leads = {row["id"]: row for row in Article.objects.filter(
+            id__in={lead for _, lead in copies}).values("id", *fields)}  # fmt: skip
+        through = Article.categories.through
+        topics: dict[int, list[int]] = {}
+        for article_id, category_id in through.objects.filter(article_id__in=leads).values_list(
+            "article_id", "category_id"
+        ):
+            topics.setdefault(article_id, []).append(category_id)
+        for copy_id, lead_id in copies:
+            values = {k: v for k, v in leads[lead_id].items() if k != "id"}
+            Article.objects.filter(id=copy_id).update(
+                **values,
+                scoring_state=Article.ScoringState.SCORED,
+                scoring_priority=0,
+                rescore_mode=None,
+                claim_token="",
+                scoring_error="",
+            )
+        through.objects.filter(article_id__in=[c for c, _ in copies]).delete()
+        through.objects.bulk_create(
+            [
+                through(article_id=copy_id, category_id=category_id)
+                for copy_id, lead_id in copies
+                for category_id in topics.get(lead_id, [])
+            ]
+        )
+        return len(copies)
+
     def queued(self) -> ArticleQuerySet:
         return self.filter(scoring_state=Article.ScoringState.QUEUED)
 
@@ -148,7 +195,7 @@ class ArticleQuerySet(models.QuerySet["Article"]):
             scoring_state__in=[Article.ScoringState.QUEUED, Article.ScoringState.SCORING],
             scored_at__isnull=False,
         )
-        return self.filter(has_score).exclude(composite_score=0)
+        return self.filter(has_score, story__isnull=True).exclude(composite_score=0)
 
     def in_claim_order(self) -> ArticleQuerySet:
         """Re-scores first, then oldest queued first (the index `article_claim_order`)."""
@@ -239,6 +286,14 @@ class Article(models.Model):
     feed = models.ForeignKey(Feed, on_delete=models.CASCADE, related_name="articles")
     title = models.CharField(max_length=1000)
     url = models.URLField(max_length=2000, unique=True)
+    # The URL without tracking parameters and fragment: the same story from two feeds.
+    canonical_url = models.CharField(max_length=2000, blank=True, default="", db_index=True)
+    # The article this one is a copy of (same story, another feed); NULL: it leads its story.
+    story = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="copies"
+    )
+    # Title + summary embedding, when STORY_EMBEDDING_MODEL is set (for finding copies).
+    embedding = models.JSONField(null=True, blank=True)
     guid = models.CharField(max_length=2000, blank=True, default="")
     author = models.CharField(max_length=500, blank=True, default="")
     published_at = models.DateTimeField(null=True, blank=True, db_index=True)

@@ -15,7 +15,7 @@ def articles_filtered(params: dict[str, Any]) -> QuerySet[Article]:
     if state == "pending":
         # Oldest first: the order they will be scored in.
         ordered = _common_filters(Article.objects.pending(), params).order_by("published_at", "id")
-        return ordered.select_related("feed").prefetch_related("categories")
+        return ordered.select_related("feed").prefetch_related("categories", "copies__feed")
     if state == "blocked":
         qs = Article.objects.blocked()
     elif state:
@@ -25,7 +25,7 @@ def articles_filtered(params: dict[str, Any]) -> QuerySet[Article]:
     else:
         qs = Article.objects.visible()
     qs = _common_filters(qs, params).order_for_list(params["sort_by"], params["order"])
-    return qs.select_related("feed").prefetch_related("categories")
+    return qs.select_related("feed").prefetch_related("categories", "copies__feed")
 
 
 def _common_filters(qs: ArticleQuerySet, params: dict[str, Any]) -> ArticleQuerySet:

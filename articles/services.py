@@ -6,11 +6,14 @@ A broken feed records its error on the feed row and never stops the others.
 from __future__ import annotations
 
 import calendar
+import difflib
 import html
 import logging
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from xml.sax.saxutils import quoteattr
 
 import feedparser
@@ -19,6 +22,7 @@ import nh3
 from defusedxml import ElementTree
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from articles import tasks
@@ -171,6 +175,81 @@ def feed_parse(*, fetched: Fetched) -> ParsedFeed:
     return ParsedFeed(title=_text(parsed.feed.get("title"), 500), entries=entries)
 
 
+# --- one story, many feeds -------------------------------------------------------------------
+TRACKING_PARAMS = ("utm_", "fbclid", "gclid", "dclid", "mc_cid", "mc_eid", "igshid", "ref_src")
+STORY_WINDOW = timedelta(hours=48)
+# Two titles within the window this alike (difflib's ratio, after lowercasing and dropping
+# punctuation) are one story told twice: 0.9 lets "Apple launches the iPhone 17" match
+# "Apple launches iPhone 17", and keeps "... iPhone 17" apart from "... iPad 17".
+STORY_TITLE_SIMILARITY = 0.9
+
+
+def canonical_url(url: str) -> str:
+    """The URL as a story's identity: lowercase scheme and host, no `www.`, no fragment, no
+    tracking parameters (utm_*, fbclid, …), no trailing slash."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not k.lower().startswith(TRACKING_PARAMS) and k.lower() != "ref"
+    ]
+    path = parts.path.rstrip("/") or "/"
+    return urlunsplit((parts.scheme.lower(), host, path, urlencode(query), ""))
+
+
+def _title_key(title: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", title.lower()).split())
+
+
+def _same_title(a: str, b: str) -> bool:
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    matcher = difflib.SequenceMatcher(None, a, b)
+    return (
+        matcher.quick_ratio() >= STORY_TITLE_SIMILARITY
+        and matcher.ratio() >= STORY_TITLE_SIMILARITY
+    )
+
+
+@dataclass
+class _Candidate:
+    key: int | str  # an article id, or the URL of one stored in this same batch
+    canonical: str
+    title: str
+    at: datetime
+
+
+def _story_candidates(entries: list[dict[str, Any]]) -> list[_Candidate]:
+    """Stories that arrived within the window of these entries: what a new one may copy."""
+    times = [e.get("published_at") or timezone.now() for e in entries]
+    rows = (
+        Article.objects.leads()
+        .filter(created_at__gte=min(times) - STORY_WINDOW)
+        .order_by("-created_at")
+        .values_list("id", "canonical_url", "title", "published_at", "created_at")[:5000]
+    )
+    return [
+        _Candidate(pk, canonical, _title_key(title), published or created)
+        for pk, canonical, title, published, created in rows
+    ]
+
+
+def _story_of(
+    canonical: str, title: str, at: datetime, candidates: list[_Candidate]
+) -> int | str | None:
+    for candidate in candidates:
+        if abs(candidate.at - at) > STORY_WINDOW:
+            continue
+        if candidate.canonical == canonical or _same_title(candidate.title, title):
+            return candidate.key
+    return None
+
+
 def articles_store(*, feed: Feed, entries: list[dict[str, Any]], backfill: bool = False) -> int:
     """Insert the entries this database has not seen (by URL, and by entry id within the
     feed) as `unscored` articles, and announce them after commit (`articles_stored`, which
@@ -196,23 +275,37 @@ def articles_store(*, feed: Feed, entries: list[dict[str, Any]], backfill: bool 
         else None
     )
     fresh: dict[str, Article] = {}
+    copy_of: dict[str, int | str] = {}  # url -> the story it copies (an id, or a fresh url)
+    candidates = _story_candidates(entries)
     for e in entries:
         if e["url"] in seen_urls or e["url"] in fresh or (e["guid"] and e["guid"] in seen_guids):
             continue
-        old = (
-            cutoff is not None and e.get("published_at") is not None and e["published_at"] < cutoff
-        )
+        at = e.get("published_at") or timezone.now()
+        old = cutoff is not None and at < cutoff
         state = Article.ScoringState.SKIPPED if old else Article.ScoringState.UNSCORED
-        fresh[e["url"]] = Article(feed=feed, scoring_state=state, **e)
+        canonical, title = canonical_url(e["url"]), _title_key(e["title"])
+        lead = _story_of(canonical, title, at, candidates)
+        if lead is None:
+            candidates.append(_Candidate(e["url"], canonical, title, at))
+        else:
+            copy_of[e["url"]] = lead
+        fresh[e["url"]] = Article(feed=feed, scoring_state=state, canonical_url=canonical, **e)
     if not fresh:
         return 0
     with transaction.atomic():
         # ignore_conflicts: a concurrent refresh of the same feed cannot insert twice.
         Article.objects.bulk_create(list(fresh.values()), ignore_conflicts=True, batch_size=500)
+        stored = dict(Article.objects.filter(url__in=list(fresh)).values_list("url", "id"))
+        for url, lead in copy_of.items():
+            lead_id = lead if isinstance(lead, int) else stored.get(lead)
+            if url in stored and lead_id:
+                Article.objects.filter(id=stored[url]).update(story_id=lead_id)
+        # A copy of a story already scored takes its score now; the others when it lands.
+        Article.objects.filter(id__in=stored.values()).inherit_scores()
         ids = list(
-            Article.objects.filter(
-                url__in=list(fresh), scoring_state=Article.ScoringState.UNSCORED
-            ).values_list("id", flat=True)
+            Article.objects.leads()
+            .filter(id__in=stored.values(), scoring_state=Article.ScoringState.UNSCORED)
+            .values_list("id", flat=True)
         )
         transaction.on_commit(lambda: articles_stored.send(sender=Article, ids=ids))
     return len(fresh)
@@ -313,6 +406,10 @@ def article_mark(
     if feedback != "":
         changes["feedback"] = feedback
         changes["feedback_at"] = timezone.now() if feedback else None
+    if "is_read" in changes:
+        # One story, read once: every copy from the other feeds is marked too.
+        lead = article.story_id or article.pk
+        Article.objects.filter(Q(pk=lead) | Q(story_id=lead)).update(is_read=changes["is_read"])
     if changes:
         Article.objects.filter(pk=article.pk).update(**changes)
         for name, value in changes.items():

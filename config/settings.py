@@ -279,6 +279,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name per choice set that several fields share.
+    "ENUM_NAME_OVERRIDES": {
+        "RescoreModeEnum": "articles.models.Article.RescoreMode",
+        "WeightEnum": "articles.models.Category.Weight",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------
@@ -361,6 +366,12 @@ GEMINI_BASE_URL = env.str("GEMINI_BASE_URL", default="")
 # Its key is stored (encrypted) through the API or admin; OPENAI_API_KEY is never read.
 OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="")
 SIFT_DEFAULT_MODEL = env.str("SIFT_DEFAULT_MODEL", default="ollama/qwen3:4b")
+
+# One story from several feeds is scored once. Beyond matching URLs and titles, an Ollama
+# embedding model (e.g. nomic-embed-text; empty: off) compares titles and summaries; two
+# articles at least STORY_SIMILARITY alike (cosine) within 48 h are one story.
+STORY_EMBEDDING_MODEL = env.str("STORY_EMBEDDING_MODEL", default="")
+STORY_SIMILARITY = env_float("STORY_SIMILARITY", 0.85)
 
 # --- Scoring --------------------------------------------------------------------------
 # The LLM calls Sift keeps in flight against its LLM endpoint, cluster-wide, whatever the

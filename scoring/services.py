@@ -16,10 +16,12 @@ How an article moves: unscored → queued → scoring → scored | failed.
 from __future__ import annotations
 
 import logging
+import math
 import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any, TypedDict
 
@@ -33,7 +35,8 @@ from articles.models import Article, Category
 from config.celery import send_on_commit
 from config.queues import CeleryQueue
 from llmconfig.llm import CallRecord, Completion, LLMError, LLMErrorKind, get_adapter
-from llmconfig.llm.registry import ProviderNotConfigured, UnknownModelError
+from llmconfig.llm.ollama import embed
+from llmconfig.llm.registry import ProviderNotConfigured, UnknownModelError, ollama_connection
 from llmconfig.models import LLMCall, PromptTemplate, UserSettings
 from llmconfig.prompts import render
 from llmconfig.schemas import CategorizationResult, ScoringResult
@@ -63,8 +66,9 @@ def nudge(*, count: int = 1, high: bool = False) -> None:
 
 
 def articles_enqueue(*, ids: list[int] | None = None) -> int:
-    """Unscored or failed → queued at normal priority (`skipped` only when asked by id)."""
-    qs = Article.objects.filter(scoring_state__in=[State.UNSCORED, State.FAILED])
+    """Unscored or failed → queued at normal priority (`skipped` only when asked by id). A
+    copy of another feed's story is not queued: it takes its lead's score."""
+    qs = Article.objects.leads().filter(scoring_state__in=[State.UNSCORED, State.FAILED])
     if ids is not None:
         qs = qs.filter(id__in=ids)
     count = qs.update(
@@ -362,6 +366,47 @@ def quoted(phrases: list[str], text: str) -> list[str]:
     return kept
 
 
+def story_by_embedding(*, article: Article, context: ScoringContext) -> int | None:
+    """A scored story within 48 h told in other words: the lead whose title-and-summary
+    embedding is at least STORY_SIMILARITY alike (cosine), or None. The article's own
+    embedding is stored for the ones that come after it. An embedding model that cannot
+    answer costs nothing but the match: the article is scored as usual."""
+    text = f"{article.title}\n{(article.summary or article.content)[:1000]}"
+    base_url, api_key, _cloud = ollama_connection(context.user_settings)
+    try:
+        (vector,) = embed(
+            [text], model=settings.STORY_EMBEDDING_MODEL, base_url=base_url, api_key=api_key
+        )
+    except LLMError as exc:
+        logger.warning("no story embedding for article %s: %s", article.id, exc.message)
+        return None
+    Article.objects.filter(id=article.id).update(embedding=vector)
+    at = article.published_at or article.created_at
+    candidates = (
+        Article.objects.leads()
+        .filter(
+            scoring_state=State.SCORED,
+            embedding__isnull=False,
+            created_at__gte=at - timedelta(hours=48),
+        )
+        .exclude(id=article.id)
+        .order_by("-created_at")
+        .values_list("id", "embedding")[:2000]
+    )
+    best, best_id = settings.STORY_SIMILARITY, None
+    for candidate_id, other in candidates:
+        similarity = cosine(vector, other or [])
+        if similarity >= best:
+            best, best_id = similarity, candidate_id
+    return best_id
+
+
+def cosine(a: list[float], b: list[float]) -> float:
+    dot = sum(x * y for x, y in zip(a, b, strict=False))
+    norm = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
+    return dot / norm if norm else 0.0
+
+
 def _owned(claim: Claim) -> QuerySet[Article]:
     return Article.objects.filter(
         id=claim.article_id, scoring_state=State.SCORING, claim_token=claim.token
@@ -372,6 +417,14 @@ def article_score(*, claim: Claim, context: ScoringContext | None = None) -> Out
     """Evaluate a claimed article and write the outcome, only while the claim still holds."""
     context = context or ScoringContext.load()
     article = Article.objects.prefetch_related("categories").get(id=claim.article_id)
+    if settings.STORY_EMBEDDING_MODEL and article.story_id is None:
+        lead = story_by_embedding(article=article, context=context)
+        if lead is not None:
+            with transaction.atomic():
+                if not _owned(claim).update(story_id=lead):
+                    return Outcome.LOST
+                Article.objects.filter(id=article.id).inherit_scores()
+            return Outcome.SCORED
     try:
         evaluation = article_evaluate(article=article, context=context)
     except (UnknownModelError, ProviderNotConfigured) as exc:
@@ -432,6 +485,8 @@ def article_score(*, claim: Claim, context: ScoringContext | None = None) -> Out
         # SQLite runs one writing transaction at a time.
         list(Category.objects.select_for_update().filter(id__in=wanted).values_list("id"))
         Article.objects.filter(id=article.id).rerank()
+        # The same story from other feeds: asked once, scored everywhere.
+        Article.objects.filter(story_id=article.id).inherit_scores()
     if readiness_set(ready=True, reason=""):
         # Scoring resumes after a pause with one probing task: fill the other slots.
         nudge(count=settings.LLM_MAX_IN_FLIGHT - 1)
@@ -460,6 +515,13 @@ def _record_failure(claim: Claim, exc: LLMError) -> Outcome:
     )
     if not written:
         return Outcome.LOST
+    if final:
+        # Its copies were waiting for this score: each becomes its own story and is scored.
+        copies = list(
+            Article.objects.filter(story_id=claim.article_id).values_list("id", flat=True)
+        )
+        Article.objects.filter(id__in=copies).update(story=None)
+        articles_enqueue(ids=copies)
     return Outcome.FAILED if final else Outcome.RETRY
 
 
@@ -594,8 +656,10 @@ def queue_sweep() -> dict[str, int]:
        slots, or a single probe while paused.
     """
     reclaimed = Article.objects.stale_claims().update(scoring_state=State.QUEUED, claim_token="")
-    adopted = Article.objects.filter(scoring_state=State.UNSCORED).update(
-        scoring_state=State.QUEUED, queued_at=timezone.now()
+    adopted = (
+        Article.objects.leads()
+        .filter(scoring_state=State.UNSCORED)
+        .update(scoring_state=State.QUEUED, queued_at=timezone.now())
     )
     queued = Article.objects.queued().aggregate(
         total=Count("id"), high=Count("id", filter=Q(scoring_priority__gt=0))

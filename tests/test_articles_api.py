@@ -282,7 +282,9 @@ def test_rescore_endpoint_queues_recent_unread(api, settings):
     settings.RESCORE_RECENT_DAYS = 7
     ScoredArticleFactory.create_batch(2)
     ScoredArticleFactory(published_at=NOW - timedelta(days=8))
-    assert api.post("/api/scoring/rescore").json() == {"queued": 2}
+    assert api.post("/api/scoring/rescore").json() == {
+        "queued": 2, "articles": 2, "llm_calls": 4, "dry_run": False,
+    }  # fmt: skip
     assert Article.objects.filter(scoring_priority__gt=0, rescore_mode="full").count() == 2
 
 

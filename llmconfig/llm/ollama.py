@@ -96,6 +96,15 @@ def classify(
     return LLMError(f"Ollama is unreachable: {type(exc).__name__}", kind=LLMErrorKind.UNAVAILABLE)
 
 
+def embed(texts: list[str], *, model: str, base_url: str, api_key: str | None) -> list[list[float]]:
+    """Embeddings from Ollama's /api/embed, one per text. Raises LLMError like a chat call."""
+    try:
+        response = chat_client(base_url, api_key).embed(model=model, input=texts)
+    except (ollama.ResponseError, ConnectionError, httpx.TransportError) as exc:
+        raise classify(exc, model) from exc
+    return [list(vector) for vector in response.embeddings]
+
+
 class OllamaAdapter(LLMAdapter):
     provider = "ollama"
 

@@ -58,6 +58,12 @@ function articleItem(a) {
   meta.className = "meta";
   meta.textContent = a.feed_title + (a.published_at ? ` · ${new Date(a.published_at).toLocaleString()}` : "");
   for (const c of a.categories || []) { const chip = document.createElement("span"); chip.className = "chip"; chip.textContent = c; meta.append(chip); }
+  for (const s of (a.sources || []).slice(1)) {
+    const chip = document.createElement("a");
+    chip.className = "chip source"; chip.href = s.url; chip.target = "_blank"; chip.rel = "noopener noreferrer";
+    chip.title = "The same story, from another feed"; chip.textContent = `also in ${s.feed_title}`;
+    meta.append(chip);
+  }
   const fb = document.createElement("span");
   fb.className = "feedback"; fb.setAttribute("role", "group"); fb.setAttribute("aria-label", "Feedback");
   for (const [value, text, label] of [["up", "👍 more", "More like this"], ["down", "👎 less", "Less like this"]]) {

@@ -137,6 +137,8 @@ class OllamaHandler(JSONHandler):
             )
         elif self.path == "/api/chat":
             self._chat(body)
+        elif self.path == "/api/embed":
+            self._embed(body)
         else:
             self.send_json(404, {"error": "not found"})
 
@@ -172,6 +174,28 @@ class OllamaHandler(JSONHandler):
                 "prompt_eval_duration": 1000,
                 "eval_count": 17,
                 "eval_duration": 1000,
+            },
+        )
+
+    # --- embed ----------------------------------------------------------------------------
+    def _embed(self, body: dict[str, Any]) -> None:
+        """POST /api/embed {model, input: str | [str]} → {model, embeddings: [[float]]}: a
+        bag-of-words vector, so texts sharing most words come out close (cosine)."""
+        fake: FakeOllama = self.fake
+        model = body.get("model", "")
+        if model not in fake.installed and not fake.accept_any_model:
+            self.send_json(404, {"error": f"model '{model}' not found, try pulling it first"})
+            return
+        texts = body.get("input")
+        texts = [texts] if isinstance(texts, str) else list(texts or [])
+        self.send_json(
+            200,
+            {
+                "model": model,
+                "embeddings": [bag_of_words(t) for t in texts],
+                "total_duration": 1000,
+                "load_duration": 0,
+                "prompt_eval_count": sum(len(t.split()) for t in texts),
             },
         )
 
@@ -235,6 +259,14 @@ class OllamaHandler(JSONHandler):
     def _end(self) -> None:
         self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
+
+
+def bag_of_words(text: str, dims: int = 64) -> list[float]:
+    vector = [0.0] * dims
+    for word in re.findall(r"[a-z0-9]+", text.lower()):
+        vector[sum(map(ord, word)) % dims] += 1.0
+    norm = sum(v * v for v in vector) ** 0.5 or 1.0
+    return [v / norm for v in vector]
 
 
 class FakeOllama(FakeServer):

@@ -1,0 +1,183 @@
+"""G3.4: one story, scored once: the same story from several feeds is linked, the LLM is asked
+once, the list shows it once with its sources, and reading it reads every copy."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from articles.models import Article
+from articles.services import articles_store, canonical_url
+from llmconfig.models import UserSettings
+from scoring import services
+from scoring.services import Outcome
+from tests.factories import FeedFactory
+from tests.fakes.ollama import FakeModel
+from tests.live import Worker, purge_queues, wait_for
+
+pytestmark = pytest.mark.django_db
+State = Article.ScoringState
+
+
+def entry(url: str, title: str, hours_ago: float = 1, summary: str = "") -> dict:
+    return {
+        "url": url, "guid": "", "title": title, "author": "",
+        "published_at": timezone.now() - timedelta(hours=hours_ago),
+        "summary": summary, "content": summary or f"Text of {title}",
+    }  # fmt: skip
+
+
+def store(*entries_: dict) -> list[Article]:
+    """Ingest, then queue what scoring's receiver would (on_commit does not run here)."""
+    articles_store(feed=FeedFactory(), entries=list(entries_))
+    services.articles_enqueue()
+    return [Article.objects.get(url=e["url"]) for e in entries_]
+
+
+def run_all() -> list[Outcome]:
+    outcomes = []
+    while (claim := services.article_claim(worker="w1")) is not None:
+        outcomes.append(services.article_score(claim=claim))
+    return outcomes
+
+
+@pytest.fixture
+def llm(fake_ollama):
+    us = UserSettings.load()
+    us.categorization_model = "ollama/qwen3:4b"
+    us.save()
+    return fake_ollama
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        (
+            "https://www.Example.com/news/1/?utm_source=rss&utm_medium=x",
+            "https://example.com/news/1",
+        ),
+        ("https://example.com/a?id=7&fbclid=abc#comments", "https://example.com/a?id=7"),
+        ("http://example.com/a?ref=hn&gclid=1", "http://example.com/a"),
+    ],
+)
+def test_canonical_urls_drop_tracking_and_fragments(a, b):
+    assert canonical_url(a) == canonical_url(b)
+
+
+def test_different_pages_stay_apart():
+    assert canonical_url("https://example.com/a?id=7") != canonical_url(
+        "https://example.com/a?id=8"
+    )
+
+
+def test_the_same_story_from_two_feeds_is_asked_about_once(
+    llm, api, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        (lead,) = store(entry("https://news.example.com/story?utm_source=feed-a", "Rust 2.0 ships"))
+        (copy,) = store(entry("https://news.example.com/story?utm_source=feed-b", "Rust 2.0 ships"))
+    assert copy.story_id == lead.id and copy.scoring_state == State.UNSCORED
+    assert run_all() == [Outcome.SCORED]
+    assert len(llm.calls("/api/chat")) == 2  # one categorize + one score, for both
+    copy.refresh_from_db()
+    lead.refresh_from_db()
+    assert copy.scoring_state == State.SCORED
+    assert (copy.interest_score, copy.composite_score) == (
+        lead.interest_score,
+        lead.composite_score,
+    )
+    assert list(copy.categories.values_list("name", flat=True)) == ["technology"]
+    listed = api.get("/api/articles").json()
+    assert [a["id"] for a in listed] == [lead.id]  # the story once...
+    assert [s["id"] for s in listed[0]["sources"]] == [lead.id, copy.id]  # ...with its sources
+
+
+def test_near_identical_titles_within_48_hours_are_one_story(llm):
+    a, b, c, d = store(
+        entry("https://one.example/x", "Apple launches the iPhone 17", hours_ago=1),
+        entry("https://two.example/y", "Apple launches iPhone 17!", hours_ago=5),
+        entry("https://three.example/z", "Apple launches the iPad 17", hours_ago=2),
+        entry("https://four.example/w", "Apple launches the iPhone 17", hours_ago=80),
+    )
+    assert b.story_id == a.id  # same story, other words around it
+    assert c.story_id is None  # another product
+    assert d.story_id is None  # more than 48 h apart
+
+
+def test_a_copy_of_a_story_already_scored_takes_its_score_at_once(llm):
+    (lead,) = store(entry("https://a.example/s", "Postgres 19 beta"))
+    run_all()
+    calls = len(llm.calls("/api/chat"))
+    (copy,) = store(entry("https://www.a.example/s/", "Postgres 19 beta"))
+    assert copy.scoring_state == State.SCORED and copy.story_id == lead.id
+    assert len(llm.calls("/api/chat")) == calls
+
+
+def test_reading_a_story_reads_every_copy(api):
+    lead, copy = store(
+        entry("https://a.example/r", "Same news"), entry("https://b.example/r", "Same news")
+    )
+    api.patch(f"/api/articles/{copy.id}", {"is_read": True}, format="json")
+    assert set(Article.objects.values_list("is_read", flat=True)) == {True}
+    api.patch(f"/api/articles/{lead.id}", {"is_read": False}, format="json")
+    assert set(Article.objects.values_list("is_read", flat=True)) == {False}
+
+
+def test_when_a_lead_fails_for_good_its_copies_are_scored_on_their_own(llm, settings):
+    settings.SCORING_MAX_ATTEMPTS = 1
+    lead, copy = store(
+        entry("https://a.example/f", "Broken one"), entry("https://b.example/f", "Broken one")
+    )
+    services.articles_enqueue(ids=[lead.id])
+    llm.responder = lambda body: "not json at all"
+    claim = services.article_claim(worker="w1")
+    assert services.article_score(claim=claim) is Outcome.FAILED
+    copy.refresh_from_db()
+    assert copy.story_id is None and copy.scoring_state == State.QUEUED
+
+
+def test_an_embedding_model_links_a_story_told_in_other_words(llm, settings):
+    settings.STORY_EMBEDDING_MODEL = "nomic-embed-text"
+    llm.installed["nomic-embed-text"] = FakeModel("nomic-embed-text")
+    (first,) = store(
+        entry("https://a.example/e", "Lander touches down near lunar south pole",
+              summary="The robotic lander reached the Moon's south pole to look for water ice.")
+    )  # fmt: skip
+    assert run_all() == [Outcome.SCORED]
+    (second,) = store(
+        entry("https://b.example/e", "Robotic lander reaches the Moon's south pole",
+              summary="A robotic lander touched down near the lunar south pole to look for ice.")
+    )  # fmt: skip
+    assert second.story_id is None  # the URL and title rules do not see it
+    chats = len(llm.calls("/api/chat"))
+    assert run_all() == [Outcome.SCORED]
+    second.refresh_from_db()
+    assert second.story_id == first.id and second.scoring_state == State.SCORED
+    assert len(llm.calls("/api/chat")) == chats  # no LLM call for the copy
+    assert len(llm.calls("/api/embed")) == 2
+    (other,) = store(entry("https://c.example/e", "Football transfer rumours", summary="Gossip."))
+    assert run_all() == [Outcome.SCORED]
+    other.refresh_from_db()
+    assert other.story_id is None  # not alike: scored on its own
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_scores_a_story_once(llm):
+    purge_queues()
+    worker = Worker(name="stories", concurrency=1).start()
+    try:
+        store(
+            entry("https://a.example/w?utm_campaign=x", "Worker story"),
+            entry("https://b.example/other", "Another story"),
+        )
+        store(entry("https://a.example/w", "Worker story"))
+        services.articles_enqueue()
+        wait_for(
+            lambda: Article.objects.filter(scoring_state=State.SCORED).count() == 3, timeout=30
+        )
+    finally:
+        worker.stop()
+    assert len(llm.calls("/api/chat")) == 4  # two stories, two calls each
