@@ -178,10 +178,12 @@ def feed_parse(*, fetched: Fetched) -> ParsedFeed:
 # --- one story, many feeds -------------------------------------------------------------------
 TRACKING_PARAMS = ("utm_", "fbclid", "gclid", "dclid", "mc_cid", "mc_eid", "igshid", "ref_src")
 STORY_WINDOW = timedelta(hours=48)
-# Two titles within the window this alike (difflib's ratio, after lowercasing and dropping
-# punctuation) are one story told twice: 0.9 lets "Apple launches the iPhone 17" match
-# "Apple launches iPhone 17", and keeps "... iPhone 17" apart from "... iPad 17".
-STORY_TITLE_SIMILARITY = 0.9
+# Two titles within the window are one story told twice when their words (lowercased, no
+# punctuation) are this alike (difflib's ratio over the word sequences) and they carry the
+# same numbers: 0.85 lets "Apple launches the iPhone 17" match "Apple launches iPhone 17!"
+# (0.89) and keeps "... the iPad 17" apart (0.8); the numbers rule keeps "Rust 1.95
+# released" apart from "Rust 1.96 released".
+STORY_TITLE_SIMILARITY = 0.85
 
 
 def canonical_url(url: str) -> str:
@@ -209,7 +211,10 @@ def _same_title(a: str, b: str) -> bool:
         return False
     if a == b:
         return True
-    matcher = difflib.SequenceMatcher(None, a, b)
+    words_a, words_b = a.split(), b.split()
+    if {w for w in words_a if w.isdigit()} != {w for w in words_b if w.isdigit()}:
+        return False
+    matcher = difflib.SequenceMatcher(None, words_a, words_b)
     return (
         matcher.quick_ratio() >= STORY_TITLE_SIMILARITY
         and matcher.ratio() >= STORY_TITLE_SIMILARITY
@@ -296,6 +301,10 @@ def articles_store(*, feed: Feed, entries: list[dict[str, Any]], backfill: bool 
         # ignore_conflicts: a concurrent refresh of the same feed cannot insert twice.
         Article.objects.bulk_create(list(fresh.values()), ignore_conflicts=True, batch_size=500)
         stored = dict(Article.objects.filter(url__in=list(fresh)).values_list("url", "id"))
+        # Lock the leads: a worker writing a lead's score waits for these links (and then
+        # passes its score on), or has written it already (and the inherit below sees it).
+        leads = {lead for lead in copy_of.values() if isinstance(lead, int)}
+        list(Article.objects.select_for_update().filter(id__in=leads).values_list("id"))
         for url, lead in copy_of.items():
             lead_id = lead if isinstance(lead, int) else stored.get(lead)
             if url in stored and lead_id:

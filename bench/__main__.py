@@ -1,4 +1,4 @@
-"""`make bench`: Sift's figures against the limits they chase (P1–P8).
+"""`make bench`: Sift's figures against the limits they chase (P1–P8, P10, P11).
 
 Runs on PostgreSQL + Redis (127.0.0.1) with real Celery worker processes and the fake
 Ollama in its own process. Each figure is printed as a ratio against its target, with the
@@ -541,6 +541,99 @@ def p8_workers_add_throughput() -> dict[str, Any]:
     }  # fmt: skip
 
 
+def p10_rerank() -> dict[str, Any]:
+    """A topic weight change re-ranks 100,000 articles on PostgreSQL in one UPDATE (no LLM)."""
+    import random
+
+    from django.db import connection
+
+    from articles.models import Article, Category, Feed
+    from articles.services import category_weight_set
+
+    reset_articles()
+    rng = random.Random(10)
+    feed = Feed.objects.create(url="https://rerank.example/rss", title="Rerank")
+    everywhere = Category.objects.get_or_create(name="news")[0]
+    topics = [Category.objects.get_or_create(name=f"topic-{i}")[0] for i in range(10)]
+    now = datetime.now(UTC)
+    batch: list[Article] = []
+    for i in range(100_000):
+        interest, quality = rng.randint(0, 10), rng.randint(0, 10)
+        batch.append(Article(
+            feed=feed, title=f"Article {i}", url=f"https://rerank.example/{i}",
+            published_at=now - timedelta(minutes=i), scoring_state="scored",
+            interest_score=interest, quality_score=quality,
+            composite_score=interest * (0.5 + quality / 20), scored_at=now,
+        ))  # fmt: skip
+        if len(batch) == 10_000:
+            Article.objects.bulk_create(batch)
+            batch = []
+    ids = list(Article.objects.values_list("id", flat=True))
+    through = Article.categories.through
+    through.objects.bulk_create(
+        [through(article_id=a, category_id=everywhere.id) for a in ids]
+        + [through(article_id=a, category_id=topics[a % 10].id) for a in ids],
+        batch_size=20_000,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    timings = []
+    for weight in ("high", "blocked", "neutral", "low", "neutral"):
+        t = time.perf_counter()
+        category_weight_set(name="news", weight=weight)
+        timings.append(time.perf_counter() - t)
+    t = time.perf_counter()
+    category_weight_set(name="topic-3", weight="high")
+    one_topic = time.perf_counter() - t
+    worst = max(timings)
+    return {
+        "figure": round(worst / 2.0, 3), "target": "<= 1.0 (under 2 s for 100k articles)",
+        "articles_reranked": len(ids), "seconds_each": [round(x, 3) for x in timings],
+        "seconds_one_topic_10k": round(one_topic, 3),
+    }  # fmt: skip
+
+
+def p11_stories_scored_once() -> dict[str, Any]:
+    """LLM calls saved when 30 % of the articles are the same stories from other feeds."""
+    from articles.models import Article, Feed
+    from articles.services import articles_store
+
+    n, share = 300, 0.3
+    reset_articles()
+    now = datetime.now(UTC)
+    originals = [
+        {"url": f"https://site{i % 7}.example/story/{i}", "guid": "", "title": f"Story number {i} about topic {i % 13}",
+         "author": "", "published_at": now - timedelta(minutes=i), "summary": "s", "content": "c"}
+        for i in range(int(n * (1 - share)))
+    ]  # fmt: skip
+    copies = []
+    for j, original in enumerate(originals[: n - len(originals)]):
+        copy = dict(original)
+        if j % 2:  # the same page with tracking parameters
+            copy["url"] = original["url"] + "?utm_source=aggregator&utm_medium=rss"
+        else:  # another site, the same headline with a word more
+            copy["url"] = f"https://aggregator.example/{j}"
+            copy["title"] = original["title"] + "!"
+        copies.append(copy)
+    with fake_ollama(latency=0.0), worker(2, LLM_MAX_IN_FLIGHT=2):
+        for name, entries in (("origin", originals), ("aggregator", copies)):
+            feed = Feed.objects.create(url=f"https://{name}.example/rss", title=name)
+            articles_store(feed=feed, entries=entries)
+        from scoring.services import articles_enqueue
+
+        articles_enqueue()
+        total = Article.objects.count()
+        wait_until(lambda: Article.objects.filter(scoring_state="scored").count() == total, 300)
+        calls = fake_get("/_fake/stats")["chat_calls"]
+    linked = Article.objects.filter(story__isnull=False).count()
+    saved = 1 - calls / (2 * total)
+    return {
+        "figure": round(saved / share, 3), "target": ">= 1.0 (calls saved = share of copies)",
+        "articles": total, "copies": len(copies), "copies_linked": linked,
+        "llm_calls": calls, "llm_calls_without_stories": 2 * total, "calls_saved_share": round(saved, 3),
+    }  # fmt: skip
+
+
 BENCHES = {
     "P1": p1_pipeline_overhead,
     "P2": p2_llm_bound,
@@ -550,6 +643,8 @@ BENCHES = {
     "P6": p6_pull_cancel,
     "P7": p7_calls_per_rescore,
     "P8": p8_workers_add_throughput,
+    "P10": p10_rerank,
+    "P11": p11_stories_scored_once,
 }
 
 

@@ -232,7 +232,9 @@ class ScoringContext:
 
     @classmethod
     def load(cls) -> ScoringContext:
-        rows = Category.objects.order_by("name").values_list("name", "weight", "id")
+        # In creation order: a new topic is appended, so the categorizing prompt's text up to
+        # the end of the list stays the same and the LLM server's prompt cache keeps it.
+        rows = Category.objects.order_by("id").values_list("name", "weight", "id")
         return cls(
             user_settings=UserSettings.load(),
             prompts={name: PromptTemplate.get_text(name) for name in PromptTemplate.Name.values},
@@ -650,7 +652,8 @@ def queue_sweep() -> dict[str, int]:
     """Run by beat every SCORING_SWEEP_SECONDS. Idempotent: a missed or doubled run is harmless.
 
     1. Claims older than SCORING_CLAIM_TIMEOUT belong to dead workers: back to queued.
-    2. Unscored rows (e.g. written by hand) join the queue.
+    2. Unscored rows (e.g. written by hand) join the queue; unscored copies of a scored
+       story take its score.
     3. If queued work exists but nothing was claimed for a sweep interval, the messages were
        lost (broker flushed, failed send) or scoring is paused: send enough to fill the
        slots, or a single probe while paused.
@@ -661,6 +664,8 @@ def queue_sweep() -> dict[str, int]:
         .filter(scoring_state=State.UNSCORED)
         .update(scoring_state=State.QUEUED, queued_at=timezone.now())
     )
+    # Copies whose lead was scored while they were being linked (the locks make it rare).
+    Article.objects.filter(story__isnull=False, scoring_state=State.UNSCORED).inherit_scores()
     queued = Article.objects.queued().aggregate(
         total=Count("id"), high=Count("id", filter=Q(scoring_priority__gt=0))
     )

@@ -4,6 +4,7 @@ reader's own words."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -133,3 +134,61 @@ def test_articles_scored_before_explanations_still_read(api):
     assert body["explanation"]["reasoning"] == article.score_reasoning
     schema = api.get("/api/schema").content.decode()
     assert "Explanation" in schema and "matched_interests" in schema
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_uses_feedback_keeps_explanations_and_skips_the_backfill(
+    api, fake_ollama, feeds, settings
+):
+    """Items 2, 3 and 5 end to end: a feed added over the API with history older than the
+    backfill window, a 👍 given, a real worker scoring against the fake Ollama."""
+    from email.utils import format_datetime
+
+    from django.utils import timezone
+
+    from tests.fakes.feeds import Route
+    from tests.live import Worker, purge_queues, wait_for
+
+    settings.FEED_BACKFILL_DAYS = 3
+    us = UserSettings.load()
+    us.categorization_model = "ollama/qwen3:4b"
+    us.interests = "Rust and self-hosting"
+    us.save()
+    ScoredArticleFactory(title="A loved old Rust post", feedback="up", feedback_at=timezone.now())
+
+    def answer(body):
+        if body["format"]["title"] == "CategorizationResult":
+            return json.dumps({"categories": ["rust"], "suggested_new": []})
+        return json.dumps({"interest_score": 8, "quality_score": 8, "reasoning": "Rust.",
+                           "matched_interests": ["Rust", "knitting"], "matched_anti_interests": []})  # fmt: skip
+
+    fake_ollama.responder = answer
+    now = timezone.now()
+    items = "".join(
+        f"<item><title>{title}</title><link>https://blog.example/{i}</link>"
+        f"<pubDate>{format_datetime(now - age)}</pubDate></item>"
+        for i, (title, age) in enumerate(
+            [("Fresh Rust news", timedelta(hours=2)), ("Ancient history", timedelta(days=30))]
+        )
+    )
+    feeds.routes["/blog.xml"] = Route(
+        body=f'<?xml version="1.0"?><rss version="2.0"><channel><title>Blog</title>'
+        f"<link>https://blog.example/</link><description>x</description>{items}</channel></rss>".encode()
+    )
+    purge_queues()
+    worker = Worker(name="g3", concurrency=1).start()
+    try:
+        assert (
+            api.post("/api/feeds", {"url": feeds.url_for("/blog.xml")}, format="json").status_code
+            == 201
+        )
+        fresh = Article.objects.get(title="Fresh Rust news")
+        wait_for(lambda: Article.objects.get(id=fresh.id).scoring_state == "scored", timeout=30)
+    finally:
+        worker.stop()
+    assert Article.objects.get(title="Ancient history").scoring_state == "skipped"
+    prompt = fake_ollama.calls("/api/chat")[-1].body["messages"][-1]["content"]
+    assert "- A loved old Rust post" in prompt
+    explanation = api.get(f"/api/articles/{fresh.id}").json()["explanation"]
+    assert explanation["matched_interests"] == ["Rust"]

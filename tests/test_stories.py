@@ -95,15 +95,18 @@ def test_the_same_story_from_two_feeds_is_asked_about_once(
 
 
 def test_near_identical_titles_within_48_hours_are_one_story(llm):
-    a, b, c, d = store(
+    a, b, c, d, e, f = store(
         entry("https://one.example/x", "Apple launches the iPhone 17", hours_ago=1),
         entry("https://two.example/y", "Apple launches iPhone 17!", hours_ago=5),
         entry("https://three.example/z", "Apple launches the iPad 17", hours_ago=2),
         entry("https://four.example/w", "Apple launches the iPhone 17", hours_ago=80),
+        entry("https://five.example/v", "Rust 1.95 released with async closures", hours_ago=1),
+        entry("https://six.example/u", "Rust 1.96 released with async closures", hours_ago=1),
     )
     assert b.story_id == a.id  # same story, other words around it
     assert c.story_id is None  # another product
     assert d.story_id is None  # more than 48 h apart
+    assert f.story_id is None and e.story_id is None  # another version is another story
 
 
 def test_a_copy_of_a_story_already_scored_takes_its_score_at_once(llm):
