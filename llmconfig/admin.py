@@ -4,7 +4,8 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 
 from llmconfig import services
 from llmconfig.llm.registry import ModelId, UnknownModelError
@@ -160,11 +161,31 @@ class PromptTemplateAdmin(admin.ModelAdmin[PromptTemplate]):
 @admin.register(LLMCall)
 class LLMCallAdmin(admin.ModelAdmin[LLMCall]):
     list_display = [
-        "created_at", "model_id", "purpose", "outcome", "latency_ms", "prompt_tokens", "output_tokens",
+        "created_at", "model_id", "purpose", "outcome", "latency_ms", "prompt_tokens",
+        "cached_tokens", "prompt_eval_ms", "output_tokens", "article_id",
     ]  # fmt: skip
     list_filter = ["outcome", "purpose", "model_id"]
     search_fields = ["model_id", "error"]
     date_hierarchy = "created_at"
+    change_list_template = "admin/llmconfig/llmcall/change_list.html"
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """Above the list: per model, what a call costs and how many an article takes
+        (for the filters chosen)."""
+        response = super().changelist_view(request, extra_context)
+        if isinstance(response, TemplateResponse) and response.context_data is not None:
+            changelist = response.context_data.get("cl")
+            if changelist is not None:
+                queryset = changelist.get_queryset(request)
+                per_model = queryset.order_by().per_model()
+                for row in per_model:
+                    row["calls_per_article"] = (
+                        round(row["calls"] / row["articles"], 2) if row["articles"] else None
+                    )
+                response.context_data["per_model"] = per_model
+        return response
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

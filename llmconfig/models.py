@@ -5,7 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q, Value
+from django.db.models import Avg, Count, Q, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -141,10 +141,28 @@ class PromptTemplate(models.Model):
 
 
 class LLMCallQuerySet(models.QuerySet["LLMCall"]):
-    def record(self, calls: list[CallRecord]) -> None:
+    def record(self, calls: list[CallRecord], *, article_id: int | None = None) -> None:
         """The calls of one unit of work (an article, an API request) in one insert."""
         if calls:
-            self.bulk_create([self.model(**vars(call)) for call in calls])
+            self.bulk_create([self.model(**vars(call), article_id=article_id) for call in calls])
+
+    def per_model(self) -> list[dict[str, Any]]:
+        """What each model costs: mean prompt tokens, mean prompt-eval and eval ms (a
+        prompt-cache hit shows as a small prompt-eval time), cached tokens, and calls per
+        article scored (2 without batching; re-asks and retries add to it)."""
+        return list(
+            self.values("model_id")  # type: ignore[arg-type]  # django-stubs types it as a TypedDict
+            .annotate(
+                calls=Count("id"),
+                articles=Count("article_id", distinct=True),
+                mean_prompt_tokens=Avg("prompt_tokens"),
+                mean_cached_tokens=Avg("cached_tokens"),
+                mean_prompt_eval_ms=Avg("prompt_eval_ms"),
+                mean_eval_ms=Avg("eval_ms"),
+                mean_latency_ms=Avg("latency_ms"),
+            )
+            .order_by("model_id")
+        )
 
 
 class LLMCall(models.Model):
@@ -163,6 +181,10 @@ class LLMCall(models.Model):
     cached_tokens = models.PositiveIntegerField(
         null=True, blank=True, help_text="Prompt tokens the server reused from its cache."
     )
+    prompt_eval_ms = models.FloatField(null=True, blank=True, help_text="Reading the prompt.")
+    eval_ms = models.FloatField(null=True, blank=True, help_text="Writing the answer.")
+    # The article the call was for (no foreign key: llmconfig sits below articles).
+    article_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     latency_ms = models.PositiveIntegerField()
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
     error = models.TextField(blank=True, default="")

@@ -432,7 +432,7 @@ def article_score(*, claim: Claim, context: ScoringContext | None = None) -> Out
     except (UnknownModelError, ProviderNotConfigured) as exc:
         return _pause(claim, str(exc))
     except LLMError as exc:
-        LLMCall.objects.record(exc.calls)
+        LLMCall.objects.record(exc.calls, article_id=claim.article_id)
         if exc.kind in (LLMErrorKind.UNAVAILABLE, LLMErrorKind.MODEL_MISSING, LLMErrorKind.AUTH):
             return _pause(claim, exc.message)
         return _record_failure(claim, exc)
@@ -467,7 +467,7 @@ def article_score(*, claim: Claim, context: ScoringContext | None = None) -> Out
             scoring_error="",
             scoring_raw_output="",
         )
-        LLMCall.objects.record(evaluation.calls)
+        LLMCall.objects.record(evaluation.calls, article_id=claim.article_id)
         if not written:
             return Outcome.LOST
         wanted = set(context.ensure_categories(result.categories))

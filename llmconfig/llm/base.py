@@ -137,6 +137,8 @@ class Reply:
     prompt_tokens: int | None = None
     output_tokens: int | None = None
     cached_tokens: int | None = None  # prompt tokens the server served from its cache
+    prompt_eval_ms: float | None = None  # reading the prompt (Ollama reports it)
+    eval_ms: float | None = None  # writing the answer
     truncated: bool = False  # stopped at the token limit: the JSON is cut off
 
 
@@ -151,6 +153,8 @@ class CallRecord:
     prompt_tokens: int | None = None
     output_tokens: int | None = None
     cached_tokens: int | None = None
+    prompt_eval_ms: float | None = None
+    eval_ms: float | None = None
     error: str = ""
 
 
@@ -411,6 +415,7 @@ class LLMAdapter(ABC):
                     reply.output_tokens,
                 )
                 record.cached_tokens = reply.cached_tokens
+                record.prompt_eval_ms, record.eval_ms = reply.prompt_eval_ms, reply.eval_ms
                 calls.append(record)
                 return reply
         raise AssertionError("unreachable")  # pragma: no cover

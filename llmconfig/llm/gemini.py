@@ -164,6 +164,7 @@ class GeminiAdapter(LLMAdapter):
             text=text,
             prompt_tokens=usage.prompt_token_count if usage else None,
             output_tokens=usage.candidates_token_count if usage else None,
+            cached_tokens=usage.cached_content_token_count if usage else None,
         )
 
 

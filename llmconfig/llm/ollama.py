@@ -166,4 +166,10 @@ class OllamaAdapter(LLMAdapter):
             text=response.message.content or "",
             prompt_tokens=response.prompt_eval_count,
             output_tokens=response.eval_count,
+            prompt_eval_ms=_ms(response.prompt_eval_duration),
+            eval_ms=_ms(response.eval_duration),
         )
+
+
+def _ms(nanoseconds: int | None) -> float | None:
+    return None if nanoseconds is None else round(nanoseconds / 1e6, 3)

@@ -53,6 +53,11 @@ class GeminiHandler(JSONHandler):
                     "promptTokenCount": 10,
                     "candidatesTokenCount": 5,
                     "totalTokenCount": 15,
+                    **(
+                        {"cachedContentTokenCount": fake.cached_tokens}
+                        if fake.cached_tokens
+                        else {}
+                    ),
                 },
             },
         )
@@ -83,6 +88,7 @@ class FakeGemini(FakeServer):
         self.missing_in_locations: set[str] = set()
         self.empty_next = 0
         self.responder: Any = None
+        self.cached_tokens = 0  # reported as usageMetadata.cachedContentTokenCount
 
     def answer(self, body: dict[str, Any]) -> str:
         if self.responder is not None:
