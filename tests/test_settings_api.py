@@ -125,7 +125,9 @@ def test_generate_against_fake_ollama(api, fake_ollama):
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["model"] == "ollama/qwen3:4b"
-    assert set(body["result"]) == {"interest_score", "quality_score", "reasoning"}
+    assert set(body["result"]) == {
+        "interest_score", "quality_score", "reasoning", "matched_interests", "matched_anti_interests",
+    }  # fmt: skip
     assert body["usage"] == {"prompt_tokens": 42, "output_tokens": 17, "calls": 1}
     assert body["latency_ms"] >= 0
 
