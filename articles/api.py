@@ -25,7 +25,7 @@ from rest_framework.views import APIView
 
 from articles import services
 from articles.models import Article, Category, Feed
-from articles.selectors import articles_filtered, feeds_with_counts
+from articles.selectors import articles_filtered, feeds_with_counts, for_display
 from config.serializers import MAX_ID, MAX_OFFSET, StrictSerializer
 
 
@@ -171,12 +171,7 @@ class ArticleUpdateIn(StrictSerializer):
 
 
 def get_article(pk: int) -> Article:
-    article = (
-        Article.objects.select_related("feed")
-        .prefetch_related("categories", "copies__feed")
-        .filter(pk=pk)
-        .first()
-    )
+    article = for_display(Article.objects.filter(pk=pk)).first()
     if article is None:
         raise NotFound("Article not found")
     return article

@@ -133,11 +133,16 @@ class ArticleQuerySet(models.QuerySet["Article"]):
     def inherit_scores(self) -> int:
         """Copies whose lead is scored take its score, reasoning and topics: the LLM is
         asked once per story. Returns how many copies were updated."""
-        copies = list(
-            self.filter(story__scoring_state=Article.ScoringState.SCORED).values_list(
-                "id", "story_id"
-            )
+        # Two plain lookups, not a join: the common case (no copies) costs one index probe.
+        linked = list(self.filter(story__isnull=False).values_list("id", "story_id"))
+        if not linked:
+            return 0
+        scored = set(
+            Article.objects.filter(
+                id__in={lead for _, lead in linked}, scoring_state=Article.ScoringState.SCORED
+            ).values_list("id", flat=True)
         )
+        copies = [(copy_id, lead_id) for copy_id, lead_id in linked if lead_id in scored]
         if not copies:
             return 0
         fields = [

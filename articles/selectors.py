@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 
 from articles.models import Article, ArticleQuerySet, Category, Feed
 
@@ -15,7 +15,7 @@ def articles_filtered(params: dict[str, Any]) -> QuerySet[Article]:
     if state == "pending":
         # Oldest first: the order they will be scored in.
         ordered = _common_filters(Article.objects.pending(), params).order_by("published_at", "id")
-        return ordered.select_related("feed").prefetch_related("categories", "copies__feed")
+        return for_display(ordered)
     if state == "blocked":
         qs = Article.objects.blocked()
     elif state:
@@ -25,7 +25,18 @@ def articles_filtered(params: dict[str, Any]) -> QuerySet[Article]:
     else:
         qs = Article.objects.visible()
     qs = _common_filters(qs, params).order_for_list(params["sort_by"], params["order"])
-    return qs.select_related("feed").prefetch_related("categories", "copies__feed")
+    return for_display(qs)
+
+
+def for_display(qs: ArticleQuerySet) -> ArticleQuerySet:
+    """What an article is shown with: its feed, topics and the copies of its story (each a
+    few columns); never its embedding, a vector of hundreds of numbers."""
+    copies = Article.objects.only("id", "url", "story", "feed__title").select_related("feed")
+    return (
+        qs.defer("embedding")
+        .select_related("feed")
+        .prefetch_related("categories", Prefetch("copies", queryset=copies))
+    )
 
 
 def _common_filters(qs: ArticleQuerySet, params: dict[str, Any]) -> ArticleQuerySet:

@@ -28,7 +28,7 @@ from typing import Any, TypedDict
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from articles.models import Article, Category
@@ -418,7 +418,11 @@ def _owned(claim: Claim) -> QuerySet[Article]:
 def article_score(*, claim: Claim, context: ScoringContext | None = None) -> Outcome:
     """Evaluate a claimed article and write the outcome, only while the claim still holds."""
     context = context or ScoringContext.load()
-    article = Article.objects.prefetch_related("categories").get(id=claim.article_id)
+    article = (
+        Article.objects.prefetch_related("categories")
+        .annotate(has_copies=Exists(Article.objects.filter(story_id=OuterRef("pk"))))
+        .get(id=claim.article_id)
+    )
     if settings.STORY_EMBEDDING_MODEL and article.story_id is None:
         lead = story_by_embedding(article=article, context=context)
         if lead is not None:
@@ -485,10 +489,13 @@ def article_score(*, claim: Claim, context: ScoringContext | None = None) -> Out
         # A weight change commits either before this (the rerank reads it) or after (its
         # own rerank sees this row): the topic rows' locks order the two on PostgreSQL, and
         # SQLite runs one writing transaction at a time.
-        list(Category.objects.select_for_update().filter(id__in=wanted).values_list("id"))
+        if connection.vendor == "postgresql":
+            list(Category.objects.select_for_update().filter(id__in=wanted).values_list("id"))
         Article.objects.filter(id=article.id).rerank()
-        # The same story from other feeds: asked once, scored everywhere.
-        Article.objects.filter(story_id=article.id).inherit_scores()
+        # The same story from other feeds: asked once, scored everywhere. (A copy linked
+        # while the LLM answered takes the score when it is linked, or from the sweep.)
+        if article.has_copies:
+            Article.objects.filter(story_id=article.id).inherit_scores()
     if readiness_set(ready=True, reason=""):
         # Scoring resumes after a pause with one probing task: fill the other slots.
         nudge(count=settings.LLM_MAX_IN_FLIGHT - 1)
