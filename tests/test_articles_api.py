@@ -314,3 +314,30 @@ def test_scoring_status_is_shared_briefly(api, settings):
     assert api.get("/api/scoring/status").json()["queued"] == 1  # the shared answer
     settings.SCORING_STATUS_CACHE_SECONDS = 0
     assert api.get("/api/scoring/status").json()["queued"] == 2
+
+
+def test_the_fast_article_rendering_equals_drfs_own(api):
+    """ArticleSerializer builds its dict by hand for speed: it must say exactly what DRF's
+    field-by-field rendering of the same declared fields says, for every kind of article."""
+    from rest_framework import serializers as drf
+    from rest_framework.renderers import JSONRenderer
+
+    from articles.api import ArticleSerializer
+    from articles.selectors import for_display
+    from tests.factories import CategoryFactory
+
+    blocked = CategoryFactory(name="gossip", weight="blocked")
+    lead = ScoredArticleFactory(feedback="up", feedback_at=timezone.now(), matched_interests=["x"])
+    lead.categories.add(CategoryFactory(name="rust"), blocked)
+    copy = ScoredArticleFactory(story=lead, published_at=None)
+    rescoring = ScoredArticleFactory(
+        scoring_state="queued", rescore_mode="full", scoring_priority=10
+    )
+    fresh = ArticleFactory(scoring_state="unscored")
+    for article in for_display(
+        Article.objects.filter(id__in=[lead.id, copy.id, rescoring.id, fresh.id])
+    ):
+        serializer = ArticleSerializer(article)
+        fast = JSONRenderer().render(serializer.data)
+        drfs = JSONRenderer().render(drf.ModelSerializer.to_representation(serializer, article))
+        assert fast == drfs  # the same bytes on the wire, key order included
