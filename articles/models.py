@@ -360,6 +360,9 @@ class Article(models.Model):
     claimed_by = models.CharField(max_length=200, blank=True, default="")
     claim_token = models.CharField(max_length=32, blank=True, default="")
     scoring_attempts = models.PositiveSmallIntegerField(default=0)
+    # A batched reply left this article out: its next claim asks about it alone, so a model
+    # that keeps skipping it cannot keep it waiting forever.
+    batch_missed = models.BooleanField(default=False)
     scoring_error = models.TextField(blank=True, default="")
     scoring_raw_output = models.TextField(blank=True, default="")
 

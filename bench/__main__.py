@@ -1,4 +1,4 @@
-"""`make bench`: Sift's figures against the limits they chase (P1–P8, P10, P11).
+"""`make bench`: Sift's figures against the limits they chase (P1–P11).
 
 Runs on PostgreSQL + Redis (127.0.0.1) with real Celery worker processes and the fake
 Ollama in its own process. Each figure is printed as a ratio against its target, with the
@@ -89,10 +89,13 @@ def _ppid(pid: int) -> int:
 
 
 @contextmanager
-def fake_ollama(latency: float = 0.0, slots: int = 8, pull_steps: int = 200) -> Iterator[str]:
+def fake_ollama(
+    latency: float = 0.0, slots: int = 8, pull_steps: int = 200, *extra: str
+) -> Iterator[str]:
     url = BASE_ENV["OLLAMA_HOST"]
     cmd = [sys.executable, "-m", "tests.fakes.serve", "ollama", "--port", str(FAKE_PORT),
-           "--latency", str(latency), "--slots", str(slots), "--pull-steps", str(pull_steps)]  # fmt: skip
+           "--latency", str(latency), "--slots", str(slots), "--pull-steps", str(pull_steps),
+           *extra]  # fmt: skip
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -634,6 +637,59 @@ def p11_stories_scored_once() -> dict[str, Any]:
     }  # fmt: skip
 
 
+# A laptop model's prices, scaled down 10x so the bench takes a minute: ~2 ms a prompt token
+# and ~50 ms an output token on a laptop CPU become 0.2 ms and 5 ms, plus 20 ms a call.
+P9_PRICES = {"latency": 0.02, "prompt_token": 0.0002, "output_token": 0.005}
+P9_BODY = (
+    "The maintainers describe how the new release changes the storage engine, which queries "
+    "get faster, what operators must do before upgrading, and which old options are gone. "
+) * 8  # ~1,400 characters: a feed summary or the start of an article
+
+
+def p9_batched_calls() -> dict[str, Any]:
+    """LLM calls and fake-LLM busy-seconds per 100 articles at batch sizes 1, 5 and 10."""
+    n, slots = 100, 4
+    # A reader who batches 10 raises Ollama's context (num_ctx) to fit them; at Ollama's
+    # default 4,096 tokens Sift cuts a batch of these articles to about 5 (BENCH_P9_NUM_CTX).
+    num_ctx = os.environ.get("BENCH_P9_NUM_CTX", "16384")
+    extra = ("--prompt-token-latency", str(P9_PRICES["prompt_token"]),
+             "--output-token-latency", str(P9_PRICES["output_token"]), "--num-ctx", num_ctx)  # fmt: skip
+    per_size: dict[int, dict[str, float]] = {}
+    for size in (1, 5, 10):
+        reset_articles()
+        with (
+            fake_ollama(P9_PRICES["latency"], slots, 200, *extra),
+            worker(slots, LLM_MAX_IN_FLIGHT=slots, SCORING_BATCH_SIZE=size),
+        ):
+            before = fake_get("/_fake/stats")
+            ids = make_articles(n)
+            from articles.models import Article
+
+            Article.objects.filter(id__in=ids).update(content=P9_BODY)
+            start = time.monotonic()
+            nudge(slots)
+            wait_until(lambda ids=ids: scored(ids) == n, timeout=600, poll=0.05)
+            elapsed = time.monotonic() - start
+            after = fake_get("/_fake/stats")
+        calls = after["chat_calls"] - before["chat_calls"]
+        per_size[size] = {
+            "llm_calls": calls,
+            "fewest_possible": 2 * -(-n // size),
+            "busy_seconds": round(after["busy_seconds"] - before["busy_seconds"], 2),
+            "prompt_tokens": after["prompt_tokens"] - before["prompt_tokens"],
+            "output_tokens": after["output_tokens"] - before["output_tokens"],
+            "wall_seconds": round(elapsed, 2),
+            "most_calls_at_once": after["max_in_flight"],
+        }
+    base = per_size[1]["busy_seconds"]
+    return {
+        "figure": round(per_size[10]["busy_seconds"] / base, 3),
+        "target": "< 1.0 (LLM busy-seconds at batch 10 against batch 1, per 100 articles)",
+        "busy_vs_batch_1": {k: round(v["busy_seconds"] / base, 3) for k, v in per_size.items()},
+        "per_100_articles": per_size, "prices": P9_PRICES, "num_ctx": int(num_ctx),
+    }  # fmt: skip
+
+
 BENCHES = {
     "P1": p1_pipeline_overhead,
     "P2": p2_llm_bound,
@@ -643,6 +699,7 @@ BENCHES = {
     "P6": p6_pull_cancel,
     "P7": p7_calls_per_rescore,
     "P8": p8_workers_add_throughput,
+    "P9": p9_batched_calls,
     "P10": p10_rerank,
     "P11": p11_stories_scored_once,
 }

@@ -391,6 +391,17 @@ SCORING_CLAIM_TIMEOUT = env_int(
 SCORING_MAX_ATTEMPTS = env_int("SCORING_MAX_ATTEMPTS", 3, minimum=1)
 # A scoring task keeps claiming articles for this long before handing over to a new message.
 SCORING_TASK_BUDGET_SECONDS = env_float("SCORING_TASK_BUDGET_SECONDS", 20.0, minimum=0.0)
+# Articles per LLM call (1: one article a call, the default). Up to this many claimed
+# articles go into one categorizing and one scoring call, each wrapped with its id; a model
+# can override it in the LLM configuration (batch_sizes). rss-reader settled on 10 per call;
+# 50 proved unreliable, so Sift stops at 20 (llmconfig.schemas.MAX_BATCH_SIZE).
+SCORING_BATCH_SIZE = env_int("SCORING_BATCH_SIZE", 1, minimum=1)
+if SCORING_BATCH_SIZE > 20:
+    raise ImproperlyConfigured("SCORING_BATCH_SIZE must be between 1 and 20.")
+# The model's context window in tokens, for fitting a batch into it (0: ask Ollama's
+# /api/show, else assume OLLAMA_DEFAULT_NUM_CTX). A batch that would not fit is split: Ollama
+# would otherwise cut the prompt silently.
+SCORING_NUM_CTX = env_int("SCORING_NUM_CTX", 0)
 SCORING_CATEGORIZE_CHARS = env_int("SCORING_CATEGORIZE_CHARS", 2000, minimum=100)
 SCORING_SCORE_CHARS = env_int("SCORING_SCORE_CHARS", 3000, minimum=100)
 # The most articles one list request returns; a larger `limit` is clamped to it (the seed

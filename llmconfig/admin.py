@@ -41,6 +41,7 @@ class UserSettingsForm(forms.ModelForm[UserSettings]):
             "ollama_endpoint",
             "ollama_models",
             "openai_base_url",
+            "batch_sizes",
         ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -77,6 +78,12 @@ class UserSettingsForm(forms.ModelForm[UserSettings]):
     def clean_vision_model(self) -> str:
         return self._model_id("vision_model")
 
+    def clean_batch_sizes(self) -> dict[str, int]:
+        try:
+            return UserSettings.clean_batch_sizes(self.cleaned_data.get("batch_sizes") or {})
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         for key, clear in services.SECRET_SETTINGS.items():
@@ -108,6 +115,7 @@ class UserSettingsAdmin(admin.ModelAdmin[UserSettings]):
                     "use_separate_models",
                     "scoring_model",
                     "vision_model",
+                    "batch_sizes",
                 ]
             },
         ),

@@ -5,13 +5,15 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Avg, Count, Q, Value
+from django.db.models import Avg, Count, Q, Sum, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from llmconfig.fields import EncryptedTextField
 from llmconfig.llm.base import CallRecord
+from llmconfig.llm.ids import ModelId
 from llmconfig.prompts import DEFAULT_PROMPTS
+from llmconfig.schemas import MAX_BATCH_SIZE
 
 
 class UserSettings(models.Model):
@@ -52,6 +54,13 @@ class UserSettings(models.Model):
         help_text="e.g. http://127.0.0.1:8080/v1. Empty: OPENAI_BASE_URL.",
     )
     openai_api_key = EncryptedTextField(blank=True, null=True)
+    # Batched scoring per model, overriding SCORING_BATCH_SIZE: {"ollama/qwen3:4b": 5}.
+    batch_sizes = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Articles per LLM call, per model id, e.g. {"ollama/qwen3:4b": 5}. '
+        "Models not listed use SCORING_BATCH_SIZE (1: one article per call).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -100,6 +109,27 @@ class UserSettings(models.Model):
     def effective_vision_model(self) -> str:
         return self.vision_model or self.effective_categorization_model
 
+    @staticmethod
+    def clean_batch_sizes(value: Any) -> dict[str, int]:
+        """The one rule for `batch_sizes`, for the API and the admin alike: {model id: a whole
+        number from 1 to MAX_BATCH_SIZE}. Raises ValueError saying what is wrong."""
+        if not isinstance(value, dict):
+            raise ValueError("An object of model id → articles per call.")
+        out: dict[str, int] = {}
+        for raw_id, size in value.items():
+            model_id = str(ModelId.parse(str(raw_id)))  # UnknownModelError is a ValueError
+            if isinstance(size, bool) or not isinstance(size, int):
+                raise ValueError(f"{model_id}: a whole number of articles.")
+            if not 1 <= size <= MAX_BATCH_SIZE:
+                raise ValueError(f"{model_id}: between 1 and {MAX_BATCH_SIZE} articles per call.")
+            out[model_id] = size
+        return out
+
+    def batch_size_for(self, model_id: str) -> int:
+        """How many articles one call to this model carries (1: no batching)."""
+        size = (self.batch_sizes or {}).get(model_id)
+        return size if isinstance(size, int) and size >= 1 else settings.SCORING_BATCH_SIZE
+
     def enabled_ollama_models(self) -> list[dict[str, Any]]:
         return [m for m in (self.ollama_models or []) if m.get("enabled", True)]
 
@@ -111,6 +141,8 @@ class PromptTemplate(models.Model):
     class Name(models.TextChoices):
         CATEGORIZATION = "categorization", "Categorization"
         SCORING = "scoring", "Scoring"
+        CATEGORIZATION_BATCH = "categorization_batch", "Categorization, several articles a call"
+        SCORING_BATCH = "scoring_batch", "Scoring, several articles a call"
 
     name = models.CharField(max_length=50, choices=Name.choices, unique=True)
     text = models.TextField()
@@ -148,13 +180,19 @@ class LLMCallQuerySet(models.QuerySet["LLMCall"]):
 
     def per_model(self) -> list[dict[str, Any]]:
         """What each model costs: mean prompt tokens, mean prompt-eval and eval ms (a
-        prompt-cache hit shows as a small prompt-eval time), cached tokens, and calls per
-        article scored (2 without batching; re-asks and retries add to it)."""
-        return list(
-            self.values("model_id")  # type: ignore[arg-type]  # django-stubs types it as a TypedDict
+        prompt-cache hit shows as a small prompt-eval time), cached tokens, articles per
+        call, and calls per article (2 without batching, 2/N with batches of N; re-asks and
+        retries add to it).
+
+        A model's articles are the larger of those it categorized and those it scored (a
+        model doing both sees each article twice): for single calls the distinct articles,
+        for batched calls the articles of each successful call."""
+        rows: list[dict[str, Any]] = [
+            dict(row)
+            for row in self.values("model_id")
             .annotate(
                 calls=Count("id"),
-                articles=Count("article_id", distinct=True),
+                mean_articles_per_call=Avg("articles"),
                 mean_prompt_tokens=Avg("prompt_tokens"),
                 mean_cached_tokens=Avg("cached_tokens"),
                 mean_prompt_eval_ms=Avg("prompt_eval_ms"),
@@ -162,7 +200,17 @@ class LLMCallQuerySet(models.QuerySet["LLMCall"]):
                 mean_latency_ms=Avg("latency_ms"),
             )
             .order_by("model_id")
-        )
+        ]
+        served: dict[str, int] = {}
+        for step in self.values("model_id", "purpose").annotate(
+            single=Count("article_id", distinct=True, filter=Q(articles=1)),
+            batched=Sum("articles", filter=Q(articles__gt=1, outcome="ok")),
+        ):
+            count = step["single"] + (step["batched"] or 0)
+            served[step["model_id"]] = max(served.get(step["model_id"], 0), count)
+        for row in rows:
+            row["articles"] = served.get(row["model_id"], 0)
+        return rows
 
 
 class LLMCall(models.Model):
@@ -183,8 +231,12 @@ class LLMCall(models.Model):
     )
     prompt_eval_ms = models.FloatField(null=True, blank=True, help_text="Reading the prompt.")
     eval_ms = models.FloatField(null=True, blank=True, help_text="Writing the answer.")
-    # The article the call was for (no foreign key: llmconfig sits below articles).
+    # The article the call was for (no foreign key: llmconfig sits below articles); the
+    # first of them for a batched call.
     article_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    articles = models.PositiveSmallIntegerField(
+        default=1, help_text="How many articles the call asked about (more than 1: batched)."
+    )
     latency_ms = models.PositiveIntegerField()
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
     error = models.TextField(blank=True, default="")

@@ -64,7 +64,76 @@ follows, covered with some depth.", "matched_interests": ["self-hosting"], \
 **Content:**
 {content}"""
 
-DEFAULT_PROMPTS = {"categorization": CATEGORIZATION_PROMPT, "scoring": SCORING_PROMPT}
+# Batched scoring (SCORING_BATCH_SIZE > 1): the same rubric, several articles per call, each
+# wrapped with its id and answered in a list keyed by it. The articles come last, so the
+# rubric and the reader's context stay a shared prefix across calls.
+CATEGORIZATION_BATCH_PROMPT = """\
+Categorize each of the articles below into 1-4 topic categories.
+
+Rules (strict):
+1. Only each article's PRIMARY topics.
+2. Ignore incidental mentions and metaphors.
+3. Reuse existing categories whenever one fits.
+4. English and kebab-case only, e.g. "ai-ml" or "web-development"; no underscores, slashes \
+or spaces, even for non-English articles.
+5. Keep categories broad ("ai-ml", not "generative-ai").
+6. Suggest a new category only if nothing fits and the topic will recur.
+7. At most 4 per article; fewer is better.
+
+Answer with one JSON object holding one entry per article, with the article's id as given:
+{{"articles": [{{"id": int, "categories": [...], "suggested_new": [...]}}, ...]}}.
+Example answer for two articles: {{"articles": [{{"id": 11, "categories": ["ai-ml", \
+"open-source"], "suggested_new": []}}, {{"id": 12, "categories": ["space"], \
+"suggested_new": []}}]}}
+
+**Existing categories:** {existing_categories}
+
+{articles}
+
+Categorize every article above now."""
+
+SCORING_BATCH_PROMPT = """\
+Score each of the articles below for the reader described below.
+
+Interest 0-10: 0-2 strongly misaligned, 3-4 somewhat misaligned, 5-6 neutral, 7-8 good \
+match, 9-10 excellent match.
+Quality 0-10: 0-2 clickbait or spam, 3-4 poor or shallow, 5-6 average, 7-8 good, \
+9-10 insightful.
+
+For each article provide 1. Interest 2. Quality 3. Brief reasoning (1-2 sentences) 4. The \
+phrases of the reader's interests and anti-interests it matches, copied word for word \
+(empty lists when none). Answer with one JSON object holding one entry per article, with \
+the article's id as given:
+{{"articles": [{{"id": int, "interest_score": int, "quality_score": int, "reasoning": str, \
+"matched_interests": [str], "matched_anti_interests": [str]}}, ...]}}.
+Example entry: {{"id": 11, "interest_score": 7, "quality_score": 6, "reasoning": "A topic \
+the reader follows, covered with some depth.", "matched_interests": ["self-hosting"], \
+"matched_anti_interests": []}}
+
+**User Interests:**
+{interests}
+
+**Anti-Interests:**
+{anti_interests}
+
+{feedback_examples}
+
+{articles}"""
+
+# How each article is wrapped in a batched prompt.
+BATCH_ARTICLE = """<article id="{id}">
+**Title:** {title}
+
+**Content:**
+{content}
+</article>"""
+
+DEFAULT_PROMPTS = {
+    "categorization": CATEGORIZATION_PROMPT,
+    "scoring": SCORING_PROMPT,
+    "categorization_batch": CATEGORIZATION_BATCH_PROMPT,
+    "scoring_batch": SCORING_BATCH_PROMPT,
+}
 
 PLACEHOLDERS: dict[str, dict[str, str]] = {
     "categorization": {
@@ -78,6 +147,16 @@ PLACEHOLDERS: dict[str, dict[str, str]] = {
         "feedback_examples": "[Titles the reader marked 👍 / 👎]",
         "title": "[Article Title]",
         "content": "[Article Content]",
+    },
+    "categorization_batch": {
+        "existing_categories": "[Existing Categories]",
+        "articles": '[Articles, each as <article id="…">title and content</article>]',
+    },
+    "scoring_batch": {
+        "interests": "[User Interests]",
+        "anti_interests": "[Anti-Interests]",
+        "feedback_examples": "[Titles the reader marked 👍 / 👎]",
+        "articles": '[Articles, each as <article id="…">title and content</article>]',
     },
 }
 

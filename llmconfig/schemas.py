@@ -45,6 +45,38 @@ class ScoringResult(BaseModel):
     _join = field_validator("reasoning", mode="before")(_join_list)
 
 
+# The most articles one batched call may carry: rss-reader's later versions settled on 10 per
+# call (50 proved unreliable); 20 leaves room above that for large-context models.
+MAX_BATCH_SIZE = 20
+
+
+class Keyed(BaseModel):
+    """The id Sift gave an article in a batched prompt. A base listed last, so `id` is the
+    first property of each item: a grammar-constrained model writes it before the answer."""
+
+    id: int
+
+
+class ArticleTopics(CategorizationResult, Keyed):
+    """One article's topics inside a batched reply."""
+
+
+class ArticleScore(ScoringResult, Keyed):
+    """One article's scores inside a batched reply."""
+
+
+class BatchCategorization(BaseModel):
+    """Several articles categorized in one call. A reply that does not validate as a whole
+    is re-asked (then the batch falls back to one call per article); ids Sift did not send
+    are ignored, and articles missing from it are queued again."""
+
+    articles: list[ArticleTopics] = Field(min_length=1, max_length=MAX_BATCH_SIZE)
+
+
+class BatchScoring(BaseModel):
+    articles: list[ArticleScore] = Field(min_length=1, max_length=MAX_BATCH_SIZE)
+
+
 class ReversePromptOutput(BaseModel):
     reverse_prompt: str
     visual_description: str

@@ -20,7 +20,7 @@ import math
 import time
 import uuid
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any, TypedDict
@@ -34,12 +34,18 @@ from django.utils import timezone
 from articles.models import Article, Category
 from config.celery import send_on_commit
 from config.queues import CeleryQueue
-from llmconfig.llm import CallRecord, Completion, LLMError, LLMErrorKind, get_adapter
+from llmconfig.llm import CallRecord, Completion, LLMAdapter, LLMError, LLMErrorKind, get_adapter
 from llmconfig.llm.ollama import embed
 from llmconfig.llm.registry import ProviderNotConfigured, UnknownModelError, ollama_connection
 from llmconfig.models import LLMCall, PromptTemplate, UserSettings
-from llmconfig.prompts import render
-from llmconfig.schemas import CategorizationResult, ScoringResult
+from llmconfig.prompts import BATCH_ARTICLE, render
+from llmconfig.schemas import (
+    ArticleTopics,
+    BatchCategorization,
+    BatchScoring,
+    CategorizationResult,
+    ScoringResult,
+)
 from llmconfig.services import model_config_save
 from scoring import tasks
 
@@ -147,13 +153,21 @@ class Claim:
 
 
 def article_claim(*, worker: str) -> Claim | None:
-    """Take the most urgent queued article, or None when there is none or LLM_MAX_IN_FLIGHT
-    articles are being scored already (cluster-wide: the limit holds whatever the number of
-    workers, pool processes or messages)."""
+    """Take the most urgent queued article, or None (see `articles_claim`)."""
+    claims = articles_claim(worker=worker, limit=1)
+    return claims[0] if claims else None
+
+
+def articles_claim(*, worker: str, limit: int) -> list[Claim]:
+    """Take up to `limit` of the most urgent queued articles under one token (one LLM call's
+    worth: a batch), or none when the queue is empty or LLM_MAX_IN_FLIGHT calls are in
+    flight already. Calls are counted as distinct claim tokens among rows being scored,
+    cluster-wide: the limit holds whatever the number of workers, pool processes or
+    messages, and whatever the batch size."""
     token = uuid.uuid4().hex
-    # One statement: UPDATE … WHERE id = (SELECT … LIMIT 1 [FOR UPDATE SKIP LOCKED]) AND
-    # (rows being scored) < limit RETURNING id.
-    pick = Article.objects.queued().in_claim_order().values("id")[:1]
+    # One statement: UPDATE … WHERE id IN (SELECT … LIMIT n [FOR UPDATE SKIP LOCKED]) AND
+    # (calls in flight) < limit RETURNING id.
+    pick = Article.objects.queued().in_claim_order().values("id")[:limit]
     if connection.features.has_select_for_update_skip_locked:
         pick = pick.select_for_update(skip_locked=True)
     with transaction.atomic():  # Django compiles FOR UPDATE only inside a transaction
@@ -161,10 +175,17 @@ def article_claim(*, worker: str) -> Claim | None:
     table = connection.ops.quote_name(Article._meta.db_table)
     # Only the quoted table name and Django's compiled subquery are formatted in; every value
     # is a parameter.
+    # PostgreSQL may rescan an `IN (subquery)` per row, and a rescan with SKIP LOCKED finds
+    # new rows each time (a LIMIT 1 claimed the whole queue): ARRAY(…) runs it exactly once.
+    # SQLite evaluates an uncorrelated IN list once.
+    picked = (
+        f"= ANY(ARRAY({pick_sql}))" if connection.vendor == "postgresql" else f"IN ({pick_sql})"
+    )
     sql = (
         f"UPDATE {table} SET scoring_state = %s, claimed_at = %s, claimed_by = %s, "  # noqa: S608
-        f"claim_token = %s WHERE id = ({pick_sql}) AND scoring_state = %s "
-        f"AND (SELECT COUNT(*) FROM {table} WHERE scoring_state = %s) < %s RETURNING id"
+        f"claim_token = %s WHERE id {picked} AND scoring_state = %s "
+        f"AND (SELECT COUNT(DISTINCT claim_token) FROM {table} WHERE scoring_state = %s) < %s "
+        "RETURNING id"
     )
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     params = [
@@ -177,10 +198,12 @@ def article_claim(*, worker: str) -> Claim | None:
             # needs nothing: it runs one writer at a time.
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CLAIM_LOCK_KEY])
         cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    return Claim(article_id=row[0], token=token)
+        ids = {row[0] for row in cursor.fetchall()}
+    if len(ids) < 2:
+        return [Claim(article_id=pk, token=token) for pk in ids]
+    # RETURNING gives no order: claim order it is, so a batch lists re-scores first.
+    ordered = Article.objects.filter(id__in=ids).in_claim_order().values_list("id", flat=True)
+    return [Claim(article_id=pk, token=token) for pk in ordered]
 
 
 def claims_release(*, worker: str) -> int:
@@ -197,6 +220,7 @@ class Outcome(StrEnum):
     FAILED = "failed"
     PAUSED = "paused"  # LLM unreachable / model missing: row back to queued, untouched
     LOST = "lost"  # our claim was taken back; nothing written
+    RELEASED = "released"  # left out of a batched reply: queued again, asked alone next
     EMPTY = "empty"  # nothing to do
 
 
@@ -243,6 +267,14 @@ class ScoringContext:
             feedback_examples=feedback_examples(),
         )
 
+    def batch_size(self) -> int:
+        """How many articles a task claims at once: the larger of the two models' sizes."""
+        us = self.user_settings
+        return max(
+            us.batch_size_for(us.effective_categorization_model),
+            us.batch_size_for(us.effective_scoring_model),
+        )
+
     def existing_categories(self) -> str:
         return ", ".join(list(self.weights)[:300])
 
@@ -266,72 +298,110 @@ def article_evaluate(*, article: Article, context: ScoringContext) -> Completion
     """
     calls: list[CallRecord] = []
     try:
-        return Completion(_evaluate(article, context, calls), calls)
+        topics = _kept_topics(article, context) or _categorize_one(article, context, calls)
+        return Completion(_score_one(article, topics, context, calls), calls)
     except LLMError as exc:
         exc.calls = calls + exc.calls
         raise
 
 
-def _evaluate(article: Article, context: ScoringContext, calls: list[CallRecord]) -> Scored:
-    user_settings = context.user_settings
-    text = article.content or article.summary or ""
+@dataclass
+class Topics:
+    """An article's topics and where they came from."""
+
+    names: list[str]
+    model: str
+    prompt_version: int | None
+
+
+def _kept_topics(article: Article, context: ScoringContext) -> Topics | None:
+    """A score-only re-score keeps the topics the article has (when it has any)."""
     current = [c.name for c in article.categories.all()]
-    cat_model = user_settings.effective_categorization_model
-    score_model = user_settings.effective_scoring_model
-    cat_version: int | None = article.categorization_prompt_version
+    if article.rescore_mode != Mode.SCORE_ONLY or not current:
+        return None
+    model = article.categorization_model or context.user_settings.effective_categorization_model
+    return Topics(current, model, article.categorization_prompt_version)
 
-    if article.rescore_mode == Mode.SCORE_ONLY and current:
-        names = current
-        cat_model = article.categorization_model or cat_model
-    else:
-        template, cat_version = context.prompts[PromptTemplate.Name.CATEGORIZATION]
-        prompt = render(
-            template,
-            existing_categories=context.existing_categories(),
-            title=article.title,
-            content=text[: settings.SCORING_CATEGORIZE_CHARS],
-        )
-        step_set(article_id=article.id, phase="categorizing")
-        categorized = get_adapter(cat_model, user_settings).generate(
-            prompt, CategorizationResult, temperature=0, purpose="categorize"
-        )
-        calls += categorized.calls
-        names = list(
-            dict.fromkeys(
-                n for n in (Category.normalize(c) for c in categorized.value.categories) if n
-            )
-        )[:4]
 
-    if any(context.weights.get(n) == Category.Weight.BLOCKED for n in names):
-        return Scored(names, None, None, "", [], [], cat_model, "", cat_version, None)
+def _article_text(article: Article, chars: int) -> str:
+    return (article.content or article.summary or "")[:chars]
 
-    template, score_version = context.prompts[PromptTemplate.Name.SCORING]
+
+def _topic_names(raw: list[str]) -> list[str]:
+    """At most 4 distinct kebab-case names."""
+    return list(dict.fromkeys(n for n in (Category.normalize(c) for c in raw) if n))[:4]
+
+
+def _categorize_one(article: Article, context: ScoringContext, calls: list[CallRecord]) -> Topics:
+    model = context.user_settings.effective_categorization_model
+    template, version = context.prompts[PromptTemplate.Name.CATEGORIZATION]
     prompt = render(
         template,
-        interests=user_settings.interests.strip() or "Not specified",
-        anti_interests=user_settings.anti_interests.strip() or "Not specified",
-        feedback_examples=context.feedback_examples,
+        existing_categories=context.existing_categories(),
         title=article.title,
-        content=text[: settings.SCORING_SCORE_CHARS],
+        content=_article_text(article, settings.SCORING_CATEGORIZE_CHARS),
+    )
+    step_set(article_id=article.id, phase="categorizing")
+    categorized = get_adapter(model, context.user_settings).generate(
+        prompt, CategorizationResult, temperature=0, purpose="categorize"
+    )
+    calls += categorized.calls
+    return Topics(_topic_names(categorized.value.categories), model, version)
+
+
+def _blocked(topics: Topics, context: ScoringContext) -> Scored | None:
+    """A blocked topic: no scoring call, and no invented score."""
+    if any(context.weights.get(n) == Category.Weight.BLOCKED for n in topics.names):
+        return Scored(topics.names, None, None, "", [], [], topics.model, "", topics.prompt_version, None)  # fmt: skip
+    return None
+
+
+def _scored(
+    result: ScoringResult, topics: Topics, context: ScoringContext, version: int | None
+) -> Scored:
+    us = context.user_settings
+    return Scored(
+        categories=topics.names,
+        interest=result.interest_score,
+        quality=result.quality_score,
+        reasoning=result.reasoning.strip()[:2000],
+        matched_interests=quoted(result.matched_interests, us.interests),
+        matched_anti_interests=quoted(result.matched_anti_interests, us.anti_interests),
+        categorization_model=topics.model,
+        scoring_model=us.effective_scoring_model,
+        categorization_prompt_version=topics.prompt_version,
+        scoring_prompt_version=version,
+    )
+
+
+def _reader_context(context: ScoringContext) -> dict[str, str]:
+    us = context.user_settings
+    return {
+        "interests": us.interests.strip() or "Not specified",
+        "anti_interests": us.anti_interests.strip() or "Not specified",
+        "feedback_examples": context.feedback_examples,
+    }
+
+
+def _score_one(
+    article: Article, topics: Topics, context: ScoringContext, calls: list[CallRecord]
+) -> Scored:
+    blocked = _blocked(topics, context)
+    if blocked is not None:
+        return blocked
+    template, version = context.prompts[PromptTemplate.Name.SCORING]
+    prompt = render(
+        template,
+        **_reader_context(context),
+        title=article.title,
+        content=_article_text(article, settings.SCORING_SCORE_CHARS),
     )
     step_set(article_id=article.id, phase="scoring")
-    completion = get_adapter(score_model, user_settings).generate(
-        prompt, ScoringResult, temperature=0, purpose="score"
-    )
+    completion = get_adapter(
+        context.user_settings.effective_scoring_model, context.user_settings
+    ).generate(prompt, ScoringResult, temperature=0, purpose="score")
     calls += completion.calls
-    scored = completion.value
-    return Scored(
-        categories=names,
-        interest=scored.interest_score,
-        quality=scored.quality_score,
-        reasoning=scored.reasoning.strip()[:2000],
-        matched_interests=quoted(scored.matched_interests, user_settings.interests),
-        matched_anti_interests=quoted(scored.matched_anti_interests, user_settings.anti_interests),
-        categorization_model=cat_model,
-        scoring_model=score_model,
-        categorization_prompt_version=cat_version,
-        scoring_prompt_version=score_version,
-    )
+    return _scored(completion.value, topics, context, version)
 
 
 FEEDBACK_EXAMPLES = 10  # titles of each kind in the scoring prompt: enough to show a taste
@@ -415,41 +485,71 @@ def _owned(claim: Claim) -> QuerySet[Article]:
     )
 
 
+def _load(ids: list[int]) -> dict[int, Article]:
+    """Claimed articles with what scoring reads: their topics, and whether copies of the story
+    wait for their score."""
+    rows = (
+        Article.objects.prefetch_related("categories")
+        .annotate(has_copies=Exists(Article.objects.filter(story_id=OuterRef("pk"))))
+        .filter(id__in=ids)
+    )
+    return {article.id: article for article in rows}
+
+
+def _linked_by_embedding(claim: Claim, article: Article, context: ScoringContext) -> Outcome | None:
+    """With STORY_EMBEDDING_MODEL: the same story told in other words takes its lead's score
+    instead of asking the LLM. None: not such a copy, score it."""
+    if not settings.STORY_EMBEDDING_MODEL or article.story_id is not None:
+        return None
+    lead = story_by_embedding(article=article, context=context)
+    if lead is None:
+        return None
+    with transaction.atomic():
+        if not _owned(claim).update(story_id=lead):
+            return Outcome.LOST
+        Article.objects.filter(id=article.id).inherit_scores()
+    return Outcome.SCORED
+
+
+PAUSING = (LLMErrorKind.UNAVAILABLE, LLMErrorKind.MODEL_MISSING, LLMErrorKind.AUTH)
+
+
 def article_score(*, claim: Claim, context: ScoringContext | None = None) -> Outcome:
     """Evaluate a claimed article and write the outcome, only while the claim still holds."""
     context = context or ScoringContext.load()
-    article = (
-        Article.objects.prefetch_related("categories")
-        .annotate(has_copies=Exists(Article.objects.filter(story_id=OuterRef("pk"))))
-        .get(id=claim.article_id)
-    )
-    if settings.STORY_EMBEDDING_MODEL and article.story_id is None:
-        lead = story_by_embedding(article=article, context=context)
-        if lead is not None:
-            with transaction.atomic():
-                if not _owned(claim).update(story_id=lead):
-                    return Outcome.LOST
-                Article.objects.filter(id=article.id).inherit_scores()
-            return Outcome.SCORED
+    article = _load([claim.article_id])[claim.article_id]
+    linked = _linked_by_embedding(claim, article, context)
+    if linked is not None:
+        return linked
     try:
         evaluation = article_evaluate(article=article, context=context)
     except (UnknownModelError, ProviderNotConfigured) as exc:
         return _pause(claim, str(exc))
     except LLMError as exc:
         LLMCall.objects.record(exc.calls, article_id=claim.article_id)
-        if exc.kind in (LLMErrorKind.UNAVAILABLE, LLMErrorKind.MODEL_MISSING, LLMErrorKind.AUTH):
+        if exc.kind in PAUSING:
             return _pause(claim, exc.message)
         return _record_failure(claim, exc)
     except Exception as exc:
-        # A bug is not an outage: no pause, no retry loop. The article fails at once with
-        # the reason, and the traceback goes to the log for whoever fixes it.
         logger.exception("scoring article %s hit an internal error", claim.article_id)
-        bug = LLMError(
-            f"Internal error: {exc!r} (the worker log has the traceback).",
-            kind=LLMErrorKind.INTERNAL,
-        )
-        return _record_failure(claim, bug)
+        return _record_failure(claim, _internal(exc))
+    return _write_scored(claim, article, evaluation, context)
 
+
+def _internal(exc: Exception) -> LLMError:
+    """A bug is not an outage: no pause, no retry loop. The article fails at once with the
+    reason, and the traceback goes to the log (by the caller) for whoever fixes it."""
+    return LLMError(
+        f"Internal error: {exc!r} (the worker log has the traceback).",
+        kind=LLMErrorKind.INTERNAL,
+    )
+
+
+def _write_scored(
+    claim: Claim, article: Article, evaluation: Completion[Scored], context: ScoringContext
+) -> Outcome:
+    """Store what the LLM said, only while the claim holds, and rank it with the weights as
+    they are at this moment."""
     result = evaluation.value
     with transaction.atomic():
         written = _owned(claim).update(
@@ -470,6 +570,7 @@ def article_score(*, claim: Claim, context: ScoringContext | None = None) -> Out
             claim_token="",
             scoring_error="",
             scoring_raw_output="",
+            batch_missed=False,
         )
         LLMCall.objects.record(evaluation.calls, article_id=claim.article_id)
         if not written:
@@ -494,7 +595,7 @@ def article_score(*, claim: Claim, context: ScoringContext | None = None) -> Out
         Article.objects.filter(id=article.id).rerank()
         # The same story from other feeds: asked once, scored everywhere. (A copy linked
         # while the LLM answered takes the score when it is linked, or from the sweep.)
-        if article.has_copies:
+        if getattr(article, "has_copies", True):  # annotated by `_load`
             Article.objects.filter(story_id=article.id).inherit_scores()
     if readiness_set(ready=True, reason=""):
         # Scoring resumes after a pause with one probing task: fill the other slots.
@@ -534,6 +635,251 @@ def _record_failure(claim: Claim, exc: LLMError) -> Outcome:
     return Outcome.FAILED if final else Outcome.RETRY
 
 
+# --- scoring a batch ----------------------------------------------------------------------
+# Fitting a batch into the model's context window: a conservative estimate (English runs ~4
+# characters a token; code and other scripts fewer), and room left for each article's answer.
+CHARS_PER_TOKEN = 3
+ANSWER_TOKENS = {"categorize": 60, "score": 250}
+
+
+class _Paused(Exception):
+    """The LLM is down, the model missing or the key refused: every article still held goes
+    back to the queue and scoring pauses."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class _Item:
+    """One claimed article on its way through a batch."""
+
+    claim: Claim
+    article: Article
+    calls: list[CallRecord] = field(default_factory=list)
+    topics: Topics | None = None
+    result: Scored | None = None
+    outcome: Outcome | None = None  # set once the article is written, failed or released
+
+
+@dataclass
+class _Step:
+    """What one batched call of a step (categorize or score) is made of."""
+
+    purpose: str  # "categorize" | "score"
+    model: str
+    size: int
+    template: str
+    version: int
+    schema: type[BatchCategorization] | type[BatchScoring]
+    fixed: dict[str, str]  # the prompt's values other than the articles
+    chars: int  # article text per article
+
+    @classmethod
+    def of(cls, purpose: str, context: ScoringContext) -> _Step:
+        us = context.user_settings
+        if purpose == "categorize":
+            model = us.effective_categorization_model
+            template, version = context.prompts[PromptTemplate.Name.CATEGORIZATION_BATCH]
+            fixed = {"existing_categories": context.existing_categories()}
+            schema: type[BatchCategorization] | type[BatchScoring] = BatchCategorization
+            chars = settings.SCORING_CATEGORIZE_CHARS
+        else:
+            model = us.effective_scoring_model
+            template, version = context.prompts[PromptTemplate.Name.SCORING_BATCH]
+            fixed, schema, chars = (
+                _reader_context(context),
+                BatchScoring,
+                settings.SCORING_SCORE_CHARS,
+            )
+        return cls(
+            purpose, model, us.batch_size_for(model), template, version, schema, fixed, chars
+        )
+
+    def block(self, article: Article) -> str:
+        return render(
+            BATCH_ARTICLE,
+            id=article.id,
+            title=article.title,
+            content=_article_text(article, self.chars),
+        )
+
+    def prompt(self, items: list[_Item]) -> str:
+        articles = "\n\n".join(self.block(item.article) for item in items)
+        return render(self.template, **self.fixed, articles=articles)
+
+    def chunks(self, items: list[_Item], context_tokens: int | None) -> list[list[_Item]]:
+        """At most `size` articles a call, fewer where the prompt and the answers would not
+        fit the context window (Ollama would cut the prompt silently). One article always
+        goes, as it would unbatched."""
+        base = len(self.prompt([])) // CHARS_PER_TOKEN
+        out: list[list[_Item]] = []
+        chunk: list[_Item] = []
+        used = base
+        for item in items:
+            cost = len(self.block(item.article)) // CHARS_PER_TOKEN + ANSWER_TOKENS[self.purpose]
+            too_big = context_tokens is not None and used + cost > context_tokens
+            if chunk and (len(chunk) >= self.size or too_big):
+                out.append(chunk)
+                chunk, used = [], base
+            chunk.append(item)
+            used += cost
+        if chunk:
+            out.append(chunk)
+        return out
+
+
+def articles_score(*, claims: list[Claim], context: ScoringContext) -> list[Outcome]:
+    """Score claimed articles several to an LLM call (SCORING_BATCH_SIZE, or the model's own
+    size in the LLM configuration).
+
+    1. An article a batched reply left out before, and a copy found by embedding, go one by
+       one (the first so a model that keeps skipping it cannot keep it waiting).
+    2. The rest are categorized in batches of the categorizing model's size, then the
+       unblocked ones scored in batches of the scoring model's size, each batch cut to fit
+       the model's context window. A batch of one is asked with the single prompts.
+    3. A reply is keyed by article id: ids Sift did not send are ignored; an article missing
+       from it goes back to the queue (not failed). A reply that does not validate is
+       re-asked once, then the batch falls back to one call per article, with the single
+       path's own re-asks and failure counting.
+    4. An outage, a missing model or a refused key puts every article still held back in the
+       queue and pauses scoring, as for one article.
+    Every article is written on its own, only while its claim holds.
+    """
+    articles = _load([c.article_id for c in claims])
+    outcomes: list[Outcome] = []
+    items: list[_Item] = []
+    for claim in claims:
+        article = articles[claim.article_id]
+        if article.batch_missed:
+            outcomes.append(article_score(claim=claim, context=context))
+            continue
+        linked = _linked_by_embedding(claim, article, context)
+        if linked is not None:
+            outcomes.append(linked)
+            continue
+        items.append(_Item(claim, article, topics=_kept_topics(article, context)))
+    try:
+        _in_batches([i for i in items if i.topics is None], "categorize", context)
+        for item in items:
+            if item.outcome is None and item.topics is not None:
+                item.result = _blocked(item.topics, context)
+        to_score = [i for i in items if i.outcome is None and i.result is None]
+        _in_batches(to_score, "score", context)
+    except _Paused as paused:
+        for item in items:
+            if item.outcome is None:
+                LLMCall.objects.record(item.calls, article_id=item.article.id)
+                item.outcome = _pause(item.claim, paused.reason)
+    except Exception as exc:
+        logger.exception("scoring a batch of %d articles hit an internal error", len(items))
+        for item in items:
+            if item.outcome is None:
+                _fail(item, _internal(exc))
+    for item in items:
+        if item.outcome is None and item.result is not None:
+            item.outcome = _write_scored(
+                item.claim, item.article, Completion(item.result, item.calls), context
+            )
+        outcomes.append(item.outcome or Outcome.LOST)
+    return outcomes
+
+
+def _in_batches(items: list[_Item], purpose: str, context: ScoringContext) -> None:
+    if not items:
+        return
+    step = _Step.of(purpose, context)
+    try:
+        adapter = get_adapter(step.model, context.user_settings)
+    except (UnknownModelError, ProviderNotConfigured) as exc:
+        raise _Paused(str(exc)) from exc
+    context_tokens = settings.SCORING_NUM_CTX or adapter.context_tokens()
+    for chunk in step.chunks(items, context_tokens):
+        if len(chunk) == 1:
+            _step_one(chunk[0], purpose, context)
+        else:
+            _step_batch(chunk, step, adapter, context)
+
+
+def _step_one(item: _Item, purpose: str, context: ScoringContext) -> None:
+    """One article through one step, as unbatched scoring asks it."""
+    try:
+        if purpose == "categorize":
+            item.topics = _categorize_one(item.article, context, item.calls)
+        else:
+            assert item.topics is not None
+            item.result = _score_one(item.article, item.topics, context, item.calls)
+    except (UnknownModelError, ProviderNotConfigured) as exc:
+        raise _Paused(str(exc)) from exc
+    except LLMError as exc:
+        item.calls += exc.calls
+        if exc.kind in PAUSING:
+            raise _Paused(exc.message) from exc
+        _fail(item, exc)
+
+
+def _step_batch(
+    chunk: list[_Item], step: _Step, adapter: LLMAdapter, context: ScoringContext
+) -> None:
+    step_set(
+        article_id=chunk[0].article.id,
+        phase="categorizing" if step.purpose == "categorize" else "scoring",
+    )
+    try:
+        completion = adapter.generate(
+            step.prompt(chunk), step.schema, temperature=0, purpose=step.purpose, max_retries=2
+        )
+    except LLMError as exc:
+        _record_batch_calls(exc.calls, chunk)
+        if exc.kind in PAUSING:
+            raise _Paused(exc.message) from exc
+        if exc.kind is LLMErrorKind.INTERNAL:
+            for item in chunk:
+                _fail(item, exc)
+            return
+        # Invalid twice (or refused as a whole): one call per article for this batch.
+        logger.info("batch of %d fell back to one call per article: %s", len(chunk), exc.message)
+        for item in chunk:
+            _step_one(item, step.purpose, context)
+        return
+    _record_batch_calls(completion.calls, chunk)
+    # Keyed by the ids Sift sent: any other id the model wrote is never looked up.
+    answers = {answer.id: answer for answer in completion.value.articles}
+    for item in chunk:
+        answer = answers.get(item.article.id)
+        if answer is None:
+            _release(item)
+        elif isinstance(answer, ArticleTopics):
+            item.topics = Topics(_topic_names(answer.categories), step.model, step.version)
+        else:
+            assert item.topics is not None
+            item.result = _scored(answer, item.topics, context, step.version)
+
+
+def _record_batch_calls(calls: list[CallRecord], chunk: list[_Item]) -> None:
+    """A batched call is one record, for all its articles (filed under the first)."""
+    for call in calls:
+        call.articles = len(chunk)
+    LLMCall.objects.record(calls, article_id=chunk[0].article.id)
+
+
+def _fail(item: _Item, exc: LLMError) -> None:
+    LLMCall.objects.record(item.calls, article_id=item.article.id)
+    item.calls = []
+    item.outcome = _record_failure(item.claim, exc)
+
+
+def _release(item: _Item) -> None:
+    """Left out of a batched reply: back to the queue, not failed, and asked alone next."""
+    LLMCall.objects.record(item.calls, article_id=item.article.id)
+    item.calls = []
+    written = _owned(item.claim).update(
+        scoring_state=State.QUEUED, claim_token="", batch_missed=True
+    )
+    item.outcome = Outcome.RELEASED if written else Outcome.LOST
+
+
 def score_next_articles(*, worker: str, budget_seconds: float | None = None) -> Counter[str]:
     """The work of one `score_next` task: claim and score the most urgent article, again and
     again, until the queue is empty or the time budget is spent; then pass the baton on.
@@ -545,13 +891,17 @@ def score_next_articles(*, worker: str, budget_seconds: float | None = None) -> 
     started = time.monotonic()
     outcomes: Counter[str] = Counter()
     context = ScoringContext.load()
+    size = context.batch_size()
     while True:
-        claim = article_claim(worker=worker)
-        if claim is None:
+        claims = articles_claim(worker=worker, limit=size)
+        if not claims:
             return outcomes
-        outcome = article_score(claim=claim, context=context)
-        outcomes[outcome.value] += 1
-        if outcome is Outcome.PAUSED:
+        if len(claims) == 1:
+            results = [article_score(claim=claims[0], context=context)]
+        else:
+            results = articles_score(claims=claims, context=context)
+        outcomes.update(outcome.value for outcome in results)
+        if Outcome.PAUSED in results:
             return outcomes  # the sweep probes and resumes
         if time.monotonic() - started >= budget:
             break

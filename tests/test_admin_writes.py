@@ -28,6 +28,7 @@ def form_data(us: UserSettings, **changes: object) -> dict[str, object]:
         "vision_model": us.vision_model,
         "ollama_endpoint": us.ollama_endpoint or "",
         "ollama_models": "[]",
+        "batch_sizes": "{}",
         "ollama_api_key": "",
     }
     data.update(changes)
@@ -55,3 +56,17 @@ def test_the_admin_refuses_a_model_id_the_api_refuses(admin_client):
     assert response.status_code == 200  # the form again, with the error
     assert b"Unknown model id" in response.content
     assert UserSettings.load().categorization_model != "gpt-4o"
+
+
+def test_the_admin_keeps_the_apis_rule_for_batch_sizes(admin_client):
+    us = UserSettings.load()
+    url = f"/admin/llmconfig/usersettings/{us.pk}/change/"
+    response = admin_client.post(url, form_data(us, batch_sizes='{"ollama/qwen3:4b": 50}'))
+    assert response.status_code == 200
+    assert b"between 1 and 20 articles per call" in response.content
+    response = admin_client.post(url, form_data(us, batch_sizes='{"qwen3:4b": 5}'))
+    assert response.status_code == 200 and b"Unknown model id" in response.content
+    assert UserSettings.load().batch_sizes == {}
+    response = admin_client.post(url, form_data(us, batch_sizes='{"ollama/qwen3:4b": 5}'))
+    assert response.status_code == 302
+    assert UserSettings.load().batch_sizes == {"ollama/qwen3:4b": 5}

@@ -23,15 +23,18 @@ def test_scoring_records_timings_per_article_and_the_admin_sums_them_per_model(
     calls = list(LLMCall.objects.order_by("id"))
     assert len(calls) == 4
     assert {c.article_id for c in calls} == {a.id for a in articles}
-    # The fake reports 1,000 ns for each phase, as Ollama reports nanoseconds.
-    assert {(c.prompt_tokens, c.prompt_eval_ms, c.eval_ms) for c in calls} == {(42, 0.001, 0.001)}
+    # The fake reports 1,000 ns for each phase (no latency set), as Ollama reports nanoseconds,
+    # and the prompt tokens it counted; the two scoring prompts differ from the two
+    # categorizing ones.
+    assert {(c.prompt_eval_ms, c.eval_ms) for c in calls} == {(0.001, 0.001)}
+    assert sum(c.prompt_tokens for c in calls) == fake_ollama.prompt_tokens
     page = admin_client.get(reverse("admin:llmconfig_llmcall_changelist"))
     assert page.status_code == 200
     (row,) = page.context["per_model"]
     assert (row["model_id"], row["calls"], row["articles"], row["calls_per_article"]) == (
         "ollama/qwen3:4b", 4, 2, 2.0,
     )  # fmt: skip
-    assert row["mean_prompt_tokens"] == 42
+    assert row["mean_prompt_tokens"] == fake_ollama.prompt_tokens / 4
     assert 'id="per-model"' in page.content.decode()
 
 

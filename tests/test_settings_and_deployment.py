@@ -169,6 +169,8 @@ def test_seeded_prompts_and_categories():
     assert set(PromptTemplate.objects.values_list("name", flat=True)) == {
         "categorization",
         "scoring",
+        "categorization_batch",
+        "scoring_batch",
     }
     assert Category.objects.count() == 25
     assert Category.objects.filter(weight="neutral").count() == 25

@@ -69,6 +69,20 @@ class SettingsOutSerializer(serializers.Serializer[Any]):
     use_separate_models = serializers.BooleanField()
     openai_base_url = serializers.CharField(allow_null=True)
     has_openai_key = serializers.BooleanField()
+    batch_sizes = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="Articles per scoring call, per model id; other models use SCORING_BATCH_SIZE.",
+    )
+
+
+class BatchSizesField(serializers.JSONField):
+    """Validated by hand: DRF's DictField(IntegerField) would accept "5" and 5.0."""
+
+    def to_internal_value(self, data: Any) -> dict[str, int]:
+        try:
+            return UserSettings.clean_batch_sizes(data)
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc)) from exc
 
 
 class SettingsInSerializer(StrictSerializer):
@@ -89,6 +103,12 @@ class SettingsInSerializer(StrictSerializer):
         required=False, allow_blank=True, write_only=True, max_length=500, trim_whitespace=True
     )
     clear_openai_key = serializers.BooleanField(required=False)
+    batch_sizes = BatchSizesField(
+        required=False,
+        help_text="Articles per scoring call, per model id, 1–20 (e.g. "
+        '{"ollama/qwen3:4b": 5}); replaces the stored map. Other models use '
+        "SCORING_BATCH_SIZE.",
+    )
 
     def validate_ollama_endpoint(self, value: str | None) -> str | None:
         return validate_http_url(value)

@@ -156,6 +156,7 @@ class CallRecord:
     prompt_eval_ms: float | None = None
     eval_ms: float | None = None
     error: str = ""
+    articles: int = 1  # how many articles the call asked about (a batch: several)
 
 
 @dataclass(frozen=True)
@@ -346,6 +347,11 @@ class LLMAdapter(ABC):
             purpose="analyze-image",
         )
         return completion.value
+
+    def context_tokens(self) -> int | None:
+        """The model's context window in tokens, where the provider tells it; None when it
+        cannot (batched scoring then fits batches only by SCORING_NUM_CTX)."""
+        return None
 
     # --- what a provider implements -----------------------------------------------------
     @abstractmethod

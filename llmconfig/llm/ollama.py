@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import ollama
 from django.conf import settings
+from django.core.cache import cache
 
 from llmconfig.llm.base import (
     LLMAdapter,
@@ -105,6 +106,12 @@ def embed(texts: list[str], *, model: str, base_url: str, api_key: str | None) -
     return [list(vector) for vector in response.embeddings]
 
 
+# The context Ollama gives a model whose Modelfile sets no num_ctx (Ollama's own default
+# since 0.6; a request could ask for more, but a different num_ctx reloads the model).
+OLLAMA_DEFAULT_NUM_CTX = 4096
+NUM_CTX_CACHE_SECONDS = 600
+
+
 class OllamaAdapter(LLMAdapter):
     provider = "ollama"
 
@@ -129,6 +136,20 @@ class OllamaAdapter(LLMAdapter):
             if cloud is not None
             else ("ollama.com" in base_url or self.model.endswith("-cloud"))
         )
+
+    def context_tokens(self) -> int | None:
+        """From /api/show, kept 10 minutes. A server that cannot answer gets Ollama's default:
+        the chat call that follows reports the real problem."""
+        key = f"sift:ollama:num-ctx:{self.base_url}:{self.model}"
+        known = cache.get(key)
+        if isinstance(known, int):
+            return known
+        try:
+            tokens = num_ctx(chat_client(self.base_url, self.api_key).show(self.model))
+        except (ollama.ResponseError, ConnectionError, httpx.TransportError):
+            return OLLAMA_DEFAULT_NUM_CTX
+        cache.set(key, tokens, NUM_CTX_CACHE_SECONDS)
+        return tokens
 
     def _messages(self, request: Request) -> list[dict[str, Any]]:
         system = request.system_prompt or ""
@@ -169,6 +190,21 @@ class OllamaAdapter(LLMAdapter):
             prompt_eval_ms=_ms(response.prompt_eval_duration),
             eval_ms=_ms(response.eval_duration),
         )
+
+
+def num_ctx(shown: ollama.ShowResponse) -> int:
+    """The context Ollama runs a model with: `num_ctx` from its Modelfile parameters, else
+    Ollama's default, never more than the model was trained for."""
+    for line in (shown.parameters or "").splitlines():
+        name, _, value = line.strip().partition(" ")
+        if name == "num_ctx" and value.strip().isdigit():
+            return int(value.strip())
+    trained = [
+        int(value)
+        for key, value in (shown.modelinfo or {}).items()
+        if key.endswith(".context_length") and isinstance(value, int)
+    ]
+    return min([OLLAMA_DEFAULT_NUM_CTX, *trained])
 
 
 def _ms(nanoseconds: int | None) -> float | None:

@@ -36,6 +36,9 @@ class Faults:
     # The next chat answers are 200s in a shape the documented API never has (what a client
     # or server upgrade might bring): an adapter bug, not an outage.
     odd_shape_next: int = 0
+    # The next batched answers leave out their last article / add an article never asked about.
+    batch_drop_next: int = 0
+    batch_invent_next: int = 0
 
 
 class FakeServer:
@@ -113,6 +116,39 @@ class FakeServer:
                 )
             )
 
+    def charge(self, prompt: str, output: str) -> tuple[int, int, float, float]:
+        """Spend the time one model call costs, inside its slot: the fixed `latency` plus a
+        price per prompt and per output token (a token counted as 4 characters, as for
+        English). Returns the tokens and the seconds of prompt and output, and adds the
+        whole to `busy_seconds`, the time the model was at work."""
+        prompt_tokens, output_tokens = len(prompt) // 4 + 1, len(output) // 4 + 1
+        reading = prompt_tokens * self.prompt_token_latency
+        writing = output_tokens * self.output_token_latency
+        seconds = self.latency + reading + writing
+        if seconds:
+            time.sleep(seconds)
+        with self._lock:
+            self.busy_seconds += seconds
+            self.prompt_tokens += prompt_tokens
+            self.output_tokens += output_tokens
+        return prompt_tokens, output_tokens, reading, writing
+
+    def shape_batch(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Apply the batch faults to a batched answer."""
+        entries = payload.get("articles")
+        if not isinstance(entries, list):
+            return payload
+        with self._lock:
+            drop = self.faults.batch_drop_next > 0 and len(entries) > 0
+            self.faults.batch_drop_next -= 1 if drop else 0
+            invent = self.faults.batch_invent_next > 0
+            self.faults.batch_invent_next -= 1 if invent else 0
+        if drop:
+            entries = entries[:-1]
+        if invent and entries:
+            entries = [*entries, {**entries[0], "id": 987654321}]
+        return {**payload, "articles": entries}
+
     def next_fault_status(self) -> int | None:
         with self._lock:
             return self.faults.status_next.pop(0) if self.faults.status_next else None
@@ -137,6 +173,12 @@ class FakeServer:
             self.faults = Faults()
             self._counter = 0
             self.latency = 0.0
+            # Seconds per prompt token and per output token, charged on top of `latency`.
+            self.prompt_token_latency = 0.0
+            self.output_token_latency = 0.0
+            self.busy_seconds = 0.0
+            self.prompt_tokens = 0
+            self.output_tokens = 0
             self.in_flight = 0
             self.max_in_flight = 0
             self.set_slots(4)

@@ -85,7 +85,17 @@ class OllamaHandler(JSONHandler):
             self.send_json(200, {"pulls": fake.pulls})
         elif self.path == "/_fake/stats":
             chats = fake.calls("/api/chat")
-            self.send_json(200, {"chat_calls": len(chats), "installed": sorted(fake.installed)})
+            self.send_json(
+                200,
+                {
+                    "chat_calls": len(chats),
+                    "installed": sorted(fake.installed),
+                    "busy_seconds": fake.busy_seconds,
+                    "max_in_flight": fake.max_in_flight,
+                    "prompt_tokens": fake.prompt_tokens,
+                    "output_tokens": fake.output_tokens,
+                },
+            )
         else:
             self.send_json(404, {"error": "no such control path"})
 
@@ -124,14 +134,18 @@ class OllamaHandler(JSONHandler):
                 self.send_json(404, {"error": f"model '{name}' not found"})
                 return
             caps = ["completion"] + (["vision"] if model.vision else [])
+            parameters = f"num_ctx {fake.num_ctx}" if fake.num_ctx else 'stop "<|im_end|>"'
             self.send_json(
                 200,
                 {
                     "modelfile": "",
-                    "parameters": "",
+                    "parameters": parameters,
                     "template": "",
                     "details": model.tag()["details"],
-                    "model_info": {"general.architecture": "qwen3"},
+                    "model_info": {
+                        "general.architecture": "qwen3",
+                        "qwen3.context_length": 40960,
+                    },
                     "capabilities": caps,
                 },
             )
@@ -155,10 +169,10 @@ class OllamaHandler(JSONHandler):
         if odd:
             self.send_json(200, {"model": model, "message": "not an object", "done": "yes"})
             return
+        prompt = "\n".join(str(m.get("content", "")) for m in body.get("messages", []))
         with fake.slot():
-            if fake.latency:
-                time.sleep(fake.latency)
             content = fake.answer(body)
+            prompt_tokens, output_tokens, reading, writing = fake.charge(prompt, content)
         fake.loaded.add(model)
         self.send_json(
             200,
@@ -168,12 +182,12 @@ class OllamaHandler(JSONHandler):
                 "message": {"role": "assistant", "content": content},
                 "done_reason": "stop",
                 "done": True,
-                "total_duration": int(fake.latency * 1e9),
+                "total_duration": int((fake.latency + reading + writing) * 1e9),
                 "load_duration": 0,
-                "prompt_eval_count": 42,
-                "prompt_eval_duration": 1000,
-                "eval_count": 17,
-                "eval_duration": 1000,
+                "prompt_eval_count": prompt_tokens,
+                "prompt_eval_duration": max(1000, int(reading * 1e9)),
+                "eval_count": output_tokens,
+                "eval_duration": max(1000, int(writing * 1e9)),
             },
         )
 
@@ -290,6 +304,8 @@ class FakeOllama(FakeServer):
         # Answer Sift's prompts like a plain reader would (tests.fakes.reader) instead of
         # filling the schema with fixed values: what `make demo` and `serve` use.
         self.follow_prompt = False
+        # num_ctx in the models' Modelfile parameters (/api/show); None: not set there.
+        self.num_ctx: int | None = None
 
     def begin_pull(self, name: str) -> dict[str, Any]:
         pull = {
@@ -321,8 +337,11 @@ class FakeOllama(FakeServer):
             match = _SCHEMA_IN_PROMPT.search(system)
             schema = json.loads(match.group(1)) if match else None
         payload = None
-        if schema and self.follow_prompt:
-            prompt = "\n".join(str(m.get("content", "")) for m in body.get("messages", []))
+        prompt = "\n".join(str(m.get("content", "")) for m in body.get("messages", []))
+        if schema:
+            payload = reader.batch_answer(prompt, schema, follow_prompt=self.follow_prompt)
+            payload = payload and self.shape_batch(payload)
+        if schema and payload is None and self.follow_prompt:
             payload = reader.answer(prompt, schema)
         if payload is None:
             payload = instance_from_schema(schema) if schema else {"answer": "plain text"}

@@ -59,10 +59,10 @@ class OpenAIHandler(JSONHandler):
             )
             self._error(500, detail, "internal_server_error")
             return
+        prompt = "\n".join(_text(m.get("content")) for m in body.get("messages", []))
         with fake.slot():
-            if fake.latency:
-                time.sleep(fake.latency)
             content, finish = fake.answer(body, response_format)
+            prompt_tokens, output_tokens, _, _ = fake.charge(prompt, content)
         self.send_json(
             200,
             {
@@ -78,10 +78,10 @@ class OpenAIHandler(JSONHandler):
                     }
                 ],
                 "usage": {
-                    "prompt_tokens": 42,
-                    "completion_tokens": 17,
-                    "total_tokens": 59,
-                    "prompt_tokens_details": {"cached_tokens": 32},
+                    "prompt_tokens": prompt_tokens,
+                    "completion_tokens": output_tokens,
+                    "total_tokens": prompt_tokens + output_tokens,
+                    "prompt_tokens_details": {"cached_tokens": fake.cached_tokens},
                 },
             },
         )
@@ -142,6 +142,7 @@ class FakeOpenAI(FakeServer):
         self.truncate_next = 0
         self.responder: Any = None  # body -> content string
         self.follow_prompt = False
+        self.cached_tokens = 32  # reported as served from the prompt cache
 
     def answer(self, body: dict[str, Any], response_format: dict[str, Any]) -> tuple[str, str]:
         if self.responder is not None:
@@ -166,8 +167,12 @@ class FakeOpenAI(FakeServer):
             match = _SCHEMA_IN_PROMPT.search(system)
             schema = json.loads(match.group(1)) if match else None
         payload = None
-        if schema and self.follow_prompt:
-            payload = reader.answer("\n".join(_text(m.get("content")) for m in messages), schema)
+        prompt = "\n".join(_text(m.get("content")) for m in messages)
+        if schema:
+            payload = reader.batch_answer(prompt, schema, follow_prompt=self.follow_prompt)
+            payload = payload and self.shape_batch(payload)
+        if schema and payload is None and self.follow_prompt:
+            payload = reader.answer(prompt, schema)
         if payload is None:
             payload = instance_from_schema(schema) if schema else {"answer": "plain text"}
         return json.dumps(payload), "stop"

@@ -9,6 +9,9 @@ keep the fake's schema-filling default.
 from __future__ import annotations
 
 import re
+from typing import Any
+
+from tests.fakes.base import instance_from_schema
 
 # Topic → words that point to it. Broad on purpose, like the prompt asks.
 TOPIC_WORDS: dict[str, tuple[str, ...]] = {
@@ -145,6 +148,40 @@ def score(prompt: str) -> dict[str, object]:
     else:
         reason = "No clear link to your interests."
     return {"interest_score": interest, "quality_score": quality, "reasoning": reason}
+
+
+ARTICLE_BLOCK = re.compile(r'<article id="(\d+)">\s*(.*?)\s*</article>', re.S)
+
+
+def batch_item_schema(schema: dict[str, Any]) -> dict[str, Any] | None:
+    """The schema of one entry when `schema` asks for a batched reply (`{"articles": [{"id",
+    …}]}`), else None."""
+    articles = schema.get("properties", {}).get("articles")
+    if not isinstance(articles, dict):
+        return None
+    item = articles.get("items", {})
+    if "$ref" in item:
+        item = schema.get("$defs", {}).get(item["$ref"].split("/")[-1], {})
+    return item if "id" in item.get("properties", {}) else None
+
+
+def batch_answer(
+    prompt: str, schema: dict[str, Any], *, follow_prompt: bool
+) -> dict[str, object] | None:
+    """A batched reply: one entry per `<article id="…">` in the prompt, keyed by its id, each
+    answered as if the article had come alone (following the prompt, or filled from the
+    schema). None when the schema is not a batched one."""
+    item = batch_item_schema(schema)
+    if item is None:
+        return None
+    shared = ARTICLE_BLOCK.sub("", prompt)
+    entries: list[dict[str, object]] = []
+    for article_id, block in ARTICLE_BLOCK.findall(prompt):
+        payload = answer(f"{shared}\n{block}", item) if follow_prompt else None
+        if payload is None:
+            payload = instance_from_schema(item, schema.get("$defs", {}))
+        entries.append({**payload, "id": int(article_id)})
+    return {"articles": entries}
 
 
 def answer(prompt: str, schema: dict[str, object]) -> dict[str, object] | None:
