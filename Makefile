@@ -10,13 +10,14 @@ PORT ?= 8000
 # Production sets DEBUG=false and provides them (see .env.example).
 export DEBUG ?= true
 
-.PHONY: run demo test test-real test-fast lint typecheck check bench reliability setup clean help
+.PHONY: run demo test test-real test-fast lint typecheck check bench bench-real reliability setup clean help
 
 help:
 	@echo "make run     - set up and run Sift (web on http://127.0.0.1:$(PORT), worker, beat)"
 	@echo "make test    - run the whole test suite"
 	@echo "make demo    - Sift with a fake Ollama and bundled feeds, ranked and ready to look at"
 	@echo "make test-real - the pipeline against llama.cpp's server and a real small model"
+	@echo "make bench-real - seconds per article against that real model, batch 1/5/10"
 	@echo "make lint typecheck bench reliability"
 
 $(TOOLS)/bin/uv:
@@ -52,6 +53,10 @@ test: setup
 
 test-real: setup .tools/real-llm/.ready
 	SIFT_TEST_REAL=1 .venv/bin/pytest -q -s -p no:cacheprovider -m real tests/test_real_llm.py
+
+# Seconds per article against the same real model at batch 1, 5 and 10, prompt cache off/on.
+bench-real: setup .tools/real-llm/.ready
+	.venv/bin/python -m bench.real
 
 lint: setup
 	.venv/bin/ruff check .

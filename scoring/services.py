@@ -127,14 +127,16 @@ class RescoreCost(TypedDict):
 
 def rescore_cost(*, ids: list[int], mode: str) -> RescoreCost:
     """What re-scoring these articles will cost, before it runs (`?dry_run=1`): a full re-score
-    is a categorizing and a scoring call per article; score-only is one call, plus the
-    categorizing call for an article that has no topics yet."""
+    categorizes and scores every article; score-only scores them, and categorizes only those
+    that have no topics yet. With batched scoring (a batch size N above 1) each step takes one
+    call per N articles."""
     targets = Article.objects.filter(id__in=ids).exclude(scoring_state=State.SCORING)
     articles = targets.count()
-    if mode == Mode.FULL:
-        return {"articles": articles, "llm_calls": 2 * articles}
-    untopiced = targets.filter(categories__isnull=True).count()
-    return {"articles": articles, "llm_calls": articles + untopiced}
+    untopiced = articles if mode == Mode.FULL else targets.filter(categories__isnull=True).count()
+    us = UserSettings.load()
+    categorize = -(-untopiced // us.batch_size_for(us.effective_categorization_model))
+    score = -(-articles // us.batch_size_for(us.effective_scoring_model))
+    return {"articles": articles, "llm_calls": categorize + score}
 
 
 def rescore_unread_scored(*, mode: str) -> int:

@@ -247,6 +247,18 @@ def test_each_model_can_have_its_own_batch_size(llm, settings, api):
     assert [len(ids_in(b)) for b in chats(llm)] == [3, 3, 0, 0]  # a batch of 3, then one alone
 
 
+def test_the_rescore_preview_counts_batched_calls(llm, settings):
+    articles = ScoredArticleFactory.create_batch(7)
+    ids = [a.id for a in articles]
+    # Batches of 5: 7 articles take 2 categorizing and 2 scoring calls.
+    assert services.rescore_cost(ids=ids, mode=Article.RescoreMode.FULL) == {
+        "articles": 7,
+        "llm_calls": 4,
+    }
+    settings.SCORING_BATCH_SIZE = 1
+    assert services.rescore_cost(ids=ids, mode=Article.RescoreMode.FULL)["llm_calls"] == 14
+
+
 @pytest.mark.parametrize(
     ("value", "field"),
     [

@@ -10,27 +10,21 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from html import escape
-from pathlib import Path
 
-import httpx
 import pytest
 
 from articles.models import Article
 from demo.articles import ANTI_INTERESTS, FEEDS, INTERESTS
 from llmconfig.models import LLMCall, UserSettings
-from tests.fakes.base import free_port
 from tests.fakes.feeds import Route
-from tests.live import ROOT, Worker
+from tests.live import Worker
+from tests.real_llm import MODEL_ALIAS, MODEL_FILE, REAL_PYTHON, start_llama_server
 
-REAL_PYTHON = ROOT / ".tools" / "real-llm" / "bin" / "python"
-MODEL_FILE = ROOT / ".tools" / "gemma-3-270m-q4_k_m.gguf"
-MODEL_ALIAS = "gemma3-270m"
 KEBAB = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 pytestmark = [
@@ -41,30 +35,6 @@ pytestmark = [
     ),
 ]
 State = Article.ScoringState
-
-
-def start_llama_server(log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """llama.cpp's OpenAI-compatible server on 127.0.0.1; returns it and its base URL."""
-    port = free_port()
-    command = [
-        str(REAL_PYTHON), "-m", "llama_cpp.server", "--model", str(MODEL_FILE),
-        "--model_alias", MODEL_ALIAS, "--chat_format", "gemma", "--host", "127.0.0.1",
-        "--port", str(port), "--n_threads", "2", "--n_ctx", "4096",
-    ]  # fmt: skip
-    with log.open("wb") as out:
-        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-    base_url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, log.read_text(errors="replace")[-3000:]
-        try:
-            if httpx.get(f"{base_url}/models", timeout=2).status_code == 200:
-                return proc, base_url
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    proc.kill()
-    raise RuntimeError("llama.cpp's server did not start:\n" + log.read_text()[-3000:])
 
 
 @pytest.fixture(scope="module")
