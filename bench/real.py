@@ -4,8 +4,10 @@ llama.cpp's OpenAI-compatible server (llama-cpp-python) serves Gemma 3 270M on 1
 Sift reaches it through its OpenAI-compatible adapter. For batch sizes 1, 5 and 10, with the
 server's prompt cache off and on, the same ten articles (the demo's feeds) are scored by the
 same services a worker runs, in this process on a throw-away SQLite database, one LLM call at
-a time (a laptop). It prints seconds per article, LLM calls, and the share of replies that
-were valid at once (the rest were re-asked or fell back to one call per article).
+a time (a laptop). It prints seconds per article, LLM calls, the share of replies that were
+valid (the rest were re-asked), and for batches the share of the articles' steps
+(categorize, score) their batch answered (the rest were left out of the reply, or the batch
+fell back, and went one call each).
 
 "Cache on" starts the server with `--cache true`: llama.cpp keeps the state of earlier
 prompts in RAM and reuses the longest common prefix, so the categorizing and scoring
@@ -109,6 +111,9 @@ def run(batch: int, base_url: str, model: str) -> dict[str, Any]:
     seconds = time.monotonic() - started
     calls = list(LLMCall.objects.values_list("outcome", "articles"))
     ok = sum(1 for outcome, _ in calls if outcome == "ok")
+    # Each article takes two steps (categorize, score). A step not answered by its batch (left
+    # out, or the batch fell back) was answered by a call of its own.
+    alone = sum(1 for outcome, n in calls if outcome == "ok" and n == 1)
     states = list(Article.objects.filter(id__in=ids).values_list("scoring_state", flat=True))
     return {
         "batch": batch,
@@ -116,6 +121,7 @@ def run(batch: int, base_url: str, model: str) -> dict[str, Any]:
         "llm_calls": len(calls),
         "batched_calls": sum(1 for _, n in calls if n > 1),
         "valid_reply_share": round(ok / max(1, len(calls)), 2),
+        "steps_answered_in_batches": round(1 - alone / (2 * len(ids)), 2) if batch > 1 else None,
         "scored": states.count("scored"),
         "failed": states.count("failed"),
         "articles": len(ids),
@@ -145,12 +151,17 @@ def main() -> None:
     print(
         f"\nGemma 3 270M (Q4_K_M) on llama.cpp's server, {os.cpu_count()} cores, one call at a time"
     )
-    print("| prompt cache | batch | s / article | LLM calls | valid at once | scored | failed |")
-    print("|---|---|---|---|---|---|---|")
+    print(
+        "| prompt cache | batch | s / article | LLM calls | valid replies "
+        "| steps answered by their batch | scored | failed |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows:
+        in_batch = r["steps_answered_in_batches"]
         print(
             f"| {r['prompt_cache']} | {r['batch']} | {r['seconds_per_article']} | {r['llm_calls']} "
-            f"| {r['valid_reply_share']:.0%} | {r['scored']}/{r['articles']} | {r['failed']} |"
+            f"| {r['valid_reply_share']:.0%} | {'–' if in_batch is None else f'{in_batch:.0%}'} "
+            f"| {r['scored']}/{r['articles']} | {r['failed']} |"
         )
     results = ROOT / "bench" / "results"
     results.mkdir(parents=True, exist_ok=True)

@@ -66,7 +66,10 @@ follows, covered with some depth.", "matched_interests": ["self-hosting"], \
 
 # Batched scoring (SCORING_BATCH_SIZE > 1): the same rubric, several articles per call, each
 # wrapped with its id and answered in a list keyed by it. The articles come last, so the
-# rubric and the reader's context stay a shared prefix across calls.
+# rubric and the reader's context stay a shared prefix across calls. The worked examples use
+# id 0, which no article has: a small model that copies an example's id (bench-real saw Gemma
+# 3 270M do it) leaves the article out, and it is asked again alone, instead of another
+# article taking the example's answer.
 CATEGORIZATION_BATCH_PROMPT = """\
 Categorize each of the articles below into 1-4 topic categories.
 
@@ -80,11 +83,11 @@ or spaces, even for non-English articles.
 6. Suggest a new category only if nothing fits and the topic will recur.
 7. At most 4 per article; fewer is better.
 
-Answer with one JSON object holding one entry per article, with the article's id as given:
+Answer with one JSON object holding one entry per article, each with the id written in \
+its <article id="…"> tag:
 {{"articles": [{{"id": int, "categories": [...], "suggested_new": [...]}}, ...]}}.
-Example answer for two articles: {{"articles": [{{"id": 11, "categories": ["ai-ml", \
-"open-source"], "suggested_new": []}}, {{"id": 12, "categories": ["space"], \
-"suggested_new": []}}]}}
+Example answer for a single article tagged <article id="0">: {{"articles": [{{"id": 0, \
+"categories": ["ai-ml", "open-source"], "suggested_new": []}}]}}
 
 **Existing categories:** {existing_categories}
 
@@ -102,13 +105,13 @@ Quality 0-10: 0-2 clickbait or spam, 3-4 poor or shallow, 5-6 average, 7-8 good,
 
 For each article provide 1. Interest 2. Quality 3. Brief reasoning (1-2 sentences) 4. The \
 phrases of the reader's interests and anti-interests it matches, copied word for word \
-(empty lists when none). Answer with one JSON object holding one entry per article, with \
-the article's id as given:
+(empty lists when none). Answer with one JSON object holding one entry per article, each \
+with the id written in its <article id="…"> tag:
 {{"articles": [{{"id": int, "interest_score": int, "quality_score": int, "reasoning": str, \
 "matched_interests": [str], "matched_anti_interests": [str]}}, ...]}}.
-Example entry: {{"id": 11, "interest_score": 7, "quality_score": 6, "reasoning": "A topic \
-the reader follows, covered with some depth.", "matched_interests": ["self-hosting"], \
-"matched_anti_interests": []}}
+Example entry for an article tagged <article id="0">: {{"id": 0, "interest_score": 7, \
+"quality_score": 6, "reasoning": "A topic the reader follows, covered with some depth.", \
+"matched_interests": ["self-hosting"], "matched_anti_interests": []}}
 
 **User Interests:**
 {interests}
