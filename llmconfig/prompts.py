@@ -86,7 +86,7 @@ or spaces, even for non-English articles.
 Answer with one JSON object holding one entry per article, each with the id written in \
 its <article id="…"> tag:
 {{"articles": [{{"id": int, "categories": [...], "suggested_new": [...]}}, ...]}}.
-Example answer for a single article tagged <article id="0">: {{"articles": [{{"id": 0, \
+Example answer for a single article with id 0: {{"articles": [{{"id": 0, \
 "categories": ["ai-ml", "open-source"], "suggested_new": []}}]}}
 
 **Existing categories:** {existing_categories}
@@ -109,7 +109,7 @@ phrases of the reader's interests and anti-interests it matches, copied word for
 with the id written in its <article id="…"> tag:
 {{"articles": [{{"id": int, "interest_score": int, "quality_score": int, "reasoning": str, \
 "matched_interests": [str], "matched_anti_interests": [str]}}, ...]}}.
-Example entry for an article tagged <article id="0">: {{"id": 0, "interest_score": 7, \
+Example entry for an article with id 0: {{"id": 0, "interest_score": 7, \
 "quality_score": 6, "reasoning": "A topic the reader follows, covered with some depth.", \
 "matched_interests": ["self-hosting"], "matched_anti_interests": []}}
 

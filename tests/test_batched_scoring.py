@@ -74,7 +74,9 @@ def test_the_static_rubric_comes_first_and_the_articles_last(llm):
     categorize, score = (b["messages"][-1]["content"] for b in chats(llm))
     assert categorize.startswith("Categorize each of the articles below")
     assert score.startswith("Score each of the articles below")
-    assert score.index("**User Interests:**\ndatabases, rust") < score.index("<article id=")
+    first_article = ARTICLE_ID.search(score)
+    assert first_article is not None
+    assert score.index("**User Interests:**\ndatabases, rust") < first_article.start()
     assert categorize.rstrip().endswith("Categorize every article above now.")
 
 
