@@ -6,6 +6,7 @@ goes away."""
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections import Counter
 
@@ -28,6 +29,9 @@ FULL = os.environ.get("SIFT_RELIABILITY_FULL") == "1"
 R1_ARTICLES, R1_KILLS = (1000, 3) if FULL else (200, 3)
 R3_OUTAGE_SECONDS = 60 if FULL else 4
 R4_ARTICLES = 300 if FULL else 40
+
+
+TITLE = re.compile(r"^\*\*Title:\*\* (.*)$", re.M)
 
 
 def report(name: str, **figures) -> None:
@@ -87,13 +91,13 @@ def scored_count(ids=None) -> int:
 
 
 def score_calls_per_article(fake) -> Counter:
-    """How many scoring calls the fake answered for each article title."""
+    """How many scoring calls (single or batched) the fake answered for each article title."""
     counts: Counter = Counter()
     for call in fake.calls("/api/chat"):
         fmt = call.body.get("format")
-        if isinstance(fmt, dict) and fmt.get("title") == "ScoringResult":
-            prompt = call.body["messages"][-1]["content"]
-            counts[prompt.split("**Title:** ", 1)[1].split("\n", 1)[0]] += 1
+        if isinstance(fmt, dict) and fmt.get("title") in ("ScoringResult", "BatchScoring"):
+            prompt = next(m["content"] for m in call.body["messages"] if m["role"] == "user")
+            counts.update(TITLE.findall(prompt))
     return counts
 
 
@@ -148,14 +152,18 @@ def test_rescores_overtake_a_normal_backlog(pipeline, settings):
 
 
 @pytest.mark.reliability
-def test_r1_kill_9_loses_nothing_and_applies_nothing_twice(pipeline, settings):
+@pytest.mark.parametrize("batch", [1, 5], ids=["one-per-call", "batches-of-5"])
+def test_r1_kill_9_loses_nothing_and_applies_nothing_twice(pipeline, settings, batch):
     P, N = 4, R1_ARTICLES
     pipeline.latency = 0.02
     settings.LLM_MAX_IN_FLIGHT = P
     ids = make_articles(N)
     kills = 0
-    # One article per message: every kill loses messages, not just work in progress.
-    opts = {"concurrency": P, "LLM_MAX_IN_FLIGHT": P, "SCORING_TASK_BUDGET_SECONDS": 0}
+    # One claim per message: every kill loses messages, not just work in progress.
+    opts = {
+        "concurrency": P, "LLM_MAX_IN_FLIGHT": P, "SCORING_TASK_BUDGET_SECONDS": 0,
+        "SCORING_BATCH_SIZE": batch,
+    }  # fmt: skip
     worker = Worker(**opts).start()
     started = time.monotonic()
     try:
@@ -178,6 +186,7 @@ def test_r1_kill_9_loses_nothing_and_applies_nothing_twice(pipeline, settings):
     lost = N - scored_count(ids)
     report(
         "R1",
+        batch=batch,
         articles=N,
         kills=kills,
         scored=scored_count(ids),
@@ -185,9 +194,10 @@ def test_r1_kill_9_loses_nothing_and_applies_nothing_twice(pipeline, settings):
         redone_llm_calls=repeated,
         seconds=round(time.monotonic() - started, 1),
     )
-    # Only work in flight at a kill is redone (at most one per slot per kill); the database
-    # holds exactly one result per article, from the claim that finished.
-    assert repeated <= kills * P, calls.most_common(5)
+    # Only work in flight at a kill is redone (at most one call per slot per kill, a call
+    # being a batch); the database holds exactly one result per article, from the claim
+    # that finished.
+    assert repeated <= kills * P * batch, calls.most_common(5)
 
 
 @pytest.mark.reliability
