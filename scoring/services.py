@@ -519,7 +519,9 @@ PAUSING = (LLMErrorKind.UNAVAILABLE, LLMErrorKind.MODEL_MISSING, LLMErrorKind.AU
 def article_score(*, claim: Claim, context: ScoringContext | None = None) -> Outcome:
     """Evaluate a claimed article and write the outcome, only while the claim still holds."""
     context = context or ScoringContext.load()
-    article = _load([claim.article_id])[claim.article_id]
+    article = _load([claim.article_id]).get(claim.article_id)
+    if article is None:  # deleted (its feed removed) since it was claimed: nothing to do
+        return Outcome.LOST
     linked = _linked_by_embedding(claim, article, context)
     if linked is not None:
         return linked
@@ -753,7 +755,10 @@ def articles_score(*, claims: list[Claim], context: ScoringContext) -> list[Outc
     outcomes: list[Outcome] = []
     items: list[_Item] = []
     for claim in claims:
-        article = articles[claim.article_id]
+        article = articles.get(claim.article_id)
+        if article is None:  # deleted since it was claimed
+            outcomes.append(Outcome.LOST)
+            continue
         if article.batch_missed:
             outcomes.append(article_score(claim=claim, context=context))
             continue

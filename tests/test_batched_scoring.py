@@ -194,6 +194,15 @@ def test_a_blocked_topic_skips_the_scoring_call_for_that_article_only(llm):
     assert [b["format"]["title"] for b in chats(llm)] == ["BatchCategorization", "ScoringResult"]
 
 
+def test_an_article_deleted_after_its_claim_does_not_stop_the_batch(llm):
+    gone, kept = ArticleFactory.create_batch(2)
+    claims = services.articles_claim(worker="w1", limit=5)
+    Article.objects.filter(id=gone.id).delete()  # its feed removed meanwhile
+    outcomes = services.articles_score(claims=claims, context=services.ScoringContext.load())
+    assert outcomes == [Outcome.LOST, Outcome.SCORED]
+    assert Article.objects.get(id=kept.id).scoring_state == State.SCORED
+
+
 def test_a_batch_counts_as_one_call_against_the_in_flight_limit(llm, settings):
     settings.LLM_MAX_IN_FLIGHT = 1
     ArticleFactory.create_batch(8)
