@@ -7,9 +7,11 @@ from __future__ import annotations
 import json
 import re
 
+import ollama
 import pytest
 
 from articles.models import Article, Category
+from llmconfig.llm.ollama import num_ctx
 from llmconfig.models import LLMCall, UserSettings
 from scoring import services
 from scoring.services import Outcome
@@ -316,3 +318,17 @@ def test_real_workers_score_in_batches_within_the_limit(fake_ollama):
     # Batches of up to 5: far fewer than two calls per article.
     assert len(fake_ollama.calls("/api/chat")) <= 2 * 20 / 5 + 4
     assert not Article.objects.filter(id__in=ids).exclude(claim_token="").exists()
+
+
+@pytest.mark.parametrize(
+    ("parameters", "model_info", "expected"),
+    [
+        ('num_ctx                        8192\nstop "<|im_end|>"', {}, 8192),
+        ('stop "<|im_end|>"', {"qwen3.context_length": 40960}, 4096),  # Ollama's default
+        ("", {"gemma3.context_length": 2048}, 2048),  # never more than it was trained for
+        ("", {}, 4096),
+    ],
+)
+def test_the_context_ollama_runs_a_model_with(parameters, model_info, expected):
+    shown = ollama.ShowResponse.model_validate({"parameters": parameters, "model_info": model_info})
+    assert num_ctx(shown) == expected
