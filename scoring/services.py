@@ -738,8 +738,8 @@ def articles_score(*, claims: list[Claim], context: ScoringContext) -> list[Outc
     """Score claimed articles several to an LLM call (SCORING_BATCH_SIZE, or the model's own
     size in the LLM configuration).
 
-    1. An article a batched reply left out before, and a copy found by embedding, go one by
-       one (the first so a model that keeps skipping it cannot keep it waiting).
+    1. An article a batched reply left out before goes alone (a model that keeps skipping it
+       cannot keep it waiting); a copy of a story found by embedding takes its lead's score.
     2. The rest are categorized in batches of the categorizing model's size, then the
        unblocked ones scored in batches of the scoring model's size, each batch cut to fit
        the model's context window. A batch of one is asked with the single prompts.
