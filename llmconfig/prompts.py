@@ -67,9 +67,9 @@ follows, covered with some depth.", "matched_interests": ["self-hosting"], \
 # Batched scoring (SCORING_BATCH_SIZE > 1): the same rubric, several articles per call, each
 # wrapped with its id and answered in a list keyed by it. The articles come last, so the
 # rubric and the reader's context stay a shared prefix across calls. The worked examples use
-# id 0, which no article has: a small model that copies an example's id (bench-real saw Gemma
-# 3 270M do it) leaves the article out, and it is asked again alone, instead of another
-# article taking the example's answer.
+# id 0, which no article has: a small model that copies an example's id then leaves the
+# article out (it is asked again alone) instead of handing the example's answer to whichever
+# real article has that id.
 CATEGORIZATION_BATCH_PROMPT = """\
 Categorize each of the articles below into 1-4 topic categories.
 
