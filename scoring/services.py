@@ -34,7 +34,7 @@ from django.utils import timezone
 from articles.models import Article, Category
 from config.celery import send_on_commit
 from config.queues import CeleryQueue
-from llmconfig.llm import CallRecord, Completion, LLMAdapter, LLMError, LLMErrorKind, get_adapter
+from llmconfig.llm import CallRecord, LLMAdapter, LLMError, LLMErrorKind, get_adapter
 from llmconfig.llm.ollama import embed
 from llmconfig.llm.registry import ProviderNotConfigured, UnknownModelError, ollama_connection
 from llmconfig.models import LLMCall, PromptTemplate, UserSettings
@@ -291,22 +291,6 @@ class ScoringContext:
         return [self.category_ids[n] for n in names if n in self.category_ids]
 
 
-def article_evaluate(*, article: Article, context: ScoringContext) -> Completion[Scored]:
-    """Categorize (unless re-scoring score-only with categories kept) and score one article.
-
-    Returns the result with the records of both steps' calls, saved with the result. Raises
-    LLMError (carrying the calls made so far) / UnknownModelError / ProviderNotConfigured;
-    writes nothing.
-    """
-    calls: list[CallRecord] = []
-    try:
-        topics = _kept_topics(article, context) or _categorize_one(article, context, calls)
-        return Completion(_score_one(article, topics, context, calls), calls)
-    except LLMError as exc:
-        exc.calls = calls + exc.calls
-        raise
-
-
 @dataclass
 class Topics:
     """An article's topics and where they came from."""
@@ -517,27 +501,10 @@ PAUSING = (LLMErrorKind.UNAVAILABLE, LLMErrorKind.MODEL_MISSING, LLMErrorKind.AU
 
 
 def article_score(*, claim: Claim, context: ScoringContext | None = None) -> Outcome:
-    """Evaluate a claimed article and write the outcome, only while the claim still holds."""
-    context = context or ScoringContext.load()
-    article = _load([claim.article_id]).get(claim.article_id)
-    if article is None:  # deleted (its feed removed) since it was claimed: nothing to do
-        return Outcome.LOST
-    linked = _linked_by_embedding(claim, article, context)
-    if linked is not None:
-        return linked
-    try:
-        evaluation = article_evaluate(article=article, context=context)
-    except (UnknownModelError, ProviderNotConfigured) as exc:
-        return _pause(claim, str(exc))
-    except LLMError as exc:
-        LLMCall.objects.record(exc.calls, article_id=claim.article_id)
-        if exc.kind in PAUSING:
-            return _pause(claim, exc.message)
-        return _record_failure(claim, exc)
-    except Exception as exc:
-        logger.exception("scoring article %s hit an internal error", claim.article_id)
-        return _record_failure(claim, _internal(exc))
-    return _write_scored(claim, article, evaluation, context)
+    """Evaluate a claimed article and write the outcome, only while the claim still holds:
+    a batch of one (`articles_score`), asked with the single prompts."""
+    (outcome,) = articles_score(claims=[claim], context=context or ScoringContext.load())
+    return outcome
 
 
 def _internal(exc: Exception) -> LLMError:
@@ -550,11 +517,10 @@ def _internal(exc: Exception) -> LLMError:
 
 
 def _write_scored(
-    claim: Claim, article: Article, evaluation: Completion[Scored], context: ScoringContext
+    claim: Claim, article: Article, result: Scored, calls: list[CallRecord], context: ScoringContext
 ) -> Outcome:
     """Store what the LLM said, only while the claim holds, and rank it with the weights as
-    they are at this moment."""
-    result = evaluation.value
+    they are at this moment. The LLM calls it took are saved with it."""
     with transaction.atomic():
         written = _owned(claim).update(
             scoring_state=State.SCORED,
@@ -576,7 +542,7 @@ def _write_scored(
             scoring_raw_output="",
             batch_missed=False,
         )
-        LLMCall.objects.record(evaluation.calls, article_id=claim.article_id)
+        LLMCall.objects.record(calls, article_id=claim.article_id)
         if not written:
             return Outcome.LOST
         wanted = set(context.ensure_categories(result.categories))
@@ -738,8 +704,9 @@ def articles_score(*, claims: list[Claim], context: ScoringContext) -> list[Outc
     """Score claimed articles several to an LLM call (SCORING_BATCH_SIZE, or the model's own
     size in the LLM configuration).
 
-    1. An article a batched reply left out before goes alone (a model that keeps skipping it
-       cannot keep it waiting); a copy of a story found by embedding takes its lead's score.
+    1. A copy of a story found by embedding takes its lead's score. An article a batched
+       reply left out before goes alone (a model that keeps skipping it cannot keep it
+       waiting). One claimed article is a batch of one: unbatched scoring is this path too.
     2. The rest are categorized in batches of the categorizing model's size, then the
        unblocked ones scored in batches of the scoring model's size, each batch cut to fit
        the model's context window. A batch of one is asked with the single prompts.
@@ -759,21 +726,23 @@ def articles_score(*, claims: list[Claim], context: ScoringContext) -> list[Outc
         if article is None:  # deleted since it was claimed
             outcomes.append(Outcome.LOST)
             continue
-        if article.batch_missed:
-            outcomes.append(article_score(claim=claim, context=context))
-            continue
         linked = _linked_by_embedding(claim, article, context)
         if linked is not None:
             outcomes.append(linked)
             continue
         items.append(_Item(claim, article, topics=_kept_topics(article, context)))
     try:
-        _in_batches([i for i in items if i.topics is None], "categorize", context)
-        for item in items:
-            if item.outcome is None and item.topics is not None:
-                item.result = _blocked(item.topics, context)
-        to_score = [i for i in items if i.outcome is None and i.result is None]
-        _in_batches(to_score, "score", context)
+        # Each article a batched reply left out before goes alone, both steps; then the rest.
+        groups = [[i] for i in items if i.article.batch_missed]
+        groups.append([i for i in items if not i.article.batch_missed])
+        for group in groups:
+            _in_batches([i for i in group if i.topics is None], "categorize", context)
+            for item in group:
+                if item.outcome is None and item.topics is not None:
+                    item.result = _blocked(item.topics, context)
+            _in_batches(
+                [i for i in group if i.outcome is None and i.result is None], "score", context
+            )
     except _Paused as paused:
         for item in items:
             if item.outcome is None:
@@ -786,23 +755,26 @@ def articles_score(*, claims: list[Claim], context: ScoringContext) -> list[Outc
                 _fail(item, _internal(exc))
     for item in items:
         if item.outcome is None and item.result is not None:
-            item.outcome = _write_scored(
-                item.claim, item.article, Completion(item.result, item.calls), context
-            )
+            item.outcome = _write_scored(item.claim, item.article, item.result, item.calls, context)
         outcomes.append(item.outcome or Outcome.LOST)
     return outcomes
 
 
 def _in_batches(items: list[_Item], purpose: str, context: ScoringContext) -> None:
+    """One step for these articles: in batches where the model's size and their number make
+    any, else one call each (as unbatched scoring always does)."""
     if not items:
         return
     step = _Step.of(purpose, context)
+    if step.size < 2 or len(items) < 2:
+        for item in items:
+            _step_one(item, purpose, context)
+        return
     try:
         adapter = get_adapter(step.model, context.user_settings)
     except (UnknownModelError, ProviderNotConfigured) as exc:
         raise _Paused(str(exc)) from exc
-    context_tokens = settings.SCORING_NUM_CTX or adapter.context_tokens()
-    for chunk in step.chunks(items, context_tokens):
+    for chunk in step.chunks(items, settings.SCORING_NUM_CTX or adapter.context_tokens()):
         if len(chunk) == 1:
             _step_one(chunk[0], purpose, context)
         else:
@@ -903,10 +875,7 @@ def score_next_articles(*, worker: str, budget_seconds: float | None = None) -> 
         claims = articles_claim(worker=worker, limit=size)
         if not claims:
             return outcomes
-        if len(claims) == 1:
-            results = [article_score(claim=claims[0], context=context)]
-        else:
-            results = articles_score(claims=claims, context=context)
+        results = articles_score(claims=claims, context=context)
         outcomes.update(outcome.value for outcome in results)
         if Outcome.PAUSED in results:
             return outcomes  # the sweep probes and resumes
