@@ -56,7 +56,6 @@ BATCH_SIZES = (1, 5, 10)
 def setup_django() -> None:
     import django
 
-    sys.path.insert(0, str(ROOT))
     django.setup()
     from django.core.management import call_command
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tests.fakes import reader
-from tests.fakes.base import FakeServer, JSONHandler, instance_from_schema
+from tests.fakes.base import FakeServer, JSONHandler
 
 VERSION = "0.12.3"
 
@@ -336,14 +336,7 @@ class FakeOllama(FakeServer):
             )
             match = _SCHEMA_IN_PROMPT.search(system)
             schema = json.loads(match.group(1)) if match else None
-        payload = None
         prompt = "\n".join(str(m.get("content", "")) for m in body.get("messages", []))
-        if schema:
-            payload = reader.batch_answer(prompt, schema, follow_prompt=self.follow_prompt)
-            payload = payload and self.shape_batch(payload)
-        if schema and payload is None and self.follow_prompt:
-            payload = reader.answer(prompt, schema)
-        if payload is None:
-            payload = instance_from_schema(schema) if schema else {"answer": "plain text"}
+        payload = self.shape_batch(reader.reply(prompt, schema, follow_prompt=self.follow_prompt))
         text = json.dumps(payload)
         return f"```json\n{text}\n```" if self.fence_answers else text

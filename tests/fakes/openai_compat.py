@@ -16,7 +16,7 @@ import time
 from typing import Any
 
 from tests.fakes import reader
-from tests.fakes.base import FakeServer, JSONHandler, instance_from_schema
+from tests.fakes.base import FakeServer, JSONHandler
 from tests.fakes.ollama import _SCHEMA_IN_PROMPT
 
 
@@ -166,15 +166,8 @@ class FakeOpenAI(FakeServer):
             )
             match = _SCHEMA_IN_PROMPT.search(system)
             schema = json.loads(match.group(1)) if match else None
-        payload = None
         prompt = "\n".join(_text(m.get("content")) for m in messages)
-        if schema:
-            payload = reader.batch_answer(prompt, schema, follow_prompt=self.follow_prompt)
-            payload = payload and self.shape_batch(payload)
-        if schema and payload is None and self.follow_prompt:
-            payload = reader.answer(prompt, schema)
-        if payload is None:
-            payload = instance_from_schema(schema) if schema else {"answer": "plain text"}
+        payload = self.shape_batch(reader.reply(prompt, schema, follow_prompt=self.follow_prompt))
         return json.dumps(payload), "stop"
 
 

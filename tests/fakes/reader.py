@@ -194,3 +194,14 @@ def answer(prompt: str, schema: dict[str, object]) -> dict[str, object] | None:
     if "categories" in properties:
         return categorize(prompt)
     return None
+
+
+def reply(prompt: str, schema: dict[str, Any] | None, *, follow_prompt: bool) -> dict[str, Any]:
+    """What a fake model answers: a batched reply for a batched schema, Sift's two prompts
+    followed like a reader when asked to, otherwise the schema filled with fixed values."""
+    if not schema:
+        return {"answer": "plain text"}
+    payload = batch_answer(prompt, schema, follow_prompt=follow_prompt)
+    if payload is None and follow_prompt:
+        payload = answer(prompt, schema)
+    return payload if payload is not None else instance_from_schema(schema)
