@@ -88,7 +88,7 @@ class ScoreRangeFilter(admin.SimpleListFilter):
         if value not in self.RANGES:
             return queryset
         low, high = self.RANGES[value]
-        return queryset.filter(composite_score__gte=low, composite_score__lte=high)
+        return queryset.filter(rank__score__gte=low, rank__score__lte=high)
 
 
 @admin.register(Article)
@@ -102,15 +102,25 @@ class ArticleAdmin(admin.ModelAdmin[Article]):
     ]  # fmt: skip
     search_fields = ["title", "url", "score_reasoning", "scoring_error"]
     date_hierarchy = "published_at"
-    list_select_related = ["feed"]
+    list_select_related = ["feed", "rank"]
     autocomplete_fields = ["categories"]
     readonly_fields = [
         "scoring_state", "scoring_priority", "rescore_mode", "queued_at", "claimed_at",
         "claimed_by", "claim_token", "scoring_attempts", "scoring_error", "scoring_raw_output",
         "scored_at", "categorization_model", "scoring_model", "categorization_prompt_version",
-        "scoring_prompt_version", "created_at", "feedback_at",
+        "scoring_prompt_version", "created_at", "feedback_at", "composite_score",
     ]  # fmt: skip
     actions = ["more_like_this", "less_like_this", "clear_feedback"]
+
+    @admin.display(description="composite score", ordering="rank__score", empty_value="–")
+    def composite_score(self, obj: Article) -> float | None:
+        return obj.composite_score
+
+    def save_model(self, request: HttpRequest, obj: Article, form: Any, change: bool) -> None:
+        """Interest or quality corrected by hand: the score follows, ranked like any verdict."""
+        super().save_model(request, obj, form, change)
+        if {"interest_score", "quality_score"} & set(form.changed_data) and obj.scored_at:
+            Article.objects.filter(id=obj.id).rank()
 
     @admin.action(description="👍 More like this")
     def more_like_this(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:

@@ -43,6 +43,7 @@ class ArticleSerializer(serializers.ModelSerializer[Article]):
     explanation = serializers.SerializerMethodField()
     sources = serializers.SerializerMethodField()
     is_rescoring = serializers.BooleanField(read_only=True)
+    composite_score = serializers.FloatField(read_only=True, allow_null=True)
 
     class Meta:
         model = Article

@@ -22,12 +22,12 @@ DEFAULT_CATEGORIES = [
 ]  # fmt: skip
 
 
-# Scores are never negative, so -1 sorts unscored rows last in a descending list; an index on
-# this expression serves the ranked list on SQLite and Postgres alike (SQLite indexes cannot
-# say NULLS LAST).
-RANK_SCORE = Coalesce(F("composite_score"), Value(-1.0))
-# Equal scores: newest first. An undated article counts from when Sift stored it.
-RANK_DATE = Coalesce(F("published_at"), F("created_at"))
+# The ranked list's order, read through an article's `ArticleRank` row. Scores are never
+# negative, so -1 sorts unranked rows last in a descending list; the index `rank_order` is on
+# the same expression, which serves the list on SQLite and Postgres alike (SQLite indexes
+# cannot say NULLS LAST). Equal scores: newest first.
+RANK_SCORE = Coalesce(F("rank__score"), Value(-1.0))
+RANK_DATE = F("rank__rank_date")
 
 
 class FeedQuerySet(models.QuerySet["Feed"]):
@@ -146,7 +146,7 @@ class ArticleQuerySet(models.QuerySet["Article"]):
         if not copies:
             return 0
         fields = [
-            "interest_score", "quality_score", "composite_score", "score_reasoning",
+            "interest_score", "quality_score", "score_reasoning",
             "matched_interests", "matched_anti_interests", "scored_at", "categorization_model",
             "scoring_model", "categorization_prompt_version", "scoring_prompt_version",
         ]  # fmt: skip
@@ -176,14 +176,19 @@ class ArticleQuerySet(models.QuerySet["Article"]):
                 for category_id in topics.get(lead_id, [])
             ]
         )
+        # Same verdict, same topics: the same score as the lead's.
+        Article.objects.filter(id__in=[c for c, _ in copies]).rank()
         return len(copies)
 
     def queued(self) -> ArticleQuerySet:
         return self.filter(scoring_state=Article.ScoringState.QUEUED)
 
     def blocked(self) -> ArticleQuerySet:
-        # Written against RANK_SCORE so the `article_rank_newest` index finds the few zero scores.
-        return self.alias(rank=RANK_SCORE).filter(rank=0, scoring_state=Article.ScoringState.SCORED)
+        # An inner join on the rank, and written against RANK_SCORE so the `rank_order` index
+        # finds the few zero scores.
+        return self.alias(rank_score=RANK_SCORE).filter(
+            rank__isnull=False, rank_score=0, scoring_state=Article.ScoringState.SCORED
+        )
 
     def visible(self) -> ArticleQuerySet:
         """The default reading list: scored and not blocked. An article being re-scored keeps
@@ -192,7 +197,9 @@ class ArticleQuerySet(models.QuerySet["Article"]):
             scoring_state__in=[Article.ScoringState.QUEUED, Article.ScoringState.SCORING],
             scored_at__isnull=False,
         )
-        return self.filter(has_score, story__isnull=True).exclude(composite_score=0)
+        # An inner join on the rank: the list walks the `rank_order` index and stops at the
+        # page's last row.
+        return self.filter(has_score, story__isnull=True, rank__score__gt=0)
 
     def in_claim_order(self) -> ArticleQuerySet:
         """Re-scores first, then oldest queued first (the index `article_claim_order`)."""
@@ -215,64 +222,96 @@ class ArticleQuerySet(models.QuerySet["Article"]):
         since = timezone.now() - timedelta(days=settings.RESCORE_RECENT_DAYS)
         return self.filter(is_read=False, published_at__gte=since)
 
+    def rank(self) -> int:
+        """Put these articles in the ranked list (or move them) from the verdict stored on
+        them: their `ArticleRank` row takes their interest, quality and date, and `rerank`
+        computes the score with the topic weights as they are now. Called wherever a verdict
+        is written. Returns how many rows were written."""
+        rows = [
+            ArticleRank(
+                article_id=pk,
+                interest=interest,
+                quality=quality,
+                score=0.0,
+                rank_date=published_at or created_at,
+            )
+            for pk, interest, quality, published_at, created_at in self.values_list(
+                "id", "interest_score", "quality_score", "published_at", "created_at"
+            )
+        ]
+        ArticleRank.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["article"],
+            update_fields=["interest", "quality", "score", "rank_date"],
+            batch_size=5000,
+        )
+        self.rerank()
+        return len(rows)
+
     def rerank(self) -> int:
-        """Recompute `composite_score` from the stored interest and quality and the topic
-        weights as they are now, in one UPDATE (no LLM):
+        """Recompute the score of these articles' `ArticleRank` rows from the interest and
+        quality stored there and the topic weights as they are now, in one UPDATE (no LLM):
 
             interest × mean(weight multipliers) × (0.5 + quality/20), capped at 20;
             0 when one of its topics is blocked.
 
-        The one place the formula lives: scoring writes a new score and then reranks that
-        row in the same transaction, so a weight changed meanwhile is never overwritten by
-        a stale one. Rows without a stored interest (blocked before the LLM ever scored
-        them) are left as they are.
+        The one place the formula lives: scoring writes a verdict and then ranks that row in
+        the same transaction, so a weight changed meanwhile is never overwritten by a stale
+        one. Rows without an interest (blocked before the LLM ever scored them) keep their 0.
 
         Written as UPDATE … FROM (PostgreSQL, and SQLite since 3.33): the topic factors are
         aggregated once for the whole set instead of once per row, and a row whose score
-        does not change is not written (at 100k articles the writes are the cost: bench
-        P10)."""
+        does not change is not written. It reads and writes only the narrow rank rows and
+        the topic links, never the article rows (bench P10). Articles with no topic are
+        ranked by a second statement, with a factor of 1."""
         through = Article.categories.through._meta.db_table
         category = Category._meta.db_table
-        article = Article._meta.db_table
+        rank = ArticleRank._meta.db_table
         multiplier = " ".join(
             f"WHEN '{weight}' THEN {value}" for weight, value in Category.MULTIPLIERS.items()
         )
         ids_sql, ids_params = self.order_by().values("id").query.sql_with_params()
-        score = "ROUND(CAST(CASE WHEN s.raw > 20 THEN 20.0 ELSE s.raw END AS NUMERIC), 4)"
-        sql = f"""
-            UPDATE {article} SET composite_score = {score}
+
+        def score(factor: str) -> str:
+            raw = f"{rank}.interest * {factor} * (0.5 + {rank}.quality / 20.0)"
+            return f"ROUND(CAST(CASE WHEN {raw} > 20 THEN 20.0 ELSE {raw} END AS NUMERIC), 4)"
+
+        ranked = f"""
+            {rank}.interest IS NOT NULL AND {rank}.quality IS NOT NULL
+            AND {rank}.article_id IN ({ids_sql})
+        """
+        with_topics = f"""
+            UPDATE {rank} SET score = {score("f.factor")}
             FROM (
-                SELECT a.id, a.interest_score * COALESCE(f.factor, 1.0)
-                       * (0.5 + a.quality_score / 20.0) AS raw
-                FROM {article} a
-                LEFT JOIN (
-                    SELECT l.article_id,
-                           AVG(CASE c.weight {multiplier} ELSE 1.0 END)
-                           * MIN(CASE WHEN c.weight = 'blocked' THEN 0.0 ELSE 1.0 END)
-                           AS factor
-                    FROM {through} l JOIN {category} c ON c.id = l.category_id
-                    WHERE l.article_id IN ({ids_sql})
-                    GROUP BY l.article_id
-                ) f ON f.article_id = a.id
-                WHERE a.id IN ({ids_sql})
-                  AND a.interest_score IS NOT NULL AND a.quality_score IS NOT NULL
-            ) s
-            WHERE {article}.id = s.id
-              AND ({article}.composite_score IS NULL OR {article}.composite_score <> {score})
+                SELECT l.article_id,
+                       AVG(CASE c.weight {multiplier} ELSE 1.0 END)
+                       * MIN(CASE WHEN c.weight = 'blocked' THEN 0.0 ELSE 1.0 END) AS factor
+                FROM {through} l JOIN {category} c ON c.id = l.category_id
+                WHERE l.article_id IN ({ids_sql})
+                GROUP BY l.article_id
+            ) f
+            WHERE {rank}.article_id = f.article_id AND {ranked}
+              AND {rank}.score <> {score("f.factor")}
         """  # noqa: S608 - table names and weights are Sift's own constants, values are params
+        without_topics = f"""
+            UPDATE {rank} SET score = {score("1.0")}
+            WHERE {ranked} AND {rank}.score <> {score("1.0")}
+              AND NOT EXISTS (SELECT 1 FROM {through} l WHERE l.article_id = {rank}.article_id)
+        """  # noqa: S608 - as above
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*ids_params, *ids_params])
-            return int(cursor.rowcount)
+            cursor.execute(with_topics, [*ids_params, *ids_params])
+            written = int(cursor.rowcount)
+            cursor.execute(without_topics, ids_params)
+            return written + int(cursor.rowcount)
 
     def order_for_list(self, sort_by: str, order: str) -> ArticleQuerySet:
         """Deterministic order for the API: score sort puts nulls last and equal scores
         newest first; ties broken by id."""
         if sort_by == "composite_score":
             if order == "asc":
-                return self.order_by(
-                    F("composite_score").asc(nulls_last=True), "published_at", "id"
-                )
-            # Matches the index `article_rank_newest`, the hot path of the reading list.
+                return self.order_by(F("rank__score").asc(nulls_last=True), "published_at", "id")
+            # Matches the index `rank_order`, the hot path of the reading list.
             return self.order_by(RANK_SCORE.desc(), RANK_DATE.desc(), F("id").desc())
         key = F("published_at")
         primary = key.asc(nulls_last=True) if order == "asc" else key.desc(nulls_last=True)
@@ -331,9 +370,9 @@ class Article(models.Model):
     )
     feedback_at = models.DateTimeField(null=True, blank=True)
 
+    # What the LLM said (the score it makes is on the article's `ArticleRank` row).
     interest_score = models.PositiveSmallIntegerField(null=True, blank=True)
     quality_score = models.PositiveSmallIntegerField(null=True, blank=True)
-    composite_score = models.FloatField(null=True, blank=True)
     score_reasoning = models.TextField(blank=True, default="")
     # Phrases of the reader's interests / anti-interests the scoring reply quoted, checked
     # against the reader's text when stored.
@@ -377,9 +416,6 @@ class Article(models.Model):
                 F("scoring_state"), F("scoring_priority").desc(), F("queued_at"), F("id"),
                 name="article_claim_order",
             ),
-            models.Index(
-                RANK_SCORE.desc(), RANK_DATE.desc(), F("id").desc(), name="article_rank_newest"
-            ),
             models.Index(fields=["feed", "is_read"], name="article_feed_unread"),
             models.Index(fields=["is_read", "published_at"], name="article_unread_recent"),
             # Partial: only the few rows they are about carry an entry, so the UPDATE that
@@ -407,5 +443,47 @@ class Article(models.Model):
         return None if self.quality_score is None else round(0.5 + self.quality_score / 20, 2)
 
     @property
+    def composite_score(self) -> float | None:
+        """The score the list ranks by; None until the article has a verdict. Lists load it
+        with `select_related("rank")`."""
+        rank: ArticleRank | None = getattr(self, "rank", None)  # none yet: DoesNotExist
+        return None if rank is None else rank.score
+
+    @property
     def is_blocked(self) -> bool:
         return self.scoring_state == self.ScoringState.SCORED and self.composite_score == 0
+
+
+class ArticleRank(models.Model):
+    """An article's place in the ranked list, in a narrow table of its own.
+
+    A topic weight change re-scores every article carrying the topic: 100,000 rows in bench
+    P10. Kept on the article, each of those writes copied the whole wide row (title, URL,
+    summary, content) and added an entry to each of its indexes, and the score's own index
+    ruled out in-place (HOT) updates: 6-7 s on this machine. Here a write is ~50 bytes and
+    two index entries, and the rerank reads only these rows and the topic links, so its
+    cost does not grow with article length. Interest and quality are copied from the
+    article's verdict by `ArticleQuerySet.rank`, the one writer, so the rerank need not read
+    the article rows; the date is `published_at`, else when Sift stored the article.
+
+    A row exists once a verdict was written (scored, or blocked before being scored with
+    score 0 and no interest); an unscored article has none and sorts last."""
+
+    article = models.OneToOneField(
+        Article, on_delete=models.CASCADE, primary_key=True, related_name="rank"
+    )
+    interest = models.PositiveSmallIntegerField(null=True, blank=True)
+    quality = models.PositiveSmallIntegerField(null=True, blank=True)
+    score = models.FloatField()
+    rank_date = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                Coalesce(F("score"), Value(-1.0)).desc(), F("rank_date").desc(),
+                F("article").desc(), name="rank_order",
+            ),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.article_id}: {self.score}"

@@ -21,7 +21,7 @@ def articles_filtered(params: dict[str, Any]) -> QuerySet[Article]:
     elif state:
         qs = Article.objects.filter(scoring_state=state)
         if params["exclude_blocked"] and state == Article.ScoringState.SCORED:
-            qs = qs.exclude(composite_score=0)
+            qs = qs.filter(rank__score__gt=0)  # a scored article always has its rank
     else:
         qs = Article.objects.visible()
     qs = _common_filters(qs, params).order_for_list(params["sort_by"], params["order"])
@@ -29,12 +29,12 @@ def articles_filtered(params: dict[str, Any]) -> QuerySet[Article]:
 
 
 def for_display(qs: ArticleQuerySet) -> ArticleQuerySet:
-    """What an article is shown with: its feed, topics and the copies of its story (each a
-    few columns); never its embedding, a vector of hundreds of numbers."""
+    """What an article is shown with: its feed, score, topics and the copies of its story
+    (each a few columns); never its embedding, a vector of hundreds of numbers."""
     copies = Article.objects.only("id", "url", "story", "feed__title").select_related("feed")
     return (
         qs.defer("embedding")
-        .select_related("feed")
+        .select_related("feed", "rank")
         .prefetch_related("categories", Prefetch("copies", queryset=copies))
     )
 

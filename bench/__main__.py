@@ -328,7 +328,7 @@ def p4_api() -> dict[str, Any]:
     from django.db import connection
     from django.test import Client
 
-    from articles.models import Article, Category, Feed
+    from articles.models import Article, ArticleRank, Category, Feed
 
     reset_articles()
     rng = random.Random(7)
@@ -339,19 +339,25 @@ def p4_api() -> dict[str, Any]:
     now = datetime.now(UTC)
     states = ["scored"] * 90 + ["queued"] * 6 + ["failed"] * 2 + ["unscored"] * 2
     batch: list[Article] = []
+    scores: list[float | None] = []
     for i in range(100_000):
         state = rng.choice(states)
         score = round(rng.uniform(0, 20), 2) if state == "scored" else None
         batch.append(Article(
             feed=feeds[i % 20], title=f"Article {i}", url=f"https://a.example/{i}", summary="s" * 200,
             content="c" * 1500, published_at=now - timedelta(minutes=i), is_read=rng.random() < 0.3,
-            scoring_state=state, composite_score=score, interest_score=7 if score is not None else None,
+            scoring_state=state, interest_score=7 if score is not None else None,
             quality_score=6 if score is not None else None, score_reasoning="Reasoning." if score is not None else "",
             scored_at=now if score is not None else None, queued_at=now,
         ))  # fmt: skip
+        scores.append(score)
         if len(batch) == 5000:
             Article.objects.bulk_create(batch)
-            batch = []
+            ArticleRank.objects.bulk_create([
+                ArticleRank(article_id=a.id, interest=7, quality=6, score=score, rank_date=a.published_at)
+                for a, score in zip(batch, scores, strict=True) if score is not None
+            ])  # fmt: skip
+            batch, scores = [], []
     cats = list(Category.objects.all()[:10])
     through = Article.categories.through
     ids = list(Article.objects.values_list("id", flat=True))
@@ -562,16 +568,19 @@ def p10_rerank() -> dict[str, Any]:
     batch: list[Article] = []
     for i in range(100_000):
         interest, quality = rng.randint(0, 10), rng.randint(0, 10)
+        # Articles as feeds deliver them (a summary, a body), so the figure is not flattered by
+        # rows narrower than a reader's.
         batch.append(Article(
             feed=feed, title=f"Article {i}", url=f"https://rerank.example/{i}",
+            summary="s" * 200, content="c" * 1500,
             published_at=now - timedelta(minutes=i), scoring_state="scored",
-            interest_score=interest, quality_score=quality,
-            composite_score=interest * (0.5 + quality / 20), scored_at=now,
+            interest_score=interest, quality_score=quality, scored_at=now,
         ))  # fmt: skip
         if len(batch) == 10_000:
             Article.objects.bulk_create(batch)
             batch = []
     ids = list(Article.objects.values_list("id", flat=True))
+    Article.objects.all().rank()
     through = Article.categories.through
     through.objects.bulk_create(
         [through(article_id=a, category_id=everywhere.id) for a in ids]

@@ -228,7 +228,7 @@ class Outcome(StrEnum):
 
 @dataclass
 class Scored:
-    """What the LLM said. No composite score: `ArticleQuerySet.rerank` computes it from these
+    """What the LLM said. No composite score: `ArticleQuerySet.rank` computes it from these
     and the weights at the moment of writing. A blocked topic skips the scoring call, so
     interest and quality stay None (a later unblock queues a score-only re-score)."""
 
@@ -526,7 +526,6 @@ def _write_scored(
             scoring_state=State.SCORED,
             interest_score=result.interest,
             quality_score=result.quality,
-            composite_score=0.0,  # until the rerank below, with the weights as they are now
             score_reasoning=result.reasoning,
             matched_interests=result.matched_interests,
             matched_anti_interests=result.matched_anti_interests,
@@ -562,7 +561,7 @@ def _write_scored(
         # SQLite runs one writing transaction at a time.
         if connection.vendor == "postgresql":
             list(Category.objects.select_for_update().filter(id__in=wanted).values_list("id"))
-        Article.objects.filter(id=article.id).rerank()
+        Article.objects.filter(id=article.id).rank()
         # The same story from other feeds: asked once, scored everywhere. (A copy linked
         # while the LLM answered takes the score when it is linked, or from the sweep.)
         if getattr(article, "has_copies", True):  # annotated by `_load`

@@ -5,7 +5,7 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
-from articles.models import Article, Category, Feed
+from articles.models import Article, ArticleRank, Category, Feed
 
 
 class FeedFactory(factory.django.DjangoModelFactory):
@@ -43,6 +43,20 @@ class ArticleFactory(factory.django.DjangoModelFactory):
     published_at = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1))
     scoring_state = Article.ScoringState.QUEUED
     queued_at = factory.LazyFunction(timezone.now)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """`composite_score=` places the article in the ranked list with that score, as a
+        verdict written earlier would have (its `ArticleRank` row)."""
+        score = kwargs.pop("composite_score", None)
+        article = super()._create(model_class, *args, **kwargs)
+        if score is not None:
+            ArticleRank.objects.create(
+                article=article, interest=article.interest_score,
+                quality=article.quality_score, score=score,
+                rank_date=article.published_at or article.created_at,
+            )  # fmt: skip
+        return article
 
 
 class ScoredArticleFactory(ArticleFactory):

@@ -92,9 +92,7 @@ def test_suggestions_follow_clear_feedback_and_apply_in_one_call(api):
     assert got["mixed"]["suggested_weight"] is None
     applied = api.patch("/api/categories/gossip/weight", {"weight": "low"}, format="json")
     assert applied.status_code == 200
-    gossip_scores = Article.objects.filter(categories=gossip).values_list(
-        "composite_score", flat=True
-    )
+    gossip_scores = Article.objects.filter(categories=gossip).values_list("rank__score", flat=True)
     assert set(gossip_scores) == {2.8}  # 7 × 0.5 × (0.5 + 6/20): re-ranked at once
 
 

@@ -63,10 +63,8 @@ def test_only_the_topics_articles_change(api, django_assert_max_num_queries):
         scored(sports)
     with django_assert_max_num_queries(12):  # set-based: no query per article
         api.patch("/api/categories/sports/weight", {"weight": "low"}, format="json")
-    assert (
-        dict(Article.objects.filter(id__in=before).values_list("id", "composite_score")) == before
-    )
-    lows = set(Article.objects.filter(categories=sports).values_list("composite_score", flat=True))
+    assert dict(Article.objects.filter(id__in=before).values_list("id", "rank__score")) == before
+    lows = set(Article.objects.filter(categories=sports).values_list("rank__score", flat=True))
     assert lows == {3.2}  # 8 × 0.5 × (0.5 + 6/20), rounded to 4 places in SQL
 
 

@@ -420,8 +420,6 @@ def test_feedback_explanations_and_a_suggested_weight_on_the_pages(page):
     wait(page, lambda d: "👍 3" in text_of(d, "suggestions"))
     page.find_element(By.CSS_SELECTOR, "#suggestions button.apply").click()
     wait(page, lambda d: Category.objects.get(name="rust").weight == "medium")
-    assert set(Article.objects.values_list("composite_score", flat=True)) == {
-        round(7 * 1.5 * 0.8, 4)
-    }
+    assert set(Article.objects.values_list("rank__score", flat=True)) == {round(7 * 1.5 * 0.8, 4)}
     assert "LLM call" in text_of(page, "feedback-rescore-cost")
     shot(page, "sources-suggestions")
