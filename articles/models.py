@@ -246,64 +246,8 @@ class ArticleQuerySet(models.QuerySet["Article"]):
             update_fields=["interest", "quality", "score", "rank_date"],
             batch_size=5000,
         )
-        self.rerank()
+        ArticleRank.objects.filter(article_id__in=[row.article_id for row in rows]).rerank()
         return len(rows)
-
-    def rerank(self) -> int:
-        """Recompute the score of these articles' `ArticleRank` rows from the interest and
-        quality stored there and the topic weights as they are now, in one UPDATE (no LLM):
-
-            interest × mean(weight multipliers) × (0.5 + quality/20), capped at 20;
-            0 when one of its topics is blocked.
-
-        The one place the formula lives: scoring writes a verdict and then ranks that row in
-        the same transaction, so a weight changed meanwhile is never overwritten by a stale
-        one. Rows without an interest (blocked before the LLM ever scored them) keep their 0.
-
-        Written as UPDATE … FROM (PostgreSQL, and SQLite since 3.33): the topic factors are
-        aggregated once for the whole set instead of once per row, and a row whose score
-        does not change is not written. It reads and writes only the narrow rank rows and
-        the topic links, never the article rows (bench P10). Articles with no topic are
-        ranked by a second statement, with a factor of 1."""
-        through = Article.categories.through._meta.db_table
-        category = Category._meta.db_table
-        rank = ArticleRank._meta.db_table
-        multiplier = " ".join(
-            f"WHEN '{weight}' THEN {value}" for weight, value in Category.MULTIPLIERS.items()
-        )
-        ids_sql, ids_params = self.order_by().values("id").query.sql_with_params()
-
-        def score(factor: str) -> str:
-            raw = f"{rank}.interest * {factor} * (0.5 + {rank}.quality / 20.0)"
-            return f"ROUND(CAST(CASE WHEN {raw} > 20 THEN 20.0 ELSE {raw} END AS NUMERIC), 4)"
-
-        ranked = f"""
-            {rank}.interest IS NOT NULL AND {rank}.quality IS NOT NULL
-            AND {rank}.article_id IN ({ids_sql})
-        """
-        with_topics = f"""
-            UPDATE {rank} SET score = {score("f.factor")}
-            FROM (
-                SELECT l.article_id,
-                       AVG(CASE c.weight {multiplier} ELSE 1.0 END)
-                       * MIN(CASE WHEN c.weight = 'blocked' THEN 0.0 ELSE 1.0 END) AS factor
-                FROM {through} l JOIN {category} c ON c.id = l.category_id
-                WHERE l.article_id IN ({ids_sql})
-                GROUP BY l.article_id
-            ) f
-            WHERE {rank}.article_id = f.article_id AND {ranked}
-              AND {rank}.score <> {score("f.factor")}
-        """  # noqa: S608 - table names and weights are Sift's own constants, values are params
-        without_topics = f"""
-            UPDATE {rank} SET score = {score("1.0")}
-            WHERE {ranked} AND {rank}.score <> {score("1.0")}
-              AND NOT EXISTS (SELECT 1 FROM {through} l WHERE l.article_id = {rank}.article_id)
-        """  # noqa: S608 - as above
-        with connection.cursor() as cursor:
-            cursor.execute(with_topics, [*ids_params, *ids_params])
-            written = int(cursor.rowcount)
-            cursor.execute(without_topics, ids_params)
-            return written + int(cursor.rowcount)
 
     def order_for_list(self, sort_by: str, order: str) -> ArticleQuerySet:
         """Deterministic order for the API: score sort puts nulls last and equal scores
@@ -454,6 +398,59 @@ class Article(models.Model):
         return self.scoring_state == self.ScoringState.SCORED and self.composite_score == 0
 
 
+class ArticleRankQuerySet(models.QuerySet["ArticleRank"]):
+    def of_topic(self, category: Category) -> ArticleRankQuerySet:
+        """The rows of the articles carrying this topic, found in the topic links alone (a
+        join through the article table would read every article row)."""
+        links = Article.categories.through.objects.filter(category=category)
+        return self.filter(article_id__in=links.values("article_id"))
+
+    def rerank(self) -> int:
+        """Recompute these rows' scores from the interest and quality stored on them and the
+        topic weights as they are now, in one UPDATE (no LLM):
+
+            interest × mean(weight multipliers) × (0.5 + quality/20), capped at 20;
+            0 when one of its topics is blocked; an article with no topic counts 1.
+
+        The one place the formula lives: scoring writes a verdict and then ranks that row in
+        the same transaction (`ArticleQuerySet.rank`), so a weight changed meanwhile is never
+        overwritten by a stale one. Rows without an interest (blocked before the LLM ever
+        scored them) keep their 0.
+
+        Written as UPDATE … FROM (PostgreSQL, and SQLite since 3.33): the topic factors are
+        aggregated once for the whole set instead of once per row, a row whose score does
+        not change is not written, and nothing but the rank rows and the topic links is
+        read (bench P10). Returns how many rows changed."""
+        through = Article.categories.through._meta.db_table
+        category = Category._meta.db_table
+        rank = ArticleRank._meta.db_table
+        multiplier = " ".join(
+            f"WHEN '{weight}' THEN {value}" for weight, value in Category.MULTIPLIERS.items()
+        )
+        ids_sql, ids_params = self.order_by().values("article_id").query.sql_with_params()
+        raw = f"{rank}.interest * f.factor * (0.5 + {rank}.quality / 20.0)"
+        score = f"ROUND(CAST(CASE WHEN {raw} > 20 THEN 20.0 ELSE {raw} END AS NUMERIC), 4)"
+        # The LEFT JOINs give an article with no topic one row of NULLs: factor 1.
+        sql = f"""
+            UPDATE {rank} SET score = {score}
+            FROM (
+                SELECT i.article_id,
+                       AVG(CASE c.weight {multiplier} ELSE 1.0 END)
+                       * MIN(CASE WHEN c.weight = 'blocked' THEN 0.0 ELSE 1.0 END) AS factor
+                FROM ({ids_sql}) i
+                LEFT JOIN {through} l ON l.article_id = i.article_id
+                LEFT JOIN {category} c ON c.id = l.category_id
+                GROUP BY i.article_id
+            ) f
+            WHERE {rank}.article_id = f.article_id
+              AND {rank}.interest IS NOT NULL AND {rank}.quality IS NOT NULL
+              AND {rank}.score <> {score}
+        """  # noqa: S608 - table names and weights are Sift's own constants, values are params
+        with connection.cursor() as cursor:
+            cursor.execute(sql, ids_params)
+            return int(cursor.rowcount)
+
+
 class ArticleRank(models.Model):
     """An article's place in the ranked list, in a narrow table of its own.
 
@@ -476,6 +473,8 @@ class ArticleRank(models.Model):
     quality = models.PositiveSmallIntegerField(null=True, blank=True)
     score = models.FloatField()
     rank_date = models.DateTimeField()
+
+    objects = ArticleRankQuerySet.as_manager()
 
     class Meta:
         indexes = [

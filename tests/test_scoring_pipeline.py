@@ -48,7 +48,7 @@ def test_composite_score_examples(interest, quality, weights, expected):
     article = ScoredArticleFactory(interest_score=interest, quality_score=quality)
     for i, weight in enumerate(weights):
         article.categories.add(CategoryFactory(name=f"topic-{i}", weight=weight))
-    assert Article.objects.filter(id=article.id).rerank() == 1
+    assert Article.objects.filter(id=article.id).rank() == 1
     article.refresh_from_db()
     assert article.composite_score == pytest.approx(expected)
 
