@@ -156,6 +156,42 @@ def test_migrations_are_complete():
     assert "No changes detected" in out.getvalue()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_scores_move_to_the_rank_table_and_back():
+    """Migration 0010 carries every stored score (and only those) to `ArticleRank`, and its
+    reverse puts them back on the article."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = [("articles", "0009_article_batch_missed")], [("articles", "0010_article_rank")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    feed = old.get_model("articles", "Feed").objects.create(url="https://m.example/rss")
+    Old = old.get_model("articles", "Article")
+    scored = Old.objects.create(
+        feed=feed, title="Scored", url="https://m.example/1", scoring_state="scored",
+        interest_score=8, quality_score=6, composite_score=6.4, published_at=None,
+    )  # fmt: skip
+    Old.objects.create(feed=feed, title="Queued", url="https://m.example/2")
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    new = executor.loader.project_state(after).apps
+    ranks = list(new.get_model("articles", "ArticleRank").objects.values())
+    assert ranks == [
+        {"article_id": scored.id, "interest": 8, "quality": 6, "score": 6.4,
+         "rank_date": scored.created_at},
+    ]  # fmt: skip
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    back = executor.loader.project_state(before).apps.get_model("articles", "Article")
+    assert dict(back.objects.values_list("title", "composite_score")) == {
+        "Scored": 6.4,
+        "Queued": None,
+    }
+    MigrationExecutor(connection).migrate(executor.loader.graph.leaf_nodes())
+
+
 @pytest.mark.django_db
 def test_user_settings_is_a_singleton():
     first = UserSettings.load()
