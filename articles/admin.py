@@ -109,18 +109,14 @@ class ArticleAdmin(admin.ModelAdmin[Article]):
         "claimed_by", "claim_token", "scoring_attempts", "scoring_error", "scoring_raw_output",
         "scored_at", "categorization_model", "scoring_model", "categorization_prompt_version",
         "scoring_prompt_version", "created_at", "feedback_at", "composite_score",
+        # The LLM's verdict and the score made from it: changed by a re-score, not by hand.
+        "interest_score", "quality_score",
     ]  # fmt: skip
     actions = ["more_like_this", "less_like_this", "clear_feedback"]
 
     @admin.display(description="composite score", ordering="rank__score", empty_value="–")
     def composite_score(self, obj: Article) -> float | None:
         return obj.composite_score
-
-    def save_model(self, request: HttpRequest, obj: Article, form: Any, change: bool) -> None:
-        """Interest or quality corrected by hand: the score follows, ranked like any verdict."""
-        super().save_model(request, obj, form, change)
-        if {"interest_score", "quality_score"} & set(form.changed_data) and obj.scored_at:
-            Article.objects.filter(id=obj.id).rank()
 
     @admin.action(description="👍 More like this")
     def more_like_this(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:

@@ -277,7 +277,7 @@ class Article(models.Model):
         SCORE_ONLY = "score_only", "Score only"
 
     # No index of its own: `article_feed_unread` (feed, is_read) serves every feed lookup, and
-    # each index costs the 100k-row rerank UPDATE ~0.15 s (bench P10).
+    # each index is written again by every update of the row (claims, scores, read marks).
     feed = models.ForeignKey(
         Feed, on_delete=models.CASCADE, related_name="articles", db_index=False
     )
@@ -362,8 +362,8 @@ class Article(models.Model):
             ),
             models.Index(fields=["feed", "is_read"], name="article_feed_unread"),
             models.Index(fields=["is_read", "published_at"], name="article_unread_recent"),
-            # Partial: only the few rows they are about carry an entry, so the UPDATE that
-            # re-ranks 100k articles does not pay for them (see bench P10).
+            # Partial: only the few rows they are about carry an entry, so the other rows'
+            # updates do not pay for them.
             models.Index(
                 F("feedback_at").desc(), name="article_feedback_recent",
                 condition=Q(feedback__isnull=False),
@@ -456,9 +456,9 @@ class ArticleRank(models.Model):
 
     A topic weight change re-scores every article carrying the topic: 100,000 rows in bench
     P10. Kept on the article, each of those writes copied the whole wide row (title, URL,
-    summary, content) and added an entry to each of its indexes, and the score's own index
-    ruled out in-place (HOT) updates: 6-7 s on this machine. Here a write is ~50 bytes and
-    two index entries, and the rerank reads only these rows and the topic links, so its
+    summary, content) and added an entry to each of its ten indexes, and the score's own
+    index ruled out in-place (HOT) updates: 5-8 s on the machine where this design takes
+    1.4-2.4 s. Here a write is ~50 bytes and two index entries, and the rerank reads only these rows and the topic links, so its
     cost does not grow with article length. Interest and quality are copied from the
     article's verdict by `ArticleQuerySet.rank`, the one writer, so the rerank need not read
     the article rows; the date is `published_at`, else when Sift stored the article.

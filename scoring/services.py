@@ -62,7 +62,6 @@ State = Article.ScoringState
 Mode = Article.RescoreMode
 
 
-# --- composite score ----------------------------------------------------------------------
 # --- queueing -----------------------------------------------------------------------------
 def nudge(*, count: int = 1, high: bool = False) -> None:
     """Tell workers there is work, after the current transaction commits. A failed send is

@@ -70,3 +70,25 @@ def test_the_admin_keeps_the_apis_rule_for_batch_sizes(admin_client):
     response = admin_client.post(url, form_data(us, batch_sizes='{"ollama/qwen3:4b": 5}'))
     assert response.status_code == 302
     assert UserSettings.load().batch_sizes == {"ollama/qwen3:4b": 5}
+
+
+def test_the_article_admin_shows_filters_and_sorts_by_the_rank(admin_client):
+    """The score lives on the article's rank row: the admin lists it, sorts by it, filters
+    by it, and shows it (read-only, with the verdict it comes from) on the article."""
+    from django.urls import reverse
+
+    from tests.factories import ArticleFactory
+
+    high = ScoredArticleFactory(title="Title-High-Score", composite_score=12.5)
+    ScoredArticleFactory(title="Title-Low-Score", composite_score=2.25)
+    ArticleFactory(title="Title-Unscored")
+    url = reverse("admin:articles_article_changelist")
+    page = admin_client.get(url, {"o": "-4"}).content.decode()  # 4th column, descending
+    assert page.index("Title-High-Score") < page.index("Title-Low-Score")
+    assert "12.5" in page and "2.25" in page
+    filtered = admin_client.get(url, {"score": "10-20"}).content.decode()
+    assert "Title-High-Score" in filtered and "Title-Low-Score" not in filtered
+    change = admin_client.get(reverse("admin:articles_article_change", args=[high.pk]))
+    assert change.status_code == 200
+    assert "12.5" in change.content.decode()
+    assert 'name="interest_score"' not in change.content.decode()  # the LLM's, not editable
