@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, models
@@ -116,6 +118,79 @@ class Category(models.Model):
         return name.strip("-")[:100].strip("-")
 
 
+class TopicSetQuerySet(models.QuerySet["TopicSet"]):
+    def holding(self, category: Category) -> TopicSetQuerySet:
+        return self.filter(categories=category)
+
+    def rerank(self) -> int:
+        """Re-rank every article whose topics are one of these sets (a weight change: the
+        sets holding the topic). Returns how many rank rows changed."""
+        return _rerank(sets=self.order_by().values("id"))
+
+    def of_articles(self, articles: ArticleQuerySet) -> dict[int, int]:
+        """Article id → the id of the set of its topics as its links say now, for each of
+        these articles (an article without topics: the empty set). Sets seen for the first
+        time are created."""
+        topics: dict[int, list[int]] = {}
+        for article_id, category_id in articles.order_by().values_list("id", "categories"):
+            found = topics.setdefault(article_id, [])
+            if category_id is not None:  # the LEFT JOIN's row for an article with none
+                found.append(category_id)
+        keys = {article_id: TopicSet.key_of(ids) for article_id, ids in topics.items()}
+        sets = self.ids_by_key(set(keys.values()))
+        return {article_id: sets[key] for article_id, key in keys.items()}
+
+    def ids_by_key(self, keys: set[str]) -> dict[str, int]:
+        """Key → set id for these keys, creating the sets (and their members) not seen yet.
+        Two writers creating the same set at once: the unique key makes the second insert a
+        no-op (on PostgreSQL it waits for the first to commit), and both read the one row."""
+        found: dict[str, int] = dict(self.filter(key__in=keys).values_list("key", "id"))
+        missing = keys - found.keys()
+        if missing:
+            TopicSet.objects.bulk_create(
+                [TopicSet(key=key) for key in missing], ignore_conflicts=True
+            )
+            created = dict(self.filter(key__in=missing).values_list("key", "id"))
+            member = TopicSet.categories.through
+            member.objects.bulk_create(
+                [
+                    member(topicset_id=created[key], category_id=int(category))
+                    for key in missing
+                    for category in key.split(",")
+                    if category
+                ],
+                ignore_conflicts=True,
+            )
+            found |= created
+        return found
+
+
+class TopicSet(models.Model):
+    """One distinct combination of topics that some articles carry; `ArticleRank` rows point
+    at theirs. A topic weight change then re-ranks with one factor per combination that
+    holds the topic instead of aggregating every article's topic links (bench P10: 200,000
+    links on 100,000 articles; a reader's library has a few hundred combinations at most).
+
+    The links (`Article.categories`) stay the truth; a rank row's set is a copy of them,
+    kept in step by `ArticleQuerySet.rank` (the scoring write, story copies) and, for edits
+    through the many-to-many API (admin, shell), by `articles.receivers`. Deleting a topic
+    deletes its memberships here as it does its links, so both agree on what is left."""
+
+    # The member ids, ascending, comma-separated; "" for no topics. Ids are never reused
+    # (a deleted topic's id stays out of every later key), so a key names one set for good.
+    key = models.CharField(max_length=2000, unique=True)
+    categories = models.ManyToManyField(Category, blank=True, related_name="topic_sets")
+
+    objects = TopicSetQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return self.key or "(no topics)"
+
+    @staticmethod
+    def key_of(category_ids: Iterable[int]) -> str:
+        return ",".join(str(i) for i in sorted(set(category_ids)))
+
+
 class ArticleQuerySet(models.QuerySet["Article"]):
     def pending(self) -> ArticleQuerySet:
         return self.filter(
@@ -220,26 +295,36 @@ class ArticleQuerySet(models.QuerySet["Article"]):
 
     def rank(self) -> int:
         """Put these articles in the ranked list (or move them) from the verdict stored on
-        them: their `ArticleRank` row takes their interest, quality and date, and `rerank`
-        computes the score with the topic weights as they are now. Called wherever a verdict
-        is written. Returns how many rows were written.
+        them: their `ArticleRank` row takes their interest, quality, date and the set of
+        their topics, and `rerank` computes the score with the topic weights as they are
+        now. Called wherever a verdict is written, after its topics. Returns how many rows
+        were written.
 
-        One INSERT … SELECT … ON CONFLICT (PostgreSQL, SQLite): the verdict goes from the
-        article row to its rank row inside the database, not through Python and back (a
-        scoring write would otherwise read back the row it had just written)."""
+        INSERT … SELECT … ON CONFLICT (PostgreSQL, SQLite), one per set of topics: the
+        verdict goes from the article row to its rank row inside the database, not through
+        Python and back (a scoring write would otherwise read back the row it had just
+        written)."""
         rank, article = ArticleRank._meta.db_table, Article._meta.db_table
-        ids_sql, ids_params = self.order_by().values("id").query.sql_with_params()
-        sql = f"""
-            INSERT INTO {rank} (article_id, interest, quality, score, rank_date)
-            SELECT id, interest_score, quality_score, 0.0, COALESCE(published_at, created_at)
-            FROM {article} WHERE id IN ({ids_sql})
-            ON CONFLICT (article_id) DO UPDATE SET
-                interest = excluded.interest, quality = excluded.quality,
-                score = excluded.score, rank_date = excluded.rank_date
-        """  # noqa: S608 - table names are Sift's own, values are params
+        written = 0
         with connection.cursor() as cursor:
-            cursor.execute(sql, ids_params)
-            written = int(cursor.rowcount)
+            for set_id, ids in _by_set(TopicSet.objects.of_articles(self)).items():
+                for chunk in _chunks(ids):
+                    marks = ", ".join(["%s"] * len(chunk))
+                    cursor.execute(
+                        f"""
+                        INSERT INTO {rank}
+                            (article_id, interest, quality, score, rank_date, topic_set_id)
+                        SELECT id, interest_score, quality_score, 0.0,
+                               COALESCE(published_at, created_at), %s
+                        FROM {article} WHERE id IN ({marks})
+                        ON CONFLICT (article_id) DO UPDATE SET
+                            interest = excluded.interest, quality = excluded.quality,
+                            score = excluded.score, rank_date = excluded.rank_date,
+                            topic_set_id = excluded.topic_set_id
+                        """,  # noqa: S608 - table names are Sift's own, values are params
+                        [set_id, *chunk],
+                    )
+                    written += int(cursor.rowcount)
         ArticleRank.objects.filter(article_id__in=self.order_by().values("id")).rerank()
         return written
 
@@ -393,56 +478,101 @@ class Article(models.Model):
 
 
 class ArticleRankQuerySet(models.QuerySet["ArticleRank"]):
-    def of_topic(self, category: Category) -> ArticleRankQuerySet:
-        """The rows of the articles carrying this topic, found in the topic links alone (a
-        join through the article table would read every article row)."""
-        links = Article.categories.through.objects.filter(category=category)
-        return self.filter(article_id__in=links.values("article_id"))
-
     def rerank(self) -> int:
         """Recompute these rows' scores from the interest and quality stored on them and the
-        topic weights as they are now, in one UPDATE (no LLM):
+        topic weights as they are now (no LLM). Returns how many rows changed."""
+        return _rerank(rows=self.order_by().values("article_id"))
 
-            interest × mean(weight multipliers) × (0.5 + quality/20), capped at 20;
-            0 when one of its topics is blocked; an article with no topic counts 1.
+    def retopic(self) -> int:
+        """Point these rows at the sets of their articles' topics as the links say now
+        (after an edit of the topics). Scores are left as they are, as before the rank had
+        a table of its own: a topic changed by hand is not a re-score, and the next weight
+        change of a topic the article carries now re-ranks it. Returns how many rows
+        changed."""
+        articles = Article.objects.filter(id__in=self.values("article_id"))
+        changed = 0
+        for set_id, ids in _by_set(TopicSet.objects.of_articles(articles)).items():
+            for chunk in _chunks(ids):
+                changed += (
+                    self.filter(article_id__in=chunk)
+                    .exclude(topic_set_id=set_id)
+                    .update(topic_set_id=set_id)
+                )
+        return changed
 
-        The one place the formula lives: scoring writes a verdict and then ranks that row in
-        the same transaction (`ArticleQuerySet.rank`), so a weight changed meanwhile is never
-        overwritten by a stale one. Rows without an interest (blocked before the LLM ever
-        scored them) keep their 0.
 
-        Written as UPDATE … FROM (PostgreSQL, and SQLite since 3.33): the topic factors are
-        aggregated once for the whole set instead of once per row, a row whose score does
-        not change is not written, and nothing but the rank rows and the topic links is
-        read (bench P10). Returns how many rows changed."""
-        through = Article.categories.through._meta.db_table
-        category = Category._meta.db_table
-        rank = ArticleRank._meta.db_table
-        multiplier = " ".join(
-            f"WHEN '{weight}' THEN {value}" for weight, value in Category.MULTIPLIERS.items()
-        )
-        ids_sql, ids_params = self.order_by().values("article_id").query.sql_with_params()
-        raw = f"{rank}.interest * f.factor * (0.5 + {rank}.quality / 20.0)"
-        score = f"ROUND(CAST(CASE WHEN {raw} > 20 THEN 20.0 ELSE {raw} END AS NUMERIC), 4)"
-        # The LEFT JOINs give an article with no topic one row of NULLs: factor 1.
-        sql = f"""
-            UPDATE {rank} SET score = {score}
-            FROM (
-                SELECT i.article_id,
-                       AVG(CASE c.weight {multiplier} ELSE 1.0 END)
-                       * MIN(CASE WHEN c.weight = 'blocked' THEN 0.0 ELSE 1.0 END) AS factor
-                FROM ({ids_sql}) i
-                LEFT JOIN {through} l ON l.article_id = i.article_id
-                LEFT JOIN {category} c ON c.id = l.category_id
-                GROUP BY i.article_id
-            ) f
-            WHERE {rank}.article_id = f.article_id
-              AND {rank}.interest IS NOT NULL AND {rank}.quality IS NOT NULL
-              AND {rank}.score <> {score}
-        """  # noqa: S608 - table names and weights are Sift's own constants, values are params
-        with connection.cursor() as cursor:
-            cursor.execute(sql, ids_params)
-            return int(cursor.rowcount)
+def _rerank(*, rows: models.QuerySet | None = None, sets: models.QuerySet | None = None) -> int:
+    """Rank rows again from their stored interest and quality and the weights as they are
+    now, in one UPDATE, either the rows of these article ids or every row whose topics are
+    one of these topic sets:
+
+        interest × mean(weight multipliers) × (0.5 + quality/20), capped at 20;
+        0 when one of its topics is blocked; an article with no topic counts 1.
+
+    The one place the formula lives: scoring writes a verdict and then ranks that row in the
+    same transaction (`ArticleQuerySet.rank`), so a weight changed meanwhile is never
+    overwritten by a stale one. Rows without an interest (blocked before the LLM ever scored
+    them) keep their 0.
+
+    UPDATE … FROM (PostgreSQL, and SQLite since 3.33): the factor is computed once per set
+    of topics, not once per article, and a row whose score does not change is not written.
+    A weight change names the sets, not the rows: on PostgreSQL, finding 100,000 rows
+    through an id subquery added a quarter to bench P10's time."""
+    through = TopicSet.categories.through._meta.db_table
+    category = Category._meta.db_table
+    topic_set = TopicSet._meta.db_table
+    rank = ArticleRank._meta.db_table
+    multiplier = " ".join(
+        f"WHEN '{weight}' THEN {value}" for weight, value in Category.MULTIPLIERS.items()
+    )
+    where: list[str] = []
+    params: list[Any] = []
+    if sets is not None:
+        sets_sql, sets_params = sets.query.sql_with_params()
+        where.append(f"s.id IN ({sets_sql})")
+        params += sets_params
+    rows_where = ""
+    if rows is not None:
+        rows_sql, rows_params = rows.query.sql_with_params()
+        rows_where = f"AND {rank}.article_id IN ({rows_sql})"
+        params += rows_params
+    raw = f"{rank}.interest * f.factor * (0.5 + {rank}.quality / 20.0)"
+    score = f"ROUND(CAST(CASE WHEN {raw} > 20 THEN 20.0 ELSE {raw} END AS NUMERIC), 4)"
+    # The LEFT JOINs give the empty set (no topics, or its topics deleted) factor 1.
+    sql = f"""
+        UPDATE {rank} SET score = {score}
+        FROM (
+            SELECT s.id AS topic_set_id,
+                   COALESCE(AVG(CASE c.weight {multiplier} ELSE 1.0 END), 1.0)
+                   * COALESCE(MIN(CASE WHEN c.weight = 'blocked' THEN 0.0 ELSE 1.0 END), 1.0)
+                   AS factor
+            FROM {topic_set} s
+            LEFT JOIN {through} m ON m.topicset_id = s.id
+            LEFT JOIN {category} c ON c.id = m.category_id
+            {"WHERE " + " AND ".join(where) if where else ""}
+            GROUP BY s.id
+        ) f
+        WHERE {rank}.topic_set_id = f.topic_set_id {rows_where}
+          AND {rank}.interest IS NOT NULL AND {rank}.quality IS NOT NULL
+          AND {rank}.score <> {score}
+    """  # noqa: S608 - table names and weights are Sift's own constants, values are params
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.rowcount)
+
+
+def _by_set(sets: dict[int, int]) -> dict[int, list[int]]:
+    """{article id: set id} → {set id: [article ids]}."""
+    grouped: dict[int, list[int]] = {}
+    for article_id, set_id in sets.items():
+        grouped.setdefault(set_id, []).append(article_id)
+    return grouped
+
+
+def _chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:
+    """Id lists cut to fit one statement's parameters (SQLite allows 32,766)."""
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
 
 
 class ArticleRank(models.Model):
@@ -452,8 +582,9 @@ class ArticleRank(models.Model):
     P10. Kept on the article, each of those writes copied the whole wide row (title, URL,
     summary, content) and added an entry to each of its ten indexes, and the score's own
     index ruled out in-place (HOT) updates: 5-8 s on the machine where this design takes
-    1.4-2.4 s. Here a write is ~50 bytes and two index entries, and the rerank reads only these rows and the topic links, so its
-    cost does not grow with article length. Interest and quality are copied from the
+    1.4-2.4 s. Here a write is ~50 bytes and three index entries, and the rerank reads only
+    these rows and one factor per set of topics (`TopicSet`), so its cost does not grow
+    with article length or with the number of topic links. Interest and quality are copied from the
     article's verdict by `ArticleQuerySet.rank`, the one writer, so the rerank need not read
     the article rows; the date is `published_at`, else when Sift stored the article.
 
@@ -467,6 +598,9 @@ class ArticleRank(models.Model):
     quality = models.PositiveSmallIntegerField(null=True, blank=True)
     score = models.FloatField()
     rank_date = models.DateTimeField()
+    # A copy of the article's topics (`TopicSet`), so a weight change re-ranks per set of
+    # topics instead of reading every article's links.
+    topic_set = models.ForeignKey(TopicSet, on_delete=models.PROTECT, related_name="ranks")
 
     objects = ArticleRankQuerySet.as_manager()
 

@@ -26,7 +26,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from articles import tasks
-from articles.models import Article, ArticleRank, Category, Feed, FeedQuerySet
+from articles.models import Article, Category, Feed, FeedQuerySet, TopicSet
 from articles.signals import articles_stored, category_weight_changed
 from config.celery import send_on_commit
 from config.errors import DomainError
@@ -443,7 +443,7 @@ def category_weight_set(*, name: str, weight: str) -> Category:
         old, category.weight = category.weight, weight
         if old != weight:
             category.save(update_fields=["weight"])
-            ArticleRank.objects.of_topic(category).rerank()
+            TopicSet.objects.holding(category).rerank()
             category_weight_changed.send(sender=Category, category=category, old=old)
     return category
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from articles.models import Article, Category
+from articles.models import Article, ArticleRank, Category, TopicSet
+from articles.services import category_weight_set
 from llmconfig.models import UserSettings
 from tests.factories import ArticleFactory, CategoryFactory, ScoredArticleFactory
 from tests.live import Worker, purge_queues, wait_for
@@ -66,6 +67,64 @@ def test_only_the_topics_articles_change(api, django_assert_max_num_queries):
     assert dict(Article.objects.filter(id__in=before).values_list("id", "rank__score")) == before
     lows = set(Article.objects.filter(categories=sports).values_list("rank__score", flat=True))
     assert lows == {3.2}  # 8 × 0.5 × (0.5 + 6/20), rounded to 4 places in SQL
+
+
+def test_articles_with_the_same_topics_share_one_set_and_a_change_reaches_only_its_sets():
+    science, space = CategoryFactory(name="science"), CategoryFactory(name="space")
+    one, two, both = scored(science), scored(science), scored(science)
+    both.categories.add(space)
+    untagged = ScoredArticleFactory(interest_score=8, quality_score=6, composite_score=6.4)
+    keys = dict(ArticleRank.objects.values_list("article_id", "topic_set__key"))
+    assert keys == {
+        one.id: str(science.id), two.id: str(science.id),
+        both.id: TopicSet.key_of([space.id, science.id]), untagged.id: "",
+    }  # fmt: skip
+    assert set(TopicSet.objects.get(key=keys[both.id]).categories.all()) == {science, space}
+
+    category_weight_set(name="space", weight="high")
+    scores = dict(ArticleRank.objects.values_list("article_id", "score"))
+    assert scores == {
+        one.id: 6.4, two.id: 6.4, untagged.id: 6.4,
+        both.id: pytest.approx(8 * (1.0 + 2.0) / 2 * 0.8),  # the mean of its two topics
+    }  # fmt: skip
+
+
+def test_topics_edited_by_hand_are_the_ones_the_next_weight_change_applies_to():
+    """The admin's article form and the shell edit topics through the many-to-many API, in
+    either direction; the rank follows what the article carries now."""
+    sports, science = CategoryFactory(name="sports"), CategoryFactory(name="science")
+    article = scored(science)
+    article.categories.add(sports)
+    sports.articles.remove(article)
+    sports.articles.add(article)
+    category_weight_set(name="sports", weight="blocked")
+    assert ArticleRank.objects.get(article=article).score == 0
+
+    sports.articles.clear()  # sports no longer counts: science alone, now high
+    category_weight_set(name="science", weight="high")
+    assert ArticleRank.objects.get(article=article).score == pytest.approx(8 * 2.0 * 0.8)
+
+    article.categories.set([sports])  # blocked, but a hand edit is not a re-score ...
+    assert ArticleRank.objects.get(article=article).score == pytest.approx(12.8)
+    category_weight_set(name="science", weight="low")  # ... nor is a topic it left
+    assert ArticleRank.objects.get(article=article).score == pytest.approx(12.8)
+    category_weight_set(name="sports", weight="medium")
+    assert ArticleRank.objects.get(article=article).score == pytest.approx(8 * 1.5 * 0.8)
+
+    article.categories.clear()
+    assert ArticleRank.objects.get(article=article).topic_set.key == ""
+
+
+def test_a_deleted_topic_stops_counting():
+    sports = CategoryFactory(name="sports", weight=Category.Weight.BLOCKED)
+    science = CategoryFactory(name="science")
+    article = scored(science)
+    article.categories.add(sports)
+    category_weight_set(name="science", weight="medium")
+    assert ArticleRank.objects.get(article=article).score == 0
+    sports.delete()  # its links and its memberships go with it
+    category_weight_set(name="science", weight="high")
+    assert ArticleRank.objects.get(article=article).score == pytest.approx(8 * 2.0 * 0.8)
 
 
 def test_unblocking_what_was_never_scored_queues_a_score_only_rescore(api):

@@ -192,6 +192,50 @@ def test_scores_move_to_the_rank_table_and_back():
     MigrationExecutor(connection).migrate(executor.loader.graph.leaf_nodes())
 
 
+@pytest.mark.django_db(transaction=True)
+def test_rank_rows_get_the_set_of_their_topics():
+    """Migration 0011 points every rank row at one set per distinct combination of its
+    article's topics (none: the empty set); 0012 then makes that required."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [("articles", "0010_article_rank")]
+    after = [("articles", "0012_topic_set_required")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    feed = old.get_model("articles", "Feed").objects.create(url="https://m.example/rss")
+    Old, Rank = old.get_model("articles", "Article"), old.get_model("articles", "ArticleRank")
+    x, y = (old.get_model("articles", "Category").objects.create(name=n) for n in ("x-t", "y-t"))
+    articles = {}
+    for name, topics, ranked in (
+        ("both", [x, y], True), ("both-too", [y, x], True), ("x", [x], True),
+        ("none", [], True), ("unranked", [y], False),
+    ):  # fmt: skip
+        article = Old.objects.create(feed=feed, title=name, url=f"https://m.example/{name}")
+        article.categories.set(topics)
+        if ranked:
+            Rank.objects.create(
+                article=article, interest=5, quality=5, score=3.8, rank_date=article.created_at
+            )
+        articles[name] = article.id
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    new = executor.loader.project_state(after).apps
+    keys = dict(
+        new.get_model("articles", "ArticleRank").objects.values_list("article_id", "topic_set__key")
+    )
+    assert keys == {
+        articles["both"]: f"{x.id},{y.id}", articles["both-too"]: f"{x.id},{y.id}",
+        articles["x"]: str(x.id), articles["none"]: "",
+    }  # fmt: skip
+    members = new.get_model("articles", "TopicSet").categories.through.objects
+    assert set(members.values_list("topicset__key", "category__name")) == {
+        (f"{x.id},{y.id}", "x-t"), (f"{x.id},{y.id}", "y-t"), (str(x.id), "x-t"),
+    }  # fmt: skip
+    MigrationExecutor(connection).migrate(executor.loader.graph.leaf_nodes())
+
+
 @pytest.mark.django_db
 def test_user_settings_is_a_singleton():
     first = UserSettings.load()
