@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -125,20 +125,17 @@ class TopicSetQuerySet(models.QuerySet["TopicSet"]):
     def rerank(self) -> int:
         """Re-rank every article whose topics are one of these sets (a weight change: the
         sets holding the topic). Returns how many rank rows changed."""
-        return _rerank(sets=self.order_by().values("id"))
+        return _rerank(sets=self.order_by().values("id").query.sql_with_params())
 
-    def of_articles(self, articles: ArticleQuerySet) -> dict[int, int]:
-        """Article id → the id of the set of its topics as its links say now, for each of
-        these articles (an article without topics: the empty set). Sets seen for the first
-        time are created."""
+    def keys_of(self, articles: ArticleQuerySet) -> dict[int, str]:
+        """Article id → the key of the set of its topics as its links say now, for each of
+        these articles (an article without topics: "", the empty set)."""
         topics: dict[int, list[int]] = {}
         for article_id, category_id in articles.order_by().values_list("id", "categories"):
             found = topics.setdefault(article_id, [])
             if category_id is not None:  # the LEFT JOIN's row for an article with none
                 found.append(category_id)
-        keys = {article_id: TopicSet.key_of(ids) for article_id, ids in topics.items()}
-        sets = self.ids_by_key(set(keys.values()))
-        return {article_id: sets[key] for article_id, key in keys.items()}
+        return {article_id: TopicSet.key_of(ids) for article_id, ids in topics.items()}
 
     def ids_by_key(self, keys: set[str]) -> dict[str, int]:
         """Key → set id for these keys, creating the sets (and their members) not seen yet.
@@ -169,7 +166,8 @@ class TopicSet(models.Model):
     """One distinct combination of topics that some articles carry; `ArticleRank` rows point
     at theirs. A topic weight change then re-ranks with one factor per combination that
     holds the topic instead of aggregating every article's topic links (bench P10: 200,000
-    links on 100,000 articles; a reader's library has a few hundred combinations at most).
+    links on 100,000 articles in 10 combinations; articles get one to four topics from a
+    few dozen, so a library has far fewer combinations than articles).
 
     The links (`Article.categories`) stay the truth; a rank row's set is a copy of them,
     kept in step by `ArticleQuerySet.rank` (the scoring write, story copies) and, for edits
@@ -296,36 +294,26 @@ class ArticleQuerySet(models.QuerySet["Article"]):
     def rank(self) -> int:
         """Put these articles in the ranked list (or move them) from the verdict stored on
         them: their `ArticleRank` row takes their interest, quality, date and the set of
-        their topics, and `rerank` computes the score with the topic weights as they are
+        their topics, and `_rerank` computes the score with the topic weights as they are
         now. Called wherever a verdict is written, after its topics. Returns how many rows
         were written.
 
         INSERT … SELECT … ON CONFLICT (PostgreSQL, SQLite), one per set of topics: the
         verdict goes from the article row to its rank row inside the database, not through
         Python and back (a scoring write would otherwise read back the row it had just
-        written)."""
-        rank, article = ArticleRank._meta.db_table, Article._meta.db_table
+        written). The set is found by its key inside the INSERT; one seen for the first
+        time leaves the INSERT nothing to join, so it is created and the INSERT runs again.
+        On the scoring path the set almost always exists: one round trip fewer."""
         written = 0
-        with connection.cursor() as cursor:
-            for set_id, ids in _by_set(TopicSet.objects.of_articles(self)).items():
-                for chunk in _chunks(ids):
-                    marks = ", ".join(["%s"] * len(chunk))
-                    cursor.execute(
-                        f"""
-                        INSERT INTO {rank}
-                            (article_id, interest, quality, score, rank_date, topic_set_id)
-                        SELECT id, interest_score, quality_score, 0.0,
-                               COALESCE(published_at, created_at), %s
-                        FROM {article} WHERE id IN ({marks})
-                        ON CONFLICT (article_id) DO UPDATE SET
-                            interest = excluded.interest, quality = excluded.quality,
-                            score = excluded.score, rank_date = excluded.rank_date,
-                            topic_set_id = excluded.topic_set_id
-                        """,  # noqa: S608 - table names are Sift's own, values are params
-                        [set_id, *chunk],
-                    )
-                    written += int(cursor.rowcount)
-        ArticleRank.objects.filter(article_id__in=self.order_by().values("id")).rerank()
+        for key, ids in _grouped(TopicSet.objects.keys_of(self)).items():
+            for chunk in _chunks(ids):
+                rows = _rank_rows(key, chunk)
+                if rows < len(chunk):
+                    TopicSet.objects.ids_by_key({key})
+                    rows = _rank_rows(key, chunk)
+                written += rows
+                set_sql = f"SELECT id FROM {TopicSet._meta.db_table} WHERE key = %s"  # noqa: S608
+                _rerank(sets=(set_sql, [key]), rows=(", ".join(["%s"] * len(chunk)), chunk))
         return written
 
     def order_for_list(self, sort_by: str, order: str) -> ArticleQuerySet:
@@ -478,20 +466,17 @@ class Article(models.Model):
 
 
 class ArticleRankQuerySet(models.QuerySet["ArticleRank"]):
-    def rerank(self) -> int:
-        """Recompute these rows' scores from the interest and quality stored on them and the
-        topic weights as they are now (no LLM). Returns how many rows changed."""
-        return _rerank(rows=self.order_by().values("article_id"))
-
     def retopic(self) -> int:
         """Point these rows at the sets of their articles' topics as the links say now
         (after an edit of the topics). Scores are left as they are, as before the rank had
         a table of its own: a topic changed by hand is not a re-score, and the next weight
         change of a topic the article carries now re-ranks it. Returns how many rows
         changed."""
-        articles = Article.objects.filter(id__in=self.values("article_id"))
+        keys = TopicSet.objects.keys_of(Article.objects.filter(id__in=self.values("article_id")))
+        sets = TopicSet.objects.ids_by_key(set(keys.values()))
         changed = 0
-        for set_id, ids in _by_set(TopicSet.objects.of_articles(articles)).items():
+        for key, ids in _grouped(keys).items():
+            set_id = sets[key]
             for chunk in _chunks(ids):
                 changed += (
                     self.filter(article_id__in=chunk)
@@ -501,10 +486,11 @@ class ArticleRankQuerySet(models.QuerySet["ArticleRank"]):
         return changed
 
 
-def _rerank(*, rows: models.QuerySet | None = None, sets: models.QuerySet | None = None) -> int:
+def _rerank(sets: tuple[str, Sequence[Any]], rows: tuple[str, Sequence[Any]] | None = None) -> int:
     """Rank rows again from their stored interest and quality and the weights as they are
-    now, in one UPDATE, either the rows of these article ids or every row whose topics are
-    one of these topic sets:
+    now, in one UPDATE: every row whose topics are one of `sets`, or only those of them
+    whose article id is one of `rows` (each a SELECT of ids, or a list of placeholders,
+    with its parameters):
 
         interest × mean(weight multipliers) × (0.5 + quality/20), capped at 20;
         0 when one of its topics is blocked; an article with no topic counts 1.
@@ -517,7 +503,7 @@ def _rerank(*, rows: models.QuerySet | None = None, sets: models.QuerySet | None
     UPDATE … FROM (PostgreSQL, and SQLite since 3.33): the factor is computed once per set
     of topics, not once per article, and a row whose score does not change is not written.
     A weight change names the sets, not the rows: on PostgreSQL, finding 100,000 rows
-    through an id subquery added a quarter to bench P10's time."""
+    through an id subquery as well added a fifth to bench P10's time."""
     through = TopicSet.categories.through._meta.db_table
     category = Category._meta.db_table
     topic_set = TopicSet._meta.db_table
@@ -525,17 +511,7 @@ def _rerank(*, rows: models.QuerySet | None = None, sets: models.QuerySet | None
     multiplier = " ".join(
         f"WHEN '{weight}' THEN {value}" for weight, value in Category.MULTIPLIERS.items()
     )
-    where: list[str] = []
-    params: list[Any] = []
-    if sets is not None:
-        sets_sql, sets_params = sets.query.sql_with_params()
-        where.append(f"s.id IN ({sets_sql})")
-        params += sets_params
-    rows_where = ""
-    if rows is not None:
-        rows_sql, rows_params = rows.query.sql_with_params()
-        rows_where = f"AND {rank}.article_id IN ({rows_sql})"
-        params += rows_params
+    (sets_sql, sets_params), (rows_sql, rows_params) = sets, rows or ("", ())
     raw = f"{rank}.interest * f.factor * (0.5 + {rank}.quality / 20.0)"
     score = f"ROUND(CAST(CASE WHEN {raw} > 20 THEN 20.0 ELSE {raw} END AS NUMERIC), 4)"
     # The LEFT JOINs give the empty set (no topics, or its topics deleted) factor 1.
@@ -549,23 +525,48 @@ def _rerank(*, rows: models.QuerySet | None = None, sets: models.QuerySet | None
             FROM {topic_set} s
             LEFT JOIN {through} m ON m.topicset_id = s.id
             LEFT JOIN {category} c ON c.id = m.category_id
-            {"WHERE " + " AND ".join(where) if where else ""}
+            WHERE s.id IN ({sets_sql})
             GROUP BY s.id
         ) f
-        WHERE {rank}.topic_set_id = f.topic_set_id {rows_where}
+        WHERE {rank}.topic_set_id = f.topic_set_id
+          {f"AND {rank}.article_id IN ({rows_sql})" if rows else ""}
           AND {rank}.interest IS NOT NULL AND {rank}.quality IS NOT NULL
           AND {rank}.score <> {score}
     """  # noqa: S608 - table names and weights are Sift's own constants, values are params
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [*sets_params, *rows_params])
         return int(cursor.rowcount)
 
 
-def _by_set(sets: dict[int, int]) -> dict[int, list[int]]:
-    """{article id: set id} → {set id: [article ids]}."""
-    grouped: dict[int, list[int]] = {}
-    for article_id, set_id in sets.items():
-        grouped.setdefault(set_id, []).append(article_id)
+def _rank_rows(key: str, ids: list[int]) -> int:
+    """Write these articles' rank rows from their verdicts, in the topic set of this key
+    (none written when no set has it yet). The score is `_rerank`'s to compute."""
+    rank, article, topic_set = (
+        ArticleRank._meta.db_table, Article._meta.db_table, TopicSet._meta.db_table
+    )  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {rank} (article_id, interest, quality, score, rank_date, topic_set_id)
+            SELECT a.id, a.interest_score, a.quality_score, 0.0,
+                   COALESCE(a.published_at, a.created_at), s.id
+            FROM {article} a JOIN {topic_set} s ON s.key = %s
+            WHERE a.id IN ({", ".join(["%s"] * len(ids))})
+            ON CONFLICT (article_id) DO UPDATE SET
+                interest = excluded.interest, quality = excluded.quality,
+                score = excluded.score, rank_date = excluded.rank_date,
+                topic_set_id = excluded.topic_set_id
+            """,  # noqa: S608 - table names are Sift's own, values are params
+            [key, *ids],
+        )
+        return int(cursor.rowcount)
+
+
+def _grouped(keys: dict[int, str]) -> dict[str, list[int]]:
+    """{article id: key} → {key: [article ids]}."""
+    grouped: dict[str, list[int]] = {}
+    for article_id, key in keys.items():
+        grouped.setdefault(key, []).append(article_id)
     return grouped
 
 
