@@ -89,6 +89,29 @@ def test_articles_with_the_same_topics_share_one_set_and_a_change_reaches_only_i
     }  # fmt: skip
 
 
+def test_ranking_a_mix_of_articles_puts_each_in_the_set_of_its_topics():
+    """`rank()` over several articles at once (story copies, a bulk rank): one INSERT per
+    set of topics, a set seen for the first time created on the way."""
+    science = CategoryFactory(name="science")
+    space = CategoryFactory(name="space", weight=Category.Weight.HIGH)
+    verdict = {"scoring_state": State.SCORED, "interest_score": 8, "quality_score": 6}
+    alone, paired, untagged = (ArticleFactory(**verdict) for _ in range(3))
+    alone.categories.add(science)
+    paired.categories.add(science, space)
+    assert not ArticleRank.objects.exists() and not TopicSet.objects.exists()
+
+    ranked = Article.objects.filter(id__in=[alone.id, paired.id, untagged.id])
+    assert ranked.rank() == 3
+    assert ranked.rank() == 3  # again: the same rows, now in sets that exist
+    rows = {r.article_id: (r.topic_set.key, r.score) for r in ArticleRank.objects.all()}
+    assert rows == {
+        alone.id: (str(science.id), 6.4),
+        paired.id: (TopicSet.key_of([science.id, space.id]), pytest.approx(8 * 1.5 * 0.8)),
+        untagged.id: ("", 6.4),
+    }
+    assert TopicSet.objects.count() == 3
+
+
 def test_topics_edited_by_hand_are_the_ones_the_next_weight_change_applies_to():
     """The admin's article form and the shell edit topics through the many-to-many API, in
     either direction; the rank follows what the article carries now."""
