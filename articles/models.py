@@ -304,6 +304,7 @@ class ArticleQuerySet(models.QuerySet["Article"]):
         written). The set is found by its key inside the INSERT; one seen for the first
         time leaves the INSERT nothing to join, so it is created and the INSERT runs again.
         On the scoring path the set almost always exists: one round trip fewer."""
+        set_sql = f"SELECT id FROM {TopicSet._meta.db_table} WHERE key = %s"  # noqa: S608
         written = 0
         for key, ids in _grouped(TopicSet.objects.keys_of(self)).items():
             for chunk in _chunks(ids):
@@ -312,7 +313,6 @@ class ArticleQuerySet(models.QuerySet["Article"]):
                     TopicSet.objects.ids_by_key({key})
                     rows = _rank_rows(key, chunk)
                 written += rows
-                set_sql = f"SELECT id FROM {TopicSet._meta.db_table} WHERE key = %s"  # noqa: S608
                 _rerank(sets=(set_sql, [key]), rows=(", ".join(["%s"] * len(chunk)), chunk))
         return written
 
@@ -585,9 +585,10 @@ class ArticleRank(models.Model):
     index ruled out in-place (HOT) updates: 5-8 s on the machine where this design takes
     1.4-2.4 s. Here a write is ~50 bytes and three index entries, and the rerank reads only
     these rows and one factor per set of topics (`TopicSet`), so its cost does not grow
-    with article length or with the number of topic links. Interest and quality are copied from the
-    article's verdict by `ArticleQuerySet.rank`, the one writer, so the rerank need not read
-    the article rows; the date is `published_at`, else when Sift stored the article.
+    with article length or with the number of topic links. Interest and quality are copied
+    from the article's verdict by `ArticleQuerySet.rank`, the one writer, so the rerank need
+    not read the article rows; the date is `published_at`, else when Sift stored the
+    article.
 
     A row exists once a verdict was written (scored, or blocked before being scored with
     score 0 and no interest); an unscored article has none and sorts last."""

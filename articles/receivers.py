@@ -12,9 +12,8 @@ _CLEARED = "_sift_cleared_article_ids"
 
 
 def article_topics_changed(
-    *, instance: Article | Category, action: str, reverse: bool, pk_set: set[int] | None,
-    **_: Any,
-) -> None:  # fmt: skip
+    *, instance: Article | Category, action: str, pk_set: set[int] | None, **_: Any
+) -> None:
     """Topics edited through the many-to-many API (`article.categories.add/set/remove/clear`
     and the reverse `category.articles…`; the admin's article form): the rank rows follow,
     so the next weight change applies to the topics the articles carry now. Bulk writes of
@@ -24,7 +23,7 @@ def article_topics_changed(
         return
     if action not in ("post_add", "post_remove", "post_clear"):
         return
-    if not reverse:
+    if isinstance(instance, Article):
         ids = [instance.pk]
     elif action == "post_clear":
         ids = instance.__dict__.pop(_CLEARED, [])
