@@ -1,0 +1,121 @@
+"""The reader's changes that re-score: interests, the model choice, an unblocked topic;
+and the weight changes their feedback suggests."""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+from django.db import transaction
+
+from articles.models import Article, Category
+from llmconfig.models import UserSettings
+from llmconfig.services import model_config_save
+from scoring.services.queue import (
+    Mode,
+    State,
+    articles_rescore,
+    rescore_recent,
+    rescore_unread_scored,
+)
+
+
+def model_config_change(
+    *, categorization_model: str, scoring_model: str, use_separate_models: bool, rescore: bool
+) -> tuple[UserSettings, int]:
+    """Save the model choice; with `rescore`, queue every unread scored article ahead of
+    other work: `full` when the categorization model changed, `score_only` when only the
+    scoring model did, and `full` when nothing changed (an explicit request is honoured)."""
+    with transaction.atomic():
+        us, changed = model_config_save(
+            categorization_model=categorization_model,
+            scoring_model=scoring_model,
+            use_separate_models=use_separate_models,
+        )
+        queued = 0
+        if rescore:
+            mode = Mode.SCORE_ONLY if changed == "scoring" else Mode.FULL
+            queued = rescore_unread_scored(mode=mode)
+    return us, queued
+
+
+def unblocked_rescore(*, category: Category) -> int:
+    """A topic no longer blocked: its articles that were blocked before the LLM scored them
+    have nothing to restore, so they are re-scored (score only; their topics stand). The
+    others were reranked already."""
+    never_scored = (
+        Article.objects.filter(
+            categories=category, scoring_state=State.SCORED, interest_score__isnull=True
+        )
+        .exclude(categories__weight=Category.Weight.BLOCKED)
+        .values_list("id", flat=True)
+    )
+    return articles_rescore(ids=list(never_scored), mode=Mode.SCORE_ONLY)
+
+
+class WeightSuggestion(TypedDict):
+    name: str
+    weight: str
+    liked: int
+    disliked: int
+    suggested_weight: str | None
+    reason: str
+
+
+# Thresholds: a topic needs at least SUGGEST_MIN_MARKS marks on one side, and that side at
+# least SUGGEST_RATIO times the other, before Sift proposes moving its weight one step.
+# Feedback never proposes "blocked": hiding a topic entirely is the reader's own call.
+SUGGEST_MIN_MARKS = 3
+SUGGEST_RATIO = 2
+WEIGHT_STEPS: list[str] = [
+    Category.Weight.LOW,
+    Category.Weight.NEUTRAL,
+    Category.Weight.MEDIUM,
+    Category.Weight.HIGH,
+]
+
+
+def weight_suggestions() -> list[WeightSuggestion]:
+    """Per topic with feedback: 👍 and 👎 counts against the current weight, and the weight
+    one step up or down when the feedback clearly leans one way (applying it reranks at
+    once, like any weight change)."""
+    out: list[WeightSuggestion] = []
+    for topic in Category.objects.with_feedback_counts():
+        liked, disliked = topic.liked, topic.disliked  # type: ignore[attr-defined]
+        suggested, reason = None, "The feedback does not lean clearly either way."
+        step = WEIGHT_STEPS.index(topic.weight) if topic.weight in WEIGHT_STEPS else None
+        if step is None:
+            reason = "Blocked topics are unblocked by hand."
+        elif liked >= SUGGEST_MIN_MARKS and liked >= SUGGEST_RATIO * disliked:
+            if step + 1 < len(WEIGHT_STEPS):
+                suggested = WEIGHT_STEPS[step + 1]
+                reason = f"You liked {liked} and disliked {disliked} of its articles."
+            else:
+                reason = "Already at the highest weight."
+        elif disliked >= SUGGEST_MIN_MARKS and disliked >= SUGGEST_RATIO * liked:
+            if step > 0:
+                suggested = WEIGHT_STEPS[step - 1]
+                reason = f"You disliked {disliked} and liked {liked} of its articles."
+            else:
+                reason = "Already at the lowest weight short of blocking it."
+        out.append(
+            {
+                "name": topic.name,
+                "weight": topic.weight,
+                "liked": liked,
+                "disliked": disliked,
+                "suggested_weight": suggested,
+                "reason": reason,
+            }
+        )
+    return out
+
+
+def preferences_update(**fields: str) -> tuple[UserSettings, int]:
+    """Save interests; re-score recent unread articles, score-only (topics stay valid)."""
+    with transaction.atomic():
+        us = UserSettings.load_for_update()
+        for name, value in fields.items():
+            setattr(us, name, value)
+        us.save()
+        queued = rescore_recent(mode=Mode.SCORE_ONLY)
+    return us, queued

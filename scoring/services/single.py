@@ -1,0 +1,140 @@
+"""Asking the LLM about one article: categorize it, then score it (or not, for a blocked
+topic), and shape the answers into what is written."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from articles.models import Article, Category
+from llmconfig.llm import CallRecord, get_adapter
+from llmconfig.models import PromptTemplate
+from llmconfig.prompts import render
+from llmconfig.schemas import (
+    CategorizationResult,
+    ScoringResult,
+)
+from scoring.services.context import ScoringContext, reader_context
+from scoring.services.queue import Mode
+from scoring.services.status import step_set
+
+
+@dataclass
+class Scored:
+    """What the LLM said. No composite score: `ArticleQuerySet.rank` computes it from these
+    and the weights at the moment of writing. A blocked topic skips the scoring call, so
+    interest and quality stay None (a later unblock queues a score-only re-score)."""
+
+    categories: list[str]
+    interest: int | None
+    quality: int | None
+    reasoning: str
+    matched_interests: list[str]
+    matched_anti_interests: list[str]
+    categorization_model: str
+    scoring_model: str
+    categorization_prompt_version: int | None
+    scoring_prompt_version: int | None
+
+
+@dataclass
+class Topics:
+    """An article's topics and where they came from."""
+
+    names: list[str]
+    model: str
+    prompt_version: int | None
+
+
+def kept_topics(article: Article, context: ScoringContext) -> Topics | None:
+    """A score-only re-score keeps the topics the article has (when it has any)."""
+    current = [c.name for c in article.categories.all()]
+    if article.rescore_mode != Mode.SCORE_ONLY or not current:
+        return None
+    model = article.categorization_model or context.user_settings.effective_categorization_model
+    return Topics(current, model, article.categorization_prompt_version)
+
+
+def article_text(article: Article, chars: int) -> str:
+    return (article.content or article.summary or "")[:chars]
+
+
+def topic_names(raw: list[str]) -> list[str]:
+    """At most 4 distinct kebab-case names."""
+    return list(dict.fromkeys(n for n in (Category.normalize(c) for c in raw) if n))[:4]
+
+
+def categorize_one(article: Article, context: ScoringContext, calls: list[CallRecord]) -> Topics:
+    model = context.user_settings.effective_categorization_model
+    template, version = context.prompts[PromptTemplate.Name.CATEGORIZATION]
+    prompt = render(
+        template,
+        existing_categories=context.existing_categories(),
+        title=article.title,
+        content=article_text(article, settings.SCORING_CATEGORIZE_CHARS),
+    )
+    step_set(article_id=article.id, phase="categorizing")
+    categorized = get_adapter(model, context.user_settings).generate(
+        prompt, CategorizationResult, temperature=0, purpose="categorize"
+    )
+    calls += categorized.calls
+    return Topics(topic_names(categorized.value.categories), model, version)
+
+
+def blocked_result(topics: Topics, context: ScoringContext) -> Scored | None:
+    """A blocked topic: no scoring call, and no invented score."""
+    if any(context.weights.get(n) == Category.Weight.BLOCKED for n in topics.names):
+        return Scored(topics.names, None, None, "", [], [], topics.model, "", topics.prompt_version, None)  # fmt: skip
+    return None
+
+
+def scored_result(
+    result: ScoringResult, topics: Topics, context: ScoringContext, version: int | None
+) -> Scored:
+    us = context.user_settings
+    return Scored(
+        categories=topics.names,
+        interest=result.interest_score,
+        quality=result.quality_score,
+        reasoning=result.reasoning.strip()[:2000],
+        matched_interests=quoted(result.matched_interests, us.interests),
+        matched_anti_interests=quoted(result.matched_anti_interests, us.anti_interests),
+        categorization_model=topics.model,
+        scoring_model=us.effective_scoring_model,
+        categorization_prompt_version=topics.prompt_version,
+        scoring_prompt_version=version,
+    )
+
+
+def score_one(
+    article: Article, topics: Topics, context: ScoringContext, calls: list[CallRecord]
+) -> Scored:
+    blocked = blocked_result(topics, context)
+    if blocked is not None:
+        return blocked
+    template, version = context.prompts[PromptTemplate.Name.SCORING]
+    prompt = render(
+        template,
+        **reader_context(context),
+        title=article.title,
+        content=article_text(article, settings.SCORING_SCORE_CHARS),
+    )
+    step_set(article_id=article.id, phase="scoring")
+    completion = get_adapter(
+        context.user_settings.effective_scoring_model, context.user_settings
+    ).generate(prompt, ScoringResult, temperature=0, purpose="score")
+    calls += completion.calls
+    return scored_result(completion.value, topics, context, version)
+
+
+def quoted(phrases: list[str], text: str) -> list[str]:
+    """The phrases that really are in the reader's text (case aside): a model that invents
+    an interest must not have it shown as the reader's own words."""
+    haystack = " ".join(text.lower().split())
+    kept: list[str] = []
+    for phrase in phrases:
+        clean = " ".join(phrase.split())
+        if clean and clean.lower() in haystack and clean not in kept:
+            kept.append(clean)
+    return kept
