@@ -23,7 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from articles import services
+from articles import opml, services
 from articles.models import Article, Category, Feed
 from articles.selectors import articles_filtered, feeds_with_counts, for_display
 from config.serializers import MAX_ID, MAX_OFFSET, StrictSerializer
@@ -397,7 +397,7 @@ class OPMLView(APIView):
 
     @extend_schema(responses={(200, "text/x-opml"): OpenApiTypes.STR})
     def get(self, request: Request) -> HttpResponse:
-        response = HttpResponse(services.opml_export(), content_type="text/x-opml; charset=utf-8")
+        response = HttpResponse(opml.opml_export(), content_type="text/x-opml; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="sift-feeds.opml"'
         return response
 
@@ -420,7 +420,7 @@ class OPMLView(APIView):
             return Response(
                 {"file": ["The OPML file is larger than 5 MB."]}, status=status.HTTP_400_BAD_REQUEST
             )
-        return Response(services.opml_import(data=upload.read()))
+        return Response(opml.opml_import(data=upload.read()))
 
 
 # --- categories and preferences -----------------------------------------------------------

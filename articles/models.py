@@ -1,12 +1,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import timedelta
-from typing import Any
 
 from django.conf import settings
-from django.db import connection, models
+from django.db import models
 from django.db.models import (
     Count,
     F,
@@ -122,12 +121,7 @@ class TopicSetQuerySet(models.QuerySet["TopicSet"]):
     def holding(self, category: Category) -> TopicSetQuerySet:
         return self.filter(categories=category)
 
-    def rerank(self) -> int:
-        """Re-rank every article whose topics are one of these sets (a weight change: the
-        sets holding the topic). Returns how many rank rows changed."""
-        return _rerank(sets=self.order_by().values("id").query.sql_with_params())
-
-    def keys_of(self, articles: ArticleQuerySet) -> dict[int, str]:
+    def keys_of(self, articles: models.QuerySet[Article]) -> dict[int, str]:
         """Article id → the key of the set of its topics as its links say now, for each of
         these articles (an article without topics: "", the empty set)."""
         topics: dict[int, list[int]] = {}
@@ -136,30 +130,6 @@ class TopicSetQuerySet(models.QuerySet["TopicSet"]):
             if category_id is not None:  # the LEFT JOIN's row for an article with none
                 found.append(category_id)
         return {article_id: TopicSet.key_of(ids) for article_id, ids in topics.items()}
-
-    def ids_by_key(self, keys: set[str]) -> dict[str, int]:
-        """Key → set id for these keys, creating the sets (and their members) not seen yet.
-        Two writers creating the same set at once: the unique key makes the second insert a
-        no-op (on PostgreSQL it waits for the first to commit), and both read the one row."""
-        found: dict[str, int] = dict(self.filter(key__in=keys).values_list("key", "id"))
-        missing = keys - found.keys()
-        if missing:
-            TopicSet.objects.bulk_create(
-                [TopicSet(key=key) for key in missing], ignore_conflicts=True
-            )
-            created = dict(self.filter(key__in=missing).values_list("key", "id"))
-            member = TopicSet.categories.through
-            member.objects.bulk_create(
-                [
-                    member(topicset_id=created[key], category_id=int(category))
-                    for key in missing
-                    for category in key.split(",")
-                    if category
-                ],
-                ignore_conflicts=True,
-            )
-            found |= created
-        return found
 
 
 class TopicSet(models.Model):
@@ -203,56 +173,6 @@ class ArticleQuerySet(models.QuerySet["Article"]):
         """Articles that lead their story: the ones the LLM is asked about."""
         return self.filter(story__isnull=True)
 
-    def inherit_scores(self) -> int:
-        """Copies whose lead is scored take its score, reasoning and topics: the LLM is
-        asked once per story. Returns how many copies were updated."""
-        # Two plain lookups, not a join: the common case (no copies) costs one index probe.
-        linked = list(self.filter(story__isnull=False).values_list("id", "story_id"))
-        if not linked:
-            return 0
-        scored = set(
-            Article.objects.filter(
-                id__in={lead for _, lead in linked}, scoring_state=Article.ScoringState.SCORED
-            ).values_list("id", flat=True)
-        )
-        copies = [(copy_id, lead_id) for copy_id, lead_id in linked if lead_id in scored]
-        if not copies:
-            return 0
-        fields = [
-            "interest_score", "quality_score", "score_reasoning",
-            "matched_interests", "matched_anti_interests", "scored_at", "categorization_model",
-            "scoring_model", "categorization_prompt_version", "scoring_prompt_version",
-        ]  # fmt: skip
-        leads = {row["id"]: row for row in Article.objects.filter(
-            id__in={lead for _, lead in copies}).values("id", *fields)}  # fmt: skip
-        through = Article.categories.through
-        topics: dict[int, list[int]] = {}
-        for article_id, category_id in through.objects.filter(article_id__in=leads).values_list(
-            "article_id", "category_id"
-        ):
-            topics.setdefault(article_id, []).append(category_id)
-        for copy_id, lead_id in copies:
-            values = {k: v for k, v in leads[lead_id].items() if k != "id"}
-            Article.objects.filter(id=copy_id).update(
-                **values,
-                scoring_state=Article.ScoringState.SCORED,
-                scoring_priority=0,
-                rescore_mode=None,
-                claim_token="",
-                scoring_error="",
-            )
-        through.objects.filter(article_id__in=[c for c, _ in copies]).delete()
-        through.objects.bulk_create(
-            [
-                through(article_id=copy_id, category_id=category_id)
-                for copy_id, lead_id in copies
-                for category_id in topics.get(lead_id, [])
-            ]
-        )
-        # Same verdict, same topics: the same score as the lead's.
-        Article.objects.filter(id__in=[c for c, _ in copies]).rank()
-        return len(copies)
-
     def queued(self) -> ArticleQuerySet:
         return self.filter(scoring_state=Article.ScoringState.QUEUED)
 
@@ -290,31 +210,6 @@ class ArticleQuerySet(models.QuerySet["Article"]):
     def recent_unread(self) -> ArticleQuerySet:
         since = timezone.now() - timedelta(days=settings.RESCORE_RECENT_DAYS)
         return self.filter(is_read=False, published_at__gte=since)
-
-    def rank(self) -> int:
-        """Put these articles in the ranked list (or move them) from the verdict stored on
-        them: their `ArticleRank` row takes their interest, quality, date and the set of
-        their topics, and `_rerank` computes the score with the topic weights as they are
-        now. Called wherever a verdict is written, after its topics. Returns how many rows
-        were written.
-
-        INSERT … SELECT … ON CONFLICT (PostgreSQL, SQLite), one per set of topics: the
-        verdict goes from the article row to its rank row inside the database, not through
-        Python and back (a scoring write would otherwise read back the row it had just
-        written). The set is found by its key inside the INSERT; one seen for the first
-        time leaves the INSERT nothing to join, so it is created and the INSERT runs again.
-        On the scoring path the set almost always exists: one round trip fewer."""
-        set_sql = f"SELECT id FROM {TopicSet._meta.db_table} WHERE key = %s"  # noqa: S608
-        written = 0
-        for key, ids in _grouped(TopicSet.objects.keys_of(self)).items():
-            for chunk in _chunks(ids):
-                rows = _rank_rows(key, chunk)
-                if rows < len(chunk):
-                    TopicSet.objects.ids_by_key({key})
-                    rows = _rank_rows(key, chunk)
-                written += rows
-                _rerank(sets=(set_sql, [key]), rows=(", ".join(["%s"] * len(chunk)), chunk))
-        return written
 
     def order_for_list(self, sort_by: str, order: str) -> ArticleQuerySet:
         """Deterministic order for the API: score sort puts nulls last and equal scores
@@ -465,117 +360,6 @@ class Article(models.Model):
         return self.scoring_state == self.ScoringState.SCORED and self.composite_score == 0
 
 
-class ArticleRankQuerySet(models.QuerySet["ArticleRank"]):
-    def retopic(self) -> int:
-        """Point these rows at the sets of their articles' topics as the links say now
-        (after an edit of the topics). Scores are left as they are, as before the rank had
-        a table of its own: a topic changed by hand is not a re-score, and the next weight
-        change of a topic the article carries now re-ranks it. Returns how many rows
-        changed."""
-        keys = TopicSet.objects.keys_of(Article.objects.filter(id__in=self.values("article_id")))
-        sets = TopicSet.objects.ids_by_key(set(keys.values()))
-        changed = 0
-        for key, ids in _grouped(keys).items():
-            set_id = sets[key]
-            for chunk in _chunks(ids):
-                changed += (
-                    self.filter(article_id__in=chunk)
-                    .exclude(topic_set_id=set_id)
-                    .update(topic_set_id=set_id)
-                )
-        return changed
-
-
-def _rerank(sets: tuple[str, Sequence[Any]], rows: tuple[str, Sequence[Any]] | None = None) -> int:
-    """Rank rows again from their stored interest and quality and the weights as they are
-    now, in one UPDATE: every row whose topics are one of `sets`, or only those of them
-    whose article id is one of `rows` (each a SELECT of ids, or a list of placeholders,
-    with its parameters):
-
-        interest × mean(weight multipliers) × (0.5 + quality/20), capped at 20;
-        0 when one of its topics is blocked; an article with no topic counts 1.
-
-    The one place the formula lives: scoring writes a verdict and then ranks that row in the
-    same transaction (`ArticleQuerySet.rank`), so a weight changed meanwhile is never
-    overwritten by a stale one. Rows without an interest (blocked before the LLM ever scored
-    them) keep their 0.
-
-    UPDATE … FROM (PostgreSQL, and SQLite since 3.33): the factor is computed once per set
-    of topics, not once per article, and a row whose score does not change is not written.
-    A weight change names the sets, not the rows: on PostgreSQL, finding 100,000 rows
-    through an id subquery as well added a fifth to bench P10's time."""
-    through = TopicSet.categories.through._meta.db_table
-    category = Category._meta.db_table
-    topic_set = TopicSet._meta.db_table
-    rank = ArticleRank._meta.db_table
-    multiplier = " ".join(
-        f"WHEN '{weight}' THEN {value}" for weight, value in Category.MULTIPLIERS.items()
-    )
-    (sets_sql, sets_params), (rows_sql, rows_params) = sets, rows or ("", ())
-    raw = f"{rank}.interest * f.factor * (0.5 + {rank}.quality / 20.0)"
-    score = f"ROUND(CAST(CASE WHEN {raw} > 20 THEN 20.0 ELSE {raw} END AS NUMERIC), 4)"
-    # The LEFT JOINs give the empty set (no topics, or its topics deleted) factor 1.
-    sql = f"""
-        UPDATE {rank} SET score = {score}
-        FROM (
-            SELECT s.id AS topic_set_id,
-                   COALESCE(AVG(CASE c.weight {multiplier} ELSE 1.0 END), 1.0)
-                   * COALESCE(MIN(CASE WHEN c.weight = 'blocked' THEN 0.0 ELSE 1.0 END), 1.0)
-                   AS factor
-            FROM {topic_set} s
-            LEFT JOIN {through} m ON m.topicset_id = s.id
-            LEFT JOIN {category} c ON c.id = m.category_id
-            WHERE s.id IN ({sets_sql})
-            GROUP BY s.id
-        ) f
-        WHERE {rank}.topic_set_id = f.topic_set_id
-          {f"AND {rank}.article_id IN ({rows_sql})" if rows else ""}
-          AND {rank}.interest IS NOT NULL AND {rank}.quality IS NOT NULL
-          AND {rank}.score <> {score}
-    """  # noqa: S608 - table names and weights are Sift's own constants, values are params
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*sets_params, *rows_params])
-        return int(cursor.rowcount)
-
-
-def _rank_rows(key: str, ids: list[int]) -> int:
-    """Write these articles' rank rows from their verdicts, in the topic set of this key
-    (none written when no set has it yet). The score is `_rerank`'s to compute."""
-    rank, article, topic_set = (
-        ArticleRank._meta.db_table, Article._meta.db_table, TopicSet._meta.db_table
-    )  # fmt: skip
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            INSERT INTO {rank} (article_id, interest, quality, score, rank_date, topic_set_id)
-            SELECT a.id, a.interest_score, a.quality_score, 0.0,
-                   COALESCE(a.published_at, a.created_at), s.id
-            FROM {article} a JOIN {topic_set} s ON s.key = %s
-            WHERE a.id IN ({", ".join(["%s"] * len(ids))})
-            ON CONFLICT (article_id) DO UPDATE SET
-                interest = excluded.interest, quality = excluded.quality,
-                score = excluded.score, rank_date = excluded.rank_date,
-                topic_set_id = excluded.topic_set_id
-            """,  # noqa: S608 - table names are Sift's own, values are params
-            [key, *ids],
-        )
-        return int(cursor.rowcount)
-
-
-def _grouped(keys: dict[int, str]) -> dict[str, list[int]]:
-    """{article id: key} → {key: [article ids]}."""
-    grouped: dict[str, list[int]] = {}
-    for article_id, key in keys.items():
-        grouped.setdefault(key, []).append(article_id)
-    return grouped
-
-
-def _chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:
-    """Id lists cut to fit one statement's parameters (SQLite allows 32,766)."""
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
-
-
 class ArticleRank(models.Model):
     """An article's place in the ranked list, in a narrow table of its own.
 
@@ -603,8 +387,6 @@ class ArticleRank(models.Model):
     # A copy of the article's topics (`TopicSet`), so a weight change re-ranks per set of
     # topics instead of reading every article's links.
     topic_set = models.ForeignKey(TopicSet, on_delete=models.PROTECT, related_name="ranks")
-
-    objects = ArticleRankQuerySet.as_manager()
 
     class Meta:
         indexes = [

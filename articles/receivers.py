@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from articles.models import Article, ArticleRank, Category
+from articles.ranking import ranks_retopic
 
 # Set on a topic between the "pre_clear" and "post_clear" of `category.articles.clear()`:
 # after the clear its articles can no longer be found.
@@ -29,4 +30,4 @@ def article_topics_changed(
         ids = instance.__dict__.pop(_CLEARED, [])
     else:
         ids = list(pk_set or ())
-    ArticleRank.objects.filter(article_id__in=ids).retopic()
+    ranks_retopic(ranks=ArticleRank.objects.filter(article_id__in=ids))

@@ -6,20 +6,15 @@ A broken feed records its error on the feed row and never stops the others.
 from __future__ import annotations
 
 import calendar
-import difflib
 import html
 import logging
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-from xml.sax.saxutils import quoteattr
 
 import feedparser
 import httpx
 import nh3
-from defusedxml import ElementTree
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -27,7 +22,9 @@ from django.utils import timezone
 
 from articles import tasks
 from articles.models import Article, Category, Feed, FeedQuerySet, TopicSet
+from articles.ranking import topic_sets_rerank
 from articles.signals import articles_stored, category_weight_changed
+from articles.stories import Candidate, canonical_url, story_candidates, story_of, title_key
 from config.celery import send_on_commit
 from config.errors import DomainError
 
@@ -41,10 +38,6 @@ class FeedError(DomainError):
     """A feed could not be fetched or parsed; the message is shown to the reader."""
 
     field = "url"
-
-
-class OPMLError(FeedError):
-    field = "file"
 
 
 @dataclass
@@ -175,86 +168,6 @@ def feed_parse(*, fetched: Fetched) -> ParsedFeed:
     return ParsedFeed(title=_text(parsed.feed.get("title"), 500), entries=entries)
 
 
-# --- one story, many feeds -------------------------------------------------------------------
-TRACKING_PARAMS = ("utm_", "fbclid", "gclid", "dclid", "mc_cid", "mc_eid", "igshid", "ref_src")
-STORY_WINDOW = timedelta(hours=48)
-# Two titles within the window are one story told twice when their words (lowercased, no
-# punctuation) are this alike (difflib's ratio over the word sequences) and they carry the
-# same numbers: 0.85 lets "Apple launches the iPhone 17" match "Apple launches iPhone 17!"
-# (0.89) and keeps "... the iPad 17" apart (0.8); the numbers rule keeps "Rust 1.95
-# released" apart from "Rust 1.96 released".
-STORY_TITLE_SIMILARITY = 0.85
-
-
-def canonical_url(url: str) -> str:
-    """The URL as a story's identity: lowercase scheme and host, no `www.`, no fragment, no
-    tracking parameters (utm_*, fbclid, …), no trailing slash."""
-    parts = urlsplit(url.strip())
-    host = (parts.hostname or "").lower().removeprefix("www.")
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    query = [
-        (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if not k.lower().startswith(TRACKING_PARAMS) and k.lower() != "ref"
-    ]
-    path = parts.path.rstrip("/") or "/"
-    return urlunsplit((parts.scheme.lower(), host, path, urlencode(query), ""))
-
-
-def _title_key(title: str) -> str:
-    return " ".join(re.sub(r"[^\w\s]", " ", title.lower()).split())
-
-
-def _same_title(a: str, b: str) -> bool:
-    if not a or not b:
-        return False
-    if a == b:
-        return True
-    words_a, words_b = a.split(), b.split()
-    if {w for w in words_a if w.isdigit()} != {w for w in words_b if w.isdigit()}:
-        return False
-    matcher = difflib.SequenceMatcher(None, words_a, words_b)
-    return (
-        matcher.quick_ratio() >= STORY_TITLE_SIMILARITY
-        and matcher.ratio() >= STORY_TITLE_SIMILARITY
-    )
-
-
-@dataclass
-class _Candidate:
-    key: int | str  # an article id, or the URL of one stored in this same batch
-    canonical: str
-    title: str
-    at: datetime
-
-
-def _story_candidates(entries: list[dict[str, Any]]) -> list[_Candidate]:
-    """Stories that arrived within the window of these entries: what a new one may copy."""
-    times = [e.get("published_at") or timezone.now() for e in entries]
-    rows = (
-        Article.objects.leads()
-        .filter(created_at__gte=min(times) - STORY_WINDOW)
-        .order_by("-created_at")
-        .values_list("id", "canonical_url", "title", "published_at", "created_at")[:5000]
-    )
-    return [
-        _Candidate(pk, canonical, _title_key(title), published or created)
-        for pk, canonical, title, published, created in rows
-    ]
-
-
-def _story_of(
-    canonical: str, title: str, at: datetime, candidates: list[_Candidate]
-) -> int | str | None:
-    for candidate in candidates:
-        if abs(candidate.at - at) > STORY_WINDOW:
-            continue
-        if candidate.canonical == canonical or _same_title(candidate.title, title):
-            return candidate.key
-    return None
-
-
 def articles_store(*, feed: Feed, entries: list[dict[str, Any]], backfill: bool = False) -> int:
     """Insert the entries this database has not seen (by URL, and by entry id within the
     feed) as `unscored` articles, and announce them after commit (`articles_stored`, which
@@ -281,17 +194,17 @@ def articles_store(*, feed: Feed, entries: list[dict[str, Any]], backfill: bool 
     )
     fresh: dict[str, Article] = {}
     copy_of: dict[str, int | str] = {}  # url -> the story it copies (an id, or a fresh url)
-    candidates = _story_candidates(entries)
+    candidates = story_candidates(entries)
     for e in entries:
         if e["url"] in seen_urls or e["url"] in fresh or (e["guid"] and e["guid"] in seen_guids):
             continue
         at = e.get("published_at") or timezone.now()
         old = cutoff is not None and at < cutoff
         state = Article.ScoringState.SKIPPED if old else Article.ScoringState.UNSCORED
-        canonical, title = canonical_url(e["url"]), _title_key(e["title"])
-        lead = _story_of(canonical, title, at, candidates)
+        canonical, title = canonical_url(e["url"]), title_key(e["title"])
+        lead = story_of(canonical, title, at, candidates)
         if lead is None:
-            candidates.append(_Candidate(e["url"], canonical, title, at))
+            candidates.append(Candidate(e["url"], canonical, title, at))
         else:
             copy_of[e["url"]] = lead
         fresh[e["url"]] = Article(feed=feed, scoring_state=state, canonical_url=canonical, **e)
@@ -309,13 +222,9 @@ def articles_store(*, feed: Feed, entries: list[dict[str, Any]], backfill: bool 
             lead_id = lead if isinstance(lead, int) else stored.get(lead)
             if url in stored and lead_id:
                 Article.objects.filter(id=stored[url]).update(story_id=lead_id)
-        # A copy of a story already scored takes its score now; the others when it lands.
-        Article.objects.filter(id__in=stored.values()).inherit_scores()
-        ids = list(
-            Article.objects.leads()
-            .filter(id__in=stored.values(), scoring_state=Article.ScoringState.UNSCORED)
-            .values_list("id", flat=True)
-        )
+        # Scoring owns what happens next: a copy of a story already scored takes its score,
+        # the new leads join the queue.
+        ids = list(stored.values())
         transaction.on_commit(lambda: articles_stored.send(sender=Article, ids=ids))
     return len(fresh)
 
@@ -443,66 +352,6 @@ def category_weight_set(*, name: str, weight: str) -> Category:
         old, category.weight = category.weight, weight
         if old != weight:
             category.save(update_fields=["weight"])
-            TopicSet.objects.holding(category).rerank()
+            topic_sets_rerank(sets=TopicSet.objects.holding(category))
             category_weight_changed.send(sender=Category, category=category, old=old)
     return category
-
-
-# --- OPML ------------------------------------------------------------------------------------
-def opml_export() -> str:
-    lines = [
-        '<?xml version="1.0" encoding="UTF-8"?>',
-        '<opml version="2.0">',
-        "  <head><title>Sift feeds</title></head>",
-        "  <body>",
-    ]
-    for feed in Feed.objects.order_by("display_order", "id"):
-        title = quoteattr(feed.title or feed.url)
-        lines.append(
-            f'    <outline type="rss" text={title} title={title} xmlUrl={quoteattr(feed.url)}/>'
-        )
-    lines += ["  </body>", "</opml>", ""]
-    return "\n".join(lines)
-
-
-def opml_parse(*, data: bytes) -> tuple[list[tuple[str, str]], int]:
-    """(url, title) of every feed outline, nested folders included, and how many feed
-    outlines were refused (not http(s), too long). defusedxml refuses entity expansion and
-    external entities."""
-    try:
-        root = ElementTree.fromstring(data)
-    except Exception as exc:
-        raise OPMLError(f"Not a valid OPML file: {type(exc).__name__}") from exc
-    if root.tag.lower() != "opml":
-        raise OPMLError("Not an OPML file: the root element is not <opml>.")
-    found, refused = [], 0
-    for outline in root.iter("outline"):
-        if outline.get("xmlUrl") is None:
-            continue  # a folder
-        url = outline.get("xmlUrl", "").strip()
-        if feed_url_problem(url):
-            refused += 1
-            continue
-        found.append((url, (outline.get("title") or outline.get("text") or "")[:500]))
-    return found, refused
-
-
-def opml_import(*, data: bytes) -> dict[str, int]:
-    """Create the feeds that are new and refresh them in the background."""
-    entries, refused = opml_parse(data=data)
-    existing = set(Feed.objects.values_list("url", flat=True))
-    created = 0
-    with transaction.atomic():
-        order = (
-            Feed.objects.order_by("-display_order").values_list("display_order", flat=True).first()
-            or 0
-        )
-        for url, title in entries:
-            if url in existing:
-                continue
-            existing.add(url)
-            order += 1
-            feed = Feed.objects.create(url=url, title=title, display_order=order)
-            feed_refresh_later(feed_id=feed.pk)
-            created += 1
-    return {"created": created, "skipped": len(entries) - created + refused}

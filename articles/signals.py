@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from django.dispatch import Signal
 
-# Sent after commit with `ids`: articles just stored as `unscored`.
+# Sent after commit with `ids`: articles just stored (new leads `unscored`, story copies
+# linked to their lead, old entries `skipped`).
 articles_stored = Signal()
 
 # Sent inside the transaction that changed it, with `category` and `old` (its weight

@@ -328,11 +328,12 @@ def p4_api() -> dict[str, Any]:
     from django.db import connection
     from django.test import Client
 
-    from articles.models import Article, ArticleRank, Category, Feed, TopicSet
+    from articles.models import Article, ArticleRank, Category, Feed
+    from articles.ranking import ranks_retopic, topic_sets_ensure
 
     reset_articles()
     rng = random.Random(7)
-    no_topics = TopicSet.objects.ids_by_key({""})[""]
+    no_topics = topic_sets_ensure(keys={""})[""]
     feeds = [
         Feed.objects.create(url=f"https://feed{i}.example/rss", title=f"Feed {i}", display_order=i)
         for i in range(20)
@@ -368,7 +369,9 @@ def p4_api() -> dict[str, Any]:
         + [through(article_id=a, category_id=cats[(a + 3) % len(cats)].id) for a in ids[::2]],
         batch_size=10_000,
     )
-    ArticleRank.objects.retopic()  # the links were written in bulk, past the receiver
+    ranks_retopic(
+        ranks=ArticleRank.objects.all()
+    )  # the links were written in bulk, past the receiver
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
     user = get_user_model().objects.create_user(
@@ -560,6 +563,7 @@ def p10_rerank() -> dict[str, Any]:
     from django.db import connection
 
     from articles.models import Article, Category, Feed
+    from articles.ranking import articles_rank
     from articles.services import category_weight_set
 
     reset_articles()
@@ -589,7 +593,7 @@ def p10_rerank() -> dict[str, Any]:
         + [through(article_id=a, category_id=topics[a % 10].id) for a in ids],
         batch_size=20_000,
     )
-    Article.objects.all().rank()  # after the topics, as scoring does
+    articles_rank(articles=Article.objects.all())  # after the topics, as scoring does
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
     timings = []

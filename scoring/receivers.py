@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from articles.models import Category
+from articles.models import Article, Category
 from scoring import services
 
 
 def queue_stored_articles(sender: Any, ids: list[int], **kwargs: Any) -> None:
+    services.copies_inherit(articles=Article.objects.filter(id__in=ids))
     services.articles_enqueue(ids=ids)
 
 

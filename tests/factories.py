@@ -5,7 +5,8 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
-from articles.models import Article, ArticleRank, Category, Feed, TopicSet
+from articles.models import Article, ArticleRank, Category, Feed
+from articles.ranking import topic_sets_ensure
 
 
 class FeedFactory(factory.django.DjangoModelFactory):
@@ -55,7 +56,7 @@ class ArticleFactory(factory.django.DjangoModelFactory):
                 article=article, interest=article.interest_score,
                 quality=article.quality_score, score=score,
                 rank_date=article.published_at or article.created_at,
-                topic_set_id=TopicSet.objects.ids_by_key({""})[""],  # topics come later
+                topic_set_id=topic_sets_ensure(keys={""})[""],  # topics come later
             )  # fmt: skip
         return article
 

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from articles.models import Article, Category
+from articles.ranking import articles_rank
 from llmconfig.models import LLMCall, PromptTemplate, UserSettings
 from scoring import services
 from scoring.services import Outcome
@@ -48,7 +49,7 @@ def test_composite_score_examples(interest, quality, weights, expected):
     article = ScoredArticleFactory(interest_score=interest, quality_score=quality)
     for i, weight in enumerate(weights):
         article.categories.add(CategoryFactory(name=f"topic-{i}", weight=weight))
-    assert Article.objects.filter(id=article.id).rank() == 1
+    assert articles_rank(articles=Article.objects.filter(id=article.id)) == 1
     article.refresh_from_db()
     assert article.composite_score == pytest.approx(expected)
 

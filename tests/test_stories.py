@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.test import TestCase
 from django.utils import timezone
 
 from articles.models import Article
-from articles.services import articles_store, canonical_url
+from articles.services import articles_store
+from articles.stories import canonical_url
 from llmconfig.models import UserSettings
 from scoring import services
 from scoring.services import Outcome
@@ -30,9 +32,9 @@ def entry(url: str, title: str, hours_ago: float = 1, summary: str = "") -> dict
 
 
 def store(*entries_: dict) -> list[Article]:
-    """Ingest, then queue what scoring's receiver would (on_commit does not run here)."""
-    articles_store(feed=FeedFactory(), entries=list(entries_))
-    services.articles_enqueue()
+    """Ingest, running scoring's receiver as the commit would (on_commit does not run here)."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        articles_store(feed=FeedFactory(), entries=list(entries_))
     return [Article.objects.get(url=e["url"]) for e in entries_]
 
 

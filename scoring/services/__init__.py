@@ -52,7 +52,7 @@ from scoring.services.status import (
     step_set,
 )
 from scoring.services.sweep import queue_sweep
-from scoring.services.writes import Outcome
+from scoring.services.writes import Outcome, copies_inherit
 
 __all__ = [
     "Claim",
@@ -70,6 +70,7 @@ __all__ = [
     "articles_rescore",
     "articles_score",
     "claims_release",
+    "copies_inherit",
     "model_config_change",
     "nudge",
     "preferences_update",

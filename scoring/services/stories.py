@@ -17,7 +17,7 @@ from llmconfig.llm.registry import ollama_connection
 from scoring.services.claims import Claim, owned
 from scoring.services.context import ScoringContext
 from scoring.services.queue import State
-from scoring.services.writes import Outcome
+from scoring.services.writes import Outcome, copies_inherit
 
 logger = logging.getLogger(__name__)
 
@@ -74,5 +74,5 @@ def linked_by_embedding(claim: Claim, article: Article, context: ScoringContext)
     with transaction.atomic():
         if not owned(claim).update(story_id=lead):
             return Outcome.LOST
-        Article.objects.filter(id=article.id).inherit_scores()
+        copies_inherit(articles=Article.objects.filter(id=article.id))
     return Outcome.SCORED

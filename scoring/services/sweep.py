@@ -9,6 +9,7 @@ from django.utils import timezone
 from articles.models import Article
 from scoring.services.queue import State, nudge
 from scoring.services.status import readiness_get
+from scoring.services.writes import copies_inherit
 
 
 def queue_sweep() -> dict[str, int]:
@@ -28,7 +29,9 @@ def queue_sweep() -> dict[str, int]:
         .update(scoring_state=State.QUEUED, queued_at=timezone.now())
     )
     # Copies whose lead was scored while they were being linked (the locks make it rare).
-    Article.objects.filter(story__isnull=False, scoring_state=State.UNSCORED).inherit_scores()
+    copies_inherit(
+        articles=Article.objects.filter(story__isnull=False, scoring_state=State.UNSCORED)
+    )
     queued = Article.objects.queued().aggregate(
         total=Count("id"), high=Count("id", filter=Q(scoring_priority__gt=0))
     )

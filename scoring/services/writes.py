@@ -8,9 +8,11 @@ from enum import StrEnum
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from articles.models import Article, Category
+from articles.ranking import articles_rank
 from llmconfig.llm import CallRecord, LLMError, LLMErrorKind
 from llmconfig.models import LLMCall
 from scoring.services.claims import Claim, owned
@@ -89,11 +91,11 @@ def write_scored(
         # SQLite runs one writing transaction at a time.
         if connection.vendor == "postgresql":
             list(Category.objects.select_for_update().filter(id__in=wanted).values_list("id"))
-        Article.objects.filter(id=article.id).rank()
+        articles_rank(articles=Article.objects.filter(id=article.id))
         # The same story from other feeds: asked once, scored everywhere. (A copy linked
         # while the LLM answered takes the score when it is linked, or from the sweep.)
         if getattr(article, "has_copies", True):  # annotated by `claimed_articles`
-            Article.objects.filter(story_id=article.id).inherit_scores()
+            copies_inherit(articles=Article.objects.filter(story_id=article.id))
     if readiness_set(ready=True, reason=""):
         # Scoring resumes after a pause with one probing task: fill the other slots.
         nudge(count=settings.LLM_MAX_IN_FLIGHT - 1)
@@ -130,3 +132,55 @@ def record_failure(claim: Claim, exc: LLMError) -> Outcome:
         Article.objects.filter(id__in=copies).update(story=None)
         articles_enqueue(ids=copies)
     return Outcome.FAILED if final else Outcome.RETRY
+
+
+def copies_inherit(*, articles: QuerySet[Article]) -> int:
+    """Copies whose lead is scored take its score, reasoning and topics: the LLM is
+    asked once per story. Scoring owns the queue's state, so this lives here, not with
+    the articles. Returns how many copies were updated."""
+    # Two plain lookups, not a join: the common case (no copies) costs one index probe.
+    linked = list(articles.filter(story__isnull=False).values_list("id", "story_id"))
+    if not linked:
+        return 0
+    scored = set(
+        Article.objects.filter(
+            id__in={lead for _, lead in linked}, scoring_state=Article.ScoringState.SCORED
+        ).values_list("id", flat=True)
+    )
+    copies = [(copy_id, lead_id) for copy_id, lead_id in linked if lead_id in scored]
+    if not copies:
+        return 0
+    fields = [
+        "interest_score", "quality_score", "score_reasoning",
+        "matched_interests", "matched_anti_interests", "scored_at", "categorization_model",
+        "scoring_model", "categorization_prompt_version", "scoring_prompt_version",
+    ]  # fmt: skip
+    leads = {row["id"]: row for row in Article.objects.filter(
+        id__in={lead for _, lead in copies}).values("id", *fields)}  # fmt: skip
+    through = Article.categories.through
+    topics: dict[int, list[int]] = {}
+    for article_id, category_id in through.objects.filter(article_id__in=leads).values_list(
+        "article_id", "category_id"
+    ):
+        topics.setdefault(article_id, []).append(category_id)
+    for copy_id, lead_id in copies:
+        values = {k: v for k, v in leads[lead_id].items() if k != "id"}
+        Article.objects.filter(id=copy_id).update(
+            **values,
+            scoring_state=Article.ScoringState.SCORED,
+            scoring_priority=0,
+            rescore_mode=None,
+            claim_token="",
+            scoring_error="",
+        )
+    through.objects.filter(article_id__in=[c for c, _ in copies]).delete()
+    through.objects.bulk_create(
+        [
+            through(article_id=copy_id, category_id=category_id)
+            for copy_id, lead_id in copies
+            for category_id in topics.get(lead_id, [])
+        ]
+    )
+    # Same verdict, same topics: the same score as the lead's.
+    articles_rank(articles=Article.objects.filter(id__in=[c for c, _ in copies]))
+    return len(copies)
