@@ -105,6 +105,8 @@ class ArticleAdmin(admin.ModelAdmin[Article]):
     list_select_related = ["feed", "rank"]
     autocomplete_fields = ["categories"]
     readonly_fields = [
+        # Read state follows the one rule for story copies: the actions below.
+        "is_read",
         "scoring_state", "scoring_priority", "rescore_mode", "queued_at", "claimed_at",
         "claimed_by", "claim_token", "scoring_attempts", "scoring_error", "scoring_raw_output",
         "scored_at", "categorization_model", "scoring_model", "categorization_prompt_version",
@@ -112,7 +114,17 @@ class ArticleAdmin(admin.ModelAdmin[Article]):
         # The LLM's verdict and the score made from it: changed by a re-score, not by hand.
         "interest_score", "quality_score",
     ]  # fmt: skip
-    actions = ["more_like_this", "less_like_this", "clear_feedback"]
+    actions = ["mark_read", "mark_unread", "more_like_this", "less_like_this", "clear_feedback"]
+
+    @admin.action(description="Mark read (with every copy of the story)")
+    def mark_read(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
+        marked = services.articles_mark_read(articles=queryset, is_read=True)
+        self.message_user(request, f"{marked} articles marked read.")
+
+    @admin.action(description="Mark unread (with every copy of the story)")
+    def mark_unread(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
+        marked = services.articles_mark_read(articles=queryset, is_read=False)
+        self.message_user(request, f"{marked} articles marked unread.")
 
     @admin.display(description="composite score", ordering="rank__score", empty_value="–")
     def composite_score(self, obj: Article) -> float | None:

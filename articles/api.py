@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -301,15 +300,13 @@ class FeedDetailView(APIView):
         feed = get_object_or_404(Feed, pk=pk)
         serializer = FeedUpdateIn(data=request.data)
         serializer.is_valid(raise_exception=True)
-        for name, value in serializer.validated_data.items():
-            setattr(feed, name, value)
-        feed.save(update_fields=list(serializer.validated_data) or None)
+        services.feed_update(feed=feed, **serializer.validated_data)
         return Response(FeedSerializer(feeds_with_counts(pk=pk)[0]).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
         feed = get_object_or_404(Feed, pk=pk)
-        feed.delete()  # its articles go with it (on_delete=CASCADE)
+        services.feed_delete(feed=feed)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -334,9 +331,7 @@ class FeedReorderView(APIView):
     def patch(self, request: Request) -> Response:
         serializer = FeedReorderIn(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with transaction.atomic():
-            for position, feed_id in enumerate(serializer.validated_data["feed_ids"]):
-                Feed.objects.filter(pk=feed_id).update(display_order=position)
+        services.feeds_reorder(feed_ids=serializer.validated_data["feed_ids"])
         return Response(FeedSerializer(feeds_with_counts(), many=True).data)
 
 
@@ -349,7 +344,7 @@ class FeedMarkAllReadView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         feed = get_object_or_404(Feed, pk=pk)
-        marked = Article.objects.filter(feed=feed, is_read=False).update(is_read=True)
+        marked = services.feed_mark_read(feed=feed)
         return Response({"message": f"Marked {marked} articles as read", "marked": marked})
 
 

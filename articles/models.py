@@ -32,6 +32,11 @@ RANK_DATE = F("rank__rank_date")
 
 
 class FeedQuerySet(models.QuerySet["Feed"]):
+    def next_display_order(self) -> int:
+        """Where a new feed goes: after the last one."""
+        last = self.order_by("-display_order").values_list("display_order", flat=True).first()
+        return (last or 0) + 1
+
     def in_refresh_order(self) -> FeedQuerySet:
         """Least recently attempted first (never attempted before all): a feed that hangs
         until its timeout cannot keep the same others waiting every cycle."""

@@ -59,10 +59,7 @@ def opml_import(*, data: bytes) -> dict[str, int]:
     existing = set(Feed.objects.values_list("url", flat=True))
     created = 0
     with transaction.atomic():
-        order = (
-            Feed.objects.order_by("-display_order").values_list("display_order", flat=True).first()
-            or 0
-        )
+        order = Feed.objects.next_display_order() - 1
         for url, title in entries:
             if url in existing:
                 continue

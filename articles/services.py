@@ -17,7 +17,7 @@ import httpx
 import nh3
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from articles import tasks
@@ -290,14 +290,10 @@ def feed_create(*, url: str, title: str = "") -> tuple[Feed, int]:
     """Add a feed only if it can be fetched and parsed now; store its articles."""
     fetched, parsed = feed_load(url=url)
     with transaction.atomic():
-        order = (
-            Feed.objects.order_by("-display_order").values_list("display_order", flat=True).first()
-            or 0
-        ) + 1
         feed = Feed.objects.create(
             url=url,
             title=title or parsed.title,
-            display_order=order,
+            display_order=Feed.objects.next_display_order(),
             etag=fetched.etag[:500],
             last_modified=fetched.last_modified[:200],
             last_fetched_at=timezone.now(),
@@ -305,6 +301,30 @@ def feed_create(*, url: str, title: str = "") -> tuple[Feed, int]:
         )
         new = articles_store(feed=feed, entries=parsed.entries, backfill=True)
     return feed, new
+
+
+def feed_update(*, feed: Feed, **fields: Any) -> Feed:
+    """Change a feed's title or display order."""
+    for name, value in fields.items():
+        setattr(feed, name, value)
+    feed.save(update_fields=list(fields) or None)
+    return feed
+
+
+def feed_delete(*, feed: Feed) -> None:
+    feed.delete()  # its articles go with it (on_delete=CASCADE)
+
+
+def feeds_reorder(*, feed_ids: list[int]) -> None:
+    """The feeds in this order (each id once, all known: the caller checked)."""
+    with transaction.atomic():
+        for position, feed_id in enumerate(feed_ids):
+            Feed.objects.filter(pk=feed_id).update(display_order=position)
+
+
+def feed_mark_read(*, feed: Feed) -> int:
+    """Mark-all-read on a feed: its articles, and their stories' copies in other feeds."""
+    return articles_mark_read(articles=Article.objects.filter(feed=feed, is_read=False))
 
 
 def feed_refresh_later(*, feed_id: int) -> None:
@@ -325,13 +345,25 @@ def article_mark(
         changes["feedback"] = feedback
         changes["feedback_at"] = timezone.now() if feedback else None
     if "is_read" in changes:
-        # One story, read once: every copy from the other feeds is marked too.
-        lead = article.story_id or article.pk
-        Article.objects.filter(Q(pk=lead) | Q(story_id=lead)).update(is_read=changes["is_read"])
+        articles_mark_read(articles=Article.objects.filter(pk=article.pk), is_read=changes["is_read"])
     if changes:
         Article.objects.filter(pk=article.pk).update(**changes)
         for name, value in changes.items():
             setattr(article, name, value)
+
+
+def articles_mark_read(*, articles: QuerySet[Article], is_read: bool = True) -> int:
+    """Mark these articles read (or unread), and with each one every copy of its story from
+    the other feeds: one story, read once, wherever it is listed. The one rule for read state
+    (an article, a feed's mark-all-read, the admin). Returns how many rows changed."""
+    leads = {lead or pk for pk, lead in articles.values_list("pk", "story_id")}
+    if not leads:
+        return 0
+    return (
+        Article.objects.filter(Q(pk__in=leads) | Q(story_id__in=leads))
+        .exclude(is_read=is_read)
+        .update(is_read=is_read)
+    )
 
 
 # --- topics ----------------------------------------------------------------------------------

@@ -130,6 +130,34 @@ def test_reading_a_story_reads_every_copy(api):
     assert set(Article.objects.values_list("is_read", flat=True)) == {False}
 
 
+def test_mark_all_read_on_a_feed_reads_the_story_in_every_feed(api):
+    """One rule for story copies everywhere: mark-all-read on the copy's feed reads the lead
+    in the other feed too, so the unread counts agree with the list."""
+    (lead,) = store(entry("https://a.example/m", "Shared news"))
+    (copy,) = store(entry("https://b.example/m", "Shared news"))
+    assert copy.story_id == lead.id and copy.feed_id != lead.feed_id
+    response = api.post(f"/api/feeds/{copy.feed_id}/mark-all-read")
+    assert response.status_code == 200, response.content
+    assert set(Article.objects.values_list("is_read", flat=True)) == {True}
+    unread = {f["id"]: f["unread_count"] for f in api.get("/api/feeds").json()}
+    assert unread[lead.feed_id] == 0 and unread[copy.feed_id] == 0
+
+
+def test_the_admin_marks_read_through_the_same_rule(admin_client):
+    lead, copy = store(
+        entry("https://a.example/n", "Admin news"), entry("https://b.example/n", "Admin news")
+    )
+    url = "/admin/articles/article/"
+    response = admin_client.post(url, {"action": "mark_read", "_selected_action": [lead.id]})
+    assert response.status_code == 302
+    assert set(Article.objects.values_list("is_read", flat=True)) == {True}
+    admin_client.post(url, {"action": "mark_unread", "_selected_action": [copy.id]})
+    assert set(Article.objects.values_list("is_read", flat=True)) == {False}
+    # The change form cannot set read state past the rule.
+    page = admin_client.get(f"{url}{copy.id}/change/").content.decode()
+    assert 'name="is_read"' not in page
+
+
 def test_when_a_lead_fails_for_good_its_copies_are_scored_on_their_own(llm, settings):
     settings.SCORING_MAX_ATTEMPTS = 1
     lead, copy = store(
