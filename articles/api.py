@@ -25,7 +25,7 @@ from rest_framework.views import APIView
 from articles import opml, services
 from articles.models import Article, Category, Feed
 from articles.selectors import articles_filtered, feeds_with_counts, for_display
-from config.serializers import MAX_ID, MAX_OFFSET, StrictSerializer
+from common.serializers import MAX_ID, MAX_OFFSET, StrictSerializer
 
 # --- articles --------------------------------------------------------------------------------
 _DATETIME = serializers.DateTimeField()

@@ -25,8 +25,8 @@ from articles.models import Article, Category, Feed, FeedQuerySet, TopicSet
 from articles.ranking import topic_sets_rerank
 from articles.signals import articles_stored, category_weight_changed
 from articles.stories import Candidate, canonical_url, story_candidates, story_of, title_key
-from config.celery import send_on_commit
-from config.errors import DomainError
+from common.errors import DomainError
+from common.tasks import send_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -345,7 +345,9 @@ def article_mark(
         changes["feedback"] = feedback
         changes["feedback_at"] = timezone.now() if feedback else None
     if "is_read" in changes:
-        articles_mark_read(articles=Article.objects.filter(pk=article.pk), is_read=changes["is_read"])
+        articles_mark_read(
+            articles=Article.objects.filter(pk=article.pk), is_read=changes["is_read"]
+        )
     if changes:
         Article.objects.filter(pk=article.pk).update(**changes)
         for name, value in changes.items():

@@ -219,7 +219,7 @@ def make_articles(n: int, **fields: Any) -> list[int]:
 
 
 def nudge(count: int, high: bool = False) -> None:
-    from config.celery import CeleryQueue
+    from common.queues import CeleryQueue
     from scoring.tasks import score_next
 
     for _ in range(count):

@@ -17,7 +17,7 @@ from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
-from config.queues import CeleryQueue
+from common.queues import CeleryQueue
 
 # Django's admin, form and field classes take type arguments (ModelAdmin[Feed]) only once
 # patched; mypy checks llmconfig and scoring with --strict, which asks for them.
@@ -138,7 +138,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "config.middleware.api_errors_as_json",
+    "common.middleware.api_errors_as_json",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before CommonMiddleware, as django-cors-headers asks, so preflights are answered early.
@@ -264,7 +264,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
+    "EXCEPTION_HANDLER": "common.exceptions.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -323,7 +323,7 @@ if CELERY_BROKER_URL.startswith("filesystem"):
     if CELERY_BROKER_URL.rstrip("/") == "filesystem:":
         CELERY_BROKER_URL = "filesystem://localhost//"
     # kombu's filesystem transport with atomic writes (see config/broker.py).
-    CELERY_BROKER_TRANSPORT = "config.broker:Transport"
+    CELERY_BROKER_TRANSPORT = "common.broker:Transport"
     for _sub in ("queue", "processed", "control", "staging"):
         (BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {
@@ -432,12 +432,12 @@ FEED_BACKFILL_DAYS = env_int("FEED_BACKFILL_DAYS", 3, minimum=0)
 FEED_FETCH_TIMEOUT = env_float("FEED_FETCH_TIMEOUT", 20.0, minimum=0.1)
 FEED_MAX_BYTES = env_int("FEED_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 
-# --- Logging: secrets never reach a log line (see config.logging.RedactSecretsFilter) --
+# --- Logging: secrets never reach a log line (see common.logging.RedactSecretsFilter) --
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "config.logging.RedactSecretsFilter"}},
+    "filters": {"redact": {"()": "common.logging.RedactSecretsFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}

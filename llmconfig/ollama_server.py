@@ -22,8 +22,8 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from config.celery import send_on_commit
-from config.errors import DomainError
+from common.errors import DomainError
+from common.tasks import send_on_commit
 from llmconfig import tasks
 from llmconfig.llm.ollama import BearerKey, client_options, make_client, shared_ssl_context
 from llmconfig.llm.registry import ModelId, ollama_connection

@@ -11,7 +11,7 @@ import openai
 from django.conf import settings
 from django.core.cache import cache
 
-from config.errors import DomainError
+from common.errors import DomainError
 from llmconfig.llm.openai_compat import is_json, make_client, not_an_llm_server
 from llmconfig.llm.registry import ProviderNotConfigured, openai_connection
 from llmconfig.models import UserSettings

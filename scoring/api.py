@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from articles.models import Article, Category
-from config.serializers import MAX_ID, StrictSerializer
+from common.serializers import MAX_ID, StrictSerializer
 from llmconfig.api.ollama import ConfigIn, ConfigOut, ConfigUpdateOut, config_out
 from llmconfig.models import UserSettings
 from scoring import services

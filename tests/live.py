@@ -106,7 +106,7 @@ class Worker:
         return f"{self.name}@sift-test"
 
     def start(self, timeout: float = 60) -> Worker:
-        from config.celery import CeleryQueue
+        from common.queues import CeleryQueue
 
         cmd = [
             sys.executable, "-m", "celery", "-A", "config", "worker",
@@ -150,7 +150,8 @@ class Worker:
 
 
 def purge_queues() -> None:
-    from config.celery import CeleryQueue, app
+    from common.queues import CeleryQueue
+    from config.celery import app
 
     with app.connection_for_write() as conn:
         channel = conn.default_channel

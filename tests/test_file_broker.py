@@ -9,7 +9,7 @@ from django.conf import settings
 from kombu import Connection
 from kombu.transport import filesystem
 
-from config import broker
+from common import broker
 
 
 def stress(transport: type, tmp_path, messages: int = 400) -> tuple[int, list[Exception]]:

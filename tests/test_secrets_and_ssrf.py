@@ -11,7 +11,7 @@ from django.conf import settings as django_settings
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from config.logging import RedactSecretsFilter
+from common.logging import RedactSecretsFilter
 from llmconfig.llm import get_adapter
 from llmconfig.models import UserSettings
 from llmconfig.schemas import TextAnswer

@@ -361,7 +361,8 @@ def test_compose_file_defines_the_services_on_one_image():
 def test_celery_configuration_is_reliable():
     from django.conf import settings
 
-    from config.celery import CeleryQueue, app
+    from common.queues import CeleryQueue
+    from config.celery import app
 
     assert app.conf.task_acks_late and app.conf.task_reject_on_worker_lost
     assert app.conf.worker_prefetch_multiplier == 1
@@ -381,7 +382,7 @@ def test_queue_names_agree_everywhere():
     settings' queues, re-scores first."""
     from django.conf import settings
 
-    from config.queues import CeleryQueue
+    from common.queues import CeleryQueue
 
     names = CeleryQueue.all_names()
     assert [q.name for q in settings.CELERY_TASK_QUEUES] == names.split(",")

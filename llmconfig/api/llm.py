@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.serializers import StrictSerializer
+from common.serializers import StrictSerializer
 from llmconfig import services
 from llmconfig.llm.registry import ModelId, UnknownModelError, check_model_id
 from llmconfig.models import UserSettings

@@ -24,7 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.serializers import StrictSerializer
+from common.serializers import StrictSerializer
 from llmconfig import ollama_server, services
 from llmconfig.llm.registry import ModelId, UnknownModelError
 from llmconfig.models import ModelDownload, UserSettings

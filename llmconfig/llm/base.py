@@ -40,7 +40,7 @@ from tenacity import (
 from tenacity.stop import stop_base
 from tenacity.wait import wait_base
 
-from config.errors import DomainError
+from common.errors import DomainError
 
 T = TypeVar("T", bound=BaseModel)
 V = TypeVar("V")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from config.errors import DomainError
+from common.errors import DomainError
 from llmconfig.ollama_names import is_valid_model_name
 
 OLLAMA_PREFIX = "ollama/"

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 
-from config.errors import DomainError
+from common.errors import DomainError
 from llmconfig.llm.base import LLMAdapter
 from llmconfig.llm.gemini import GeminiAdapter, gemini_config_error
 from llmconfig.llm.ids import (

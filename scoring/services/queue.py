@@ -10,8 +10,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from articles.models import Article
-from config.celery import send_on_commit
-from config.queues import CeleryQueue
+from common.queues import CeleryQueue
+from common.tasks import send_on_commit
 from llmconfig.models import UserSettings
 from scoring import tasks
 

@@ -13,7 +13,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from config.errors import DomainError
+from common.errors import DomainError
 
 logger = logging.getLogger(__name__)
 

@@ -39,7 +39,7 @@ def api_errors_as_json(
     if iscoroutinefunction(get_response):
 
         async def middleware(request: HttpRequest) -> HttpResponseBase:
-            return _as_json(request, await get_response(request))  # type: ignore[misc]
+            return _as_json(request, await get_response(request))
 
         return middleware
 

@@ -1,5 +1,5 @@
 """The one base for errors a person can act on. A domain error carries what HTTP needs (the
-status, and the request field it is about); `config.exceptions` maps every one the same way,
+status, and the request field it is about); `common.exceptions` maps every one the same way,
 so views do not catch them. No dependencies: every layer may raise one."""
 
 from __future__ import annotations
