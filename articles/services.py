@@ -27,6 +27,7 @@ from articles.signals import articles_stored, category_weight_changed
 from articles.stories import Candidate, canonical_url, story_candidates, story_of, title_key
 from common.errors import DomainError
 from common.tasks import send_on_commit
+from common.validators import http_url_problem
 
 logger = logging.getLogger(__name__)
 
@@ -148,7 +149,7 @@ def feed_parse(*, fetched: Fetched) -> ParsedFeed:
     entries = []
     for entry in parsed.entries:
         link = (entry.get("link") or "").strip()
-        if not link.lower().startswith(("http://", "https://")) or len(link) > 2000:
+        if http_url_problem(link):
             continue
         content = ""
         if entry.get("content"):
@@ -270,11 +271,7 @@ def feeds_refresh_later(*, feeds: FeedQuerySet | None = None) -> int:
 def feed_url_problem(url: str) -> str:
     """Why this URL cannot be a feed, or "" when it can: the one rule for every door (API,
     admin, OPML, pages)."""
-    if not url.lower().startswith(("http://", "https://")):
-        return "Only http:// and https:// feeds are accepted."
-    if len(url) > 2000:
-        return "A feed URL may be at most 2000 characters."
-    return ""
+    return http_url_problem(url)
 
 
 def feed_load(*, url: str) -> tuple[Fetched, ParsedFeed]:

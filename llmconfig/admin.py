@@ -7,9 +7,10 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
+from common.validators import http_url
 from llmconfig import services
-from llmconfig.llm.registry import ModelId, UnknownModelError
 from llmconfig.models import LLMCall, ModelDownload, PromptTemplate, UserSettings
+from llmconfig.validators import model_id
 
 
 class UserSettingsForm(forms.ModelForm[UserSettings]):
@@ -52,31 +53,20 @@ class UserSettingsForm(forms.ModelForm[UserSettings]):
                     self.fields[key].help_text
                 )
 
-    def clean_openai_base_url(self) -> str | None:
-        value = (self.cleaned_data.get("openai_base_url") or "").strip()
-        if value and not value.lower().startswith(("http://", "https://")):
-            raise forms.ValidationError("Only http:// and https:// URLs are accepted.")
-        return value.rstrip("/") or None
+    def clean_ollama_endpoint(self) -> str | None:
+        return http_url(self.cleaned_data.get("ollama_endpoint"))
 
-    def _model_id(self, name: str) -> str:
-        """The API's rule for a model id (ModelId), so the admin accepts no id it refuses;
-        empty means "the default"."""
-        value = (self.cleaned_data.get(name) or "").strip()
-        if not value:
-            return ""
-        try:
-            return str(ModelId.parse(value))
-        except UnknownModelError as exc:
-            raise forms.ValidationError(str(exc)) from exc
+    def clean_openai_base_url(self) -> str | None:
+        return http_url(self.cleaned_data.get("openai_base_url"))
 
     def clean_categorization_model(self) -> str:
-        return self._model_id("categorization_model")
+        return model_id(self.cleaned_data.get("categorization_model") or "")
 
     def clean_scoring_model(self) -> str:
-        return self._model_id("scoring_model")
+        return model_id(self.cleaned_data.get("scoring_model") or "")
 
     def clean_vision_model(self) -> str:
-        return self._model_id("vision_model")
+        return model_id(self.cleaned_data.get("vision_model") or "")
 
     def clean_batch_sizes(self) -> dict[str, int]:
         try:
@@ -86,6 +76,13 @@ class UserSettingsForm(forms.ModelForm[UserSettings]):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        choice = {f: data[f] for f in services.CHOSEN_MODELS if data.get(f)}
+        try:
+            problems = services.model_choice_problems(user_settings=self.instance, choice=choice)
+        except services.ModelsUnknown as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        for field, problem in problems.items():
+            self.add_error(field, problem)
         for key, clear in services.SECRET_SETTINGS.items():
             if data.get(clear):
                 data[key] = None

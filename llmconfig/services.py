@@ -75,6 +75,30 @@ def model_unavailable_reason(*, model_id: str) -> str:
     return ""
 
 
+# The models scoring runs on: choosing one it cannot use would pause scoring at once, and
+# would let the configured model be deleted as "not in use".
+CHOSEN_MODELS = ("categorization_model", "scoring_model")
+ModelsUnknown = (ollama_server.OllamaUnavailable, openai_server.OpenAIUnavailable)
+
+
+def model_choice_problems(*, user_settings: UserSettings, choice: dict[str, str]) -> dict[str, str]:
+    """The one rule for choosing a model, for every door (the API, the admin): field → why
+    the model it is changed to cannot be used now. A model left as it is passes, installed
+    or not (a fresh install's default before its first pull), so saving settings unchanged
+    never fails. Raises one of `ModelsUnknown` when the server cannot be asked."""
+    current = {
+        "categorization_model": user_settings.effective_categorization_model,
+        "scoring_model": user_settings.effective_scoring_model,
+    }
+    problems = {}
+    for field, model_id in choice.items():
+        if not model_id or model_id in (getattr(user_settings, field), current.get(field)):
+            continue
+        if problem := model_unavailable_reason(model_id=model_id):
+            problems[field] = problem
+    return problems
+
+
 def enabled_models(*, user_settings: UserSettings) -> dict[str, list[dict[str, Any]]]:
     gemini: list[dict[str, Any]] = []
     if gemini_config_error(use_vertex=settings.GOOGLE_GENAI_USE_VERTEXAI) is None:

@@ -52,10 +52,10 @@ def test_interests_saved_in_the_admin_rescore_like_the_api(
 def test_the_admin_refuses_a_model_id_the_api_refuses(admin_client):
     us = UserSettings.load()
     url = f"/admin/llmconfig/usersettings/{us.pk}/change/"
-    response = admin_client.post(url, form_data(us, categorization_model="gpt-4o"))
+    response = admin_client.post(url, form_data(us, vision_model="not a model!"))
     assert response.status_code == 200  # the form again, with the error
-    assert b"Unknown model id" in response.content
-    assert UserSettings.load().categorization_model != "gpt-4o"
+    assert b"not a valid Ollama model name" in response.content
+    assert UserSettings.load().vision_model == us.vision_model
 
 
 def test_the_admin_keeps_the_apis_rule_for_batch_sizes(admin_client):
@@ -92,3 +92,36 @@ def test_the_article_admin_shows_filters_and_sorts_by_the_rank(admin_client):
     assert change.status_code == 200
     assert "12.5" in change.content.decode()
     assert 'name="interest_score"' not in change.content.decode()  # the LLM's, not editable
+
+
+def test_the_admin_refuses_a_change_to_a_model_that_is_not_installed(admin_client, fake_ollama):
+    """One rule for both doors: the admin checks what the API checks."""
+    us = UserSettings.load()
+    url = f"/admin/llmconfig/usersettings/{us.pk}/change/"
+    response = admin_client.post(url, form_data(us, categorization_model="ollama/not-pulled:1b"))
+    assert response.status_code == 200
+    assert b"is not installed on the Ollama server" in response.content
+    assert UserSettings.load().categorization_model == us.categorization_model
+
+
+def test_the_admin_accepts_a_bare_ollama_name_as_the_api_does(admin_client, fake_ollama):
+    fake_ollama.install("qwen3:8b")
+    us = UserSettings.load()
+    url = f"/admin/llmconfig/usersettings/{us.pk}/change/"
+    response = admin_client.post(url, form_data(us, categorization_model="qwen3:8b"))
+    assert response.status_code == 302, response.content[:2000]
+    assert UserSettings.load().categorization_model == "ollama/qwen3:8b"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("openai_base_url", "http://"), ("ollama_endpoint", "http://a.example\r\nX-Evil: 1")],
+)
+def test_the_admin_refuses_a_url_without_a_host_or_with_control_characters(
+    admin_client, field, value
+):
+    us = UserSettings.load()
+    url = f"/admin/llmconfig/usersettings/{us.pk}/change/"
+    response = admin_client.post(url, form_data(us, **{field: value}))
+    assert response.status_code == 200
+    assert getattr(UserSettings.load(), field) in (None, "")

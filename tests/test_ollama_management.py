@@ -352,7 +352,8 @@ def test_config_accepts_the_model_being_downloaded(api, fake_ollama):
 
 def test_config_when_ollama_is_down_is_503(api, fake_ollama):
     fake_ollama.stop()
-    response = api.put("/api/ollama/config", {"categorization_model": "qwen3:4b"}, format="json")
+    # A change: whether qwen3:8b is installed cannot be checked.
+    response = api.put("/api/ollama/config", {"categorization_model": "qwen3:8b"}, format="json")
     assert response.status_code == 503 and "detail" in response.json()
 
 
@@ -439,3 +440,17 @@ def test_percent_is_never_100_before_success_even_between_layers():
     assert progress.percent < 100
     progress.update("success", None, None, None)
     assert progress.percent == 100.0
+
+
+def test_config_saved_unchanged_on_a_fresh_install_is_accepted(api, fake_ollama, settings):
+    """The seed frontend PUTs the values it read; the default model is not pulled yet. Only
+    a change to a model that is not installed is refused."""
+    settings.SIFT_DEFAULT_MODEL = "ollama/qwen3:4b"
+    fake_ollama.installed.clear()
+    current = api.get("/api/ollama/config").json()
+    response = api.put("/api/ollama/config", {**current, "rescore": False}, format="json")
+    assert response.status_code == 200, response.content
+    changed = {**current, "categorization_model": "not-pulled:1b"}
+    response = api.put("/api/ollama/config", changed, format="json")
+    assert response.status_code == 400
+    assert "categorization_model" in response.json()

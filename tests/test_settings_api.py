@@ -67,7 +67,7 @@ def test_empty_endpoint_becomes_null(api):
         ({"ollama_endpoint": "file:///etc/passwd"}, "ollama_endpoint"),
         ({"ollama_endpoint": "gopher://x"}, "ollama_endpoint"),
         ({"ollama_use_cloud": True}, "ollama_api_key"),
-        ({"vision_model": "gpt-4o"}, "vision_model"),
+        ({"vision_model": "not a model!"}, "vision_model"),
         ({"ollama_models": [{"id": "bad name"}]}, "ollama_models"),
         ({"ollama_models": "nope"}, "ollama_models"),
         ({"ollama_use_cloud": "maybe"}, "ollama_use_cloud"),
@@ -226,3 +226,13 @@ def test_analyze_image_refuses_non_images_and_oversize(api, fake_ollama, setting
     )
     assert response.status_code == 400 and "limit" in response.json()["image"][0]
     assert not fake_ollama.calls("/api/chat")
+
+
+@pytest.mark.parametrize(
+    "value", ["http://", "http://a.example\r\nX-Evil: 1", "https://a .example", "ftp://a.example"]
+)
+def test_a_base_url_without_a_host_or_with_control_characters_is_400(api, value):
+    response = api.put("/api/settings", {"openai_base_url": value}, format="json")
+    assert response.status_code == 400
+    assert "openai_base_url" in response.json()
+    assert api.get("/api/openai/models").status_code != 500

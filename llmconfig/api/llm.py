@@ -13,29 +13,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.serializers import StrictSerializer
+from common.validators import http_url
 from llmconfig import services
-from llmconfig.llm.registry import ModelId, UnknownModelError, check_model_id
+from llmconfig.llm.registry import ModelId, UnknownModelError
 from llmconfig.models import UserSettings
 from llmconfig.schemas import SCHEMAS
+from llmconfig.validators import model_id
 
 
 # --- field helpers -------------------------------------------------------------------------
-def validate_model_id(value: str) -> str:
-    try:
-        return check_model_id(value)
-    except UnknownModelError as exc:
-        raise serializers.ValidationError(str(exc)) from exc
-
-
-def validate_http_url(value: str | None) -> str | None:
-    if value in (None, ""):
-        return None
-    value = value.strip()
-    if not value.lower().startswith(("http://", "https://")):
-        raise serializers.ValidationError("Only http:// and https:// URLs are accepted.")
-    return value.rstrip("/")
-
-
 class OllamaModelEntrySerializer(serializers.Serializer[Any]):
     id = serializers.CharField(max_length=200)
     # `label` is also an attribute of DRF's Field, hence the ignore; the JSON name is the contract.
@@ -111,13 +97,13 @@ class SettingsInSerializer(StrictSerializer):
     )
 
     def validate_ollama_endpoint(self, value: str | None) -> str | None:
-        return validate_http_url(value)
+        return http_url(value)
 
     def validate_openai_base_url(self, value: str | None) -> str | None:
-        return validate_http_url(value)
+        return http_url(value)
 
     def validate_vision_model(self, value: str) -> str:
-        return validate_model_id(value) if value else ""
+        return model_id(value)
 
     def validate_ollama_models(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
         seen: set[str] = set()
@@ -197,7 +183,7 @@ class GenerateInSerializer(StrictSerializer):
     schema = serializers.ChoiceField(choices=SCHEMA_CHOICES)
 
     def validate_model(self, value: str) -> str:
-        return validate_model_id(value)
+        return model_id(value)
 
 
 class AnalyzeImageInSerializer(StrictSerializer):
@@ -215,7 +201,7 @@ class AnalyzeImageInSerializer(StrictSerializer):
     }
 
     def validate_model(self, value: str) -> str:
-        return validate_model_id(value) if value else ""
+        return model_id(value)
 
     def validate_image(self, value: Any) -> Any:
         if value.size > settings.LLM_MAX_IMAGE_BYTES:

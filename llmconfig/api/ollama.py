@@ -26,9 +26,10 @@ from rest_framework.views import APIView
 
 from common.serializers import StrictSerializer
 from llmconfig import ollama_server, services
-from llmconfig.llm.registry import ModelId, UnknownModelError
+from llmconfig.llm.registry import ModelId
 from llmconfig.models import ModelDownload, UserSettings
 from llmconfig.ollama_names import is_valid_model_name
+from llmconfig.validators import model_id
 
 SSE_POLL_SECONDS = 0.1  # at most 10 progress events a second
 SSE_KEEPALIVE_SECONDS = 15.0
@@ -244,14 +245,6 @@ class OllamaDownloadStatusView(APIView):
 
 
 # --- model configuration ---------------------------------------------------------------------
-def to_model_id(value: str) -> str:
-    """Bare Ollama names become `ollama/<name>`; full ids pass the registry's check."""
-    try:
-        return str(ModelId.parse(value, bare_is_ollama=True))
-    except UnknownModelError as exc:
-        raise serializers.ValidationError(str(exc)) from exc
-
-
 def to_bare_name(model_id: str) -> str:
     return ModelId.bare_name(model_id)
 
@@ -269,10 +262,10 @@ class ConfigIn(StrictSerializer):
     rescore = serializers.BooleanField(default=False)
 
     def validate_categorization_model(self, value: str) -> str:
-        return to_model_id(value)
+        return model_id(value)
 
     def validate_scoring_model(self, value: str) -> str:
-        return to_model_id(value) if value else ""
+        return model_id(value)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
@@ -282,19 +275,17 @@ class ConfigIn(StrictSerializer):
             )
         # A model the server does not have would pause scoring at once, and would let the
         # configured model be deleted as "not in use".
-        problems = {}
-        for field in ("categorization_model", "scoring_model"):
-            if attrs.get(field):
-                try:
-                    problem = services.model_unavailable_reason(model_id=attrs[field])
-                except ollama_server.OllamaUnavailable as exc:
-                    raise ollama_server.OllamaUnavailable(
-                        f"{exc} The model cannot be checked; try again when Ollama answers."
-                    ) from exc
-                if problem:
-                    problems[field] = [problem]
+        choice = {f: attrs[f] for f in services.CHOSEN_MODELS if attrs.get(f)}
+        try:
+            problems = services.model_choice_problems(
+                user_settings=UserSettings.load(), choice=choice
+            )
+        except ollama_server.OllamaUnavailable as exc:
+            raise ollama_server.OllamaUnavailable(
+                f"{exc} The model cannot be checked; try again when Ollama answers."
+            ) from exc
         if problems:
-            raise serializers.ValidationError(problems)
+            raise serializers.ValidationError({f: [p] for f, p in problems.items()})
         return attrs
 
 
