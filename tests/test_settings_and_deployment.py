@@ -142,11 +142,20 @@ def test_every_setting_is_documented():
         "FIELD_ENCRYPTION_KEY",
     } <= names
     example = (ROOT / ".env.example").read_text()
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs" / "configuration.md").read_text()
     missing_example = sorted(n for n in names if not re.search(rf"^{n}=", example, re.M))
     missing_readme = sorted(n for n in names if f"`{n}`" not in readme)
     assert not missing_example, missing_example
     assert not missing_readme, missing_readme
+
+
+def test_the_readme_is_short_shows_the_two_commands_first_and_links_every_doc():
+    readme = (ROOT / "README.md").read_text()
+    assert len(readme.splitlines()) <= 200
+    first_block = readme.split("```", 2)[1]
+    assert "make run" in first_block and "make test" in first_block
+    docs = sorted(p.name for p in (ROOT / "docs").glob("*.md"))
+    assert docs and not [d for d in docs if f"(docs/{d})" not in readme]
 
 
 @pytest.mark.django_db
