@@ -411,9 +411,9 @@ SCORING_STATUS_CACHE_SECONDS = env_float("SCORING_STATUS_CACHE_SECONDS", 2.0)
 RESCORE_RECENT_DAYS = env_int("RESCORE_RECENT_DAYS", 7, minimum=1)
 RESCORE_RECENT_LIMIT = env_int("RESCORE_RECENT_LIMIT", 100, minimum=1)
 FEED_REFRESH_SECONDS = env_int("FEED_REFRESH_SECONDS", 1800, minimum=10)
-# Beat's schedule. django-celery-beat writes it into its tables each time beat starts (the
-# names match the rows earlier versions seeded, so those are updated in place): intervals
-# follow the environment rather than what was set when the database was migrated.
+# Beat's schedule, its one owner. django-celery-beat writes it into its tables each time beat
+# starts (the names match the rows earlier versions seeded, so those are updated in place):
+# intervals follow the environment rather than what was set when the database was migrated.
 CELERY_BEAT_SCHEDULE = {
     "Scoring sweep": {
         "task": "scoring.tasks.sweep",

@@ -12,6 +12,20 @@ import tempfile
 # Fixed keys for tests only; never used outside this module.
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-" + "x" * 20)
 os.environ.setdefault("FIELD_ENCRYPTION_KEY", "hXmFSNfpxouRO6kFNgZb8rI1GadxjmyskAirXQ5RdT4=")
+# Under pytest-xdist each test process gets its own var folder (SQLite file, broker folder,
+# file cache) and its own Redis databases, so no process sees another's messages. Celery
+# workers and live servers a test starts inherit the process's choice (the marker says
+# whose it is), so they share that test process's, not a new one.
+_xdist = os.environ.get("PYTEST_XDIST_WORKER", "")
+if os.environ.get("SIFT_TEST_ISOLATED_FOR") != _xdist:
+    os.environ["SIFT_TEST_ISOLATED_FOR"] = _xdist
+    os.environ["SIFT_VAR_DIR"] = tempfile.mkdtemp(prefix=f"sift-test-{_xdist or 'main'}-")
+    _n = int(_xdist.removeprefix("gw") or 0)
+    for _name in ("CELERY_BROKER_URL", "CACHE_URL"):
+        _url = os.environ.get(_name, "")
+        if _n and _url.startswith("redis://") and _url.rsplit("/", 1)[-1].isdigit():
+            _base, _db = _url.rsplit("/", 1)
+            os.environ[_name] = f"{_base}/{int(_db) + 2 * _n}"  # 11/12 → 13/14 for gw1
 os.environ.setdefault("SIFT_VAR_DIR", tempfile.mkdtemp(prefix="sift-test-"))
 # Google and Ollama variables on the developer's machine must not leak into tests.
 for _name in ("GOOGLE_API_KEY", "GEMINI_API_KEY", "GOOGLE_CLOUD_PROJECT", "OLLAMA_API_KEY"):

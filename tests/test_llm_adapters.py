@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 
 import pytest
 
 from llmconfig.llm import LLMError, LLMErrorKind, UnknownModelError, get_adapter
-from llmconfig.llm.gemini import GeminiAdapter, VertexAIAdapter
+from llmconfig.llm.gemini import GeminiAdapter
 from llmconfig.llm.ollama import OllamaAdapter
 from llmconfig.llm.registry import ProviderNotConfigured
 from llmconfig.models import UserSettings
@@ -289,18 +288,6 @@ def test_a_reply_the_client_cannot_read_is_a_bug_not_an_outage(fake_ollama, capl
     assert len(fake_ollama.calls("/api/chat")) == 1  # not retried
     (logged,) = [r for r in caplog.records if r.exc_info]
     assert "internal error" in logged.getMessage()
-
-
-def test_the_seed_async_interface_returns_the_value(fake_ollama, fake_gemini, settings):
-    settings.GOOGLE_GENAI_USE_VERTEXAI = False
-    ollama_adapter = OllamaAdapter("ollama/qwen3:4b", base_url=fake_ollama.url)
-    answer = asyncio.run(ollama_adapter.generate_text("x", TextAnswer, system_prompt="s"))
-    assert isinstance(answer, TextAnswer)
-    gemini_adapter = get_adapter("gemini-2.5-flash")
-    seen = asyncio.run(gemini_adapter.analyze_image(PNG, "What?", TextAnswer))
-    assert isinstance(seen, TextAnswer)
-    assert fake_gemini.requests[0].body["contents"][0]["parts"][0]
-    assert VertexAIAdapter is GeminiAdapter  # the seed's name for it
 
 
 def test_model_id_is_one_value_type():

@@ -413,3 +413,19 @@ def test_beat_intervals_follow_the_environment(tmp_path):
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_test", "FEED_REFRESH_SECONDS": "900"},
     )  # fmt: skip
     assert result.stdout.strip() == "900.0", result.stderr
+
+
+def test_data_migrations_freeze_their_values():
+    """A migration that imports the apps' live constants or reads settings would do something
+    else after a later change of them: each keeps its own copy."""
+    # (Custom field classes are schema, not values: `import llmconfig.fields` is fine.)
+    apps = r"(articles|llmconfig|scoring|common|config)"
+    live = re.compile(
+        rf"^\s*from {apps}\b|^\s*import {apps}\.(?!fields\b)|django\.conf import settings", re.M
+    )
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in ROOT.glob("*/migrations/*.py")
+        if live.search(path.read_text())
+    ]
+    assert offenders == []

@@ -11,13 +11,11 @@
 Every caller in Sift is synchronous (Celery tasks, DRF views), so providers are called
 through their synchronous clients. `generate` returns a `Completion`: the value and the
 record of every HTTP call it took, for the one caller that saves them with its own result.
-A failure carries its records on `LLMError.calls`. The async `generate_text` and
-`analyze_image` are the seed design's interface, kept as a thin layer over `generate`.
+A failure carries its records on `LLMError.calls`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
@@ -305,48 +303,6 @@ class LLMAdapter(ABC):
             exc.calls = calls
             raise
         return Completion(value, calls)
-
-    # --- the seed design's async interface ----------------------------------------------
-    async def generate_text(
-        self,
-        prompt: str,
-        schema: type[T],
-        *,
-        temperature: float = 0.7,
-        system_prompt: str | None = None,
-        max_retries: int = 3,
-    ) -> T:
-        completion = await asyncio.to_thread(
-            self.generate,
-            prompt,
-            schema,
-            temperature=temperature,
-            system_prompt=system_prompt,
-            max_retries=max_retries,
-        )
-        return completion.value
-
-    async def analyze_image(
-        self,
-        image_bytes: bytes,
-        prompt: str,
-        schema: type[T],
-        *,
-        mime_type: str = "image/jpeg",
-        temperature: float = 0.2,
-        max_retries: int = 3,
-    ) -> T:
-        completion = await asyncio.to_thread(
-            self.generate,
-            prompt,
-            schema,
-            image=image_bytes,
-            mime_type=mime_type,
-            temperature=temperature,
-            max_retries=max_retries,
-            purpose="analyze-image",
-        )
-        return completion.value
 
     def context_tokens(self) -> int | None:
         """The model's context window in tokens, where the provider tells it; None when it

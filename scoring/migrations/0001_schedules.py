@@ -1,30 +1,11 @@
-"""Beat schedules live in django-celery-beat's tables, editable in the admin."""
+"""Once seeded the beat schedule from settings at migrate time. The schedule has one owner now,
+`CELERY_BEAT_SCHEDULE` (django-celery-beat writes it into its tables each time beat starts,
+under the same names, so rows this migration wrote earlier are updated in place). Kept as a
+no-op so the migration history stays as it was; never squashed."""
 
-from django.conf import settings
 from django.db import migrations
-
-SCHEDULES = [
-    ("Scoring sweep", "scoring.tasks.sweep", "SCORING_SWEEP_SECONDS", "score"),
-    ("Refresh feeds", "articles.tasks.refresh_all_feeds", "FEED_REFRESH_SECONDS", "feeds"),
-]
-
-
-def seed(apps, schema_editor):
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    for name, task, setting, queue in SCHEDULES:
-        every = getattr(settings, setting)
-        interval, _ = IntervalSchedule.objects.get_or_create(every=every, period="seconds")
-        PeriodicTask.objects.get_or_create(
-            name=name, defaults={"task": task, "interval": interval, "queue": queue}
-        )
-
-
-def unseed(apps, schema_editor):
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    PeriodicTask.objects.filter(name__in=[s[0] for s in SCHEDULES]).delete()
 
 
 class Migration(migrations.Migration):
     dependencies = [("django_celery_beat", "0019_alter_periodictasks_options")]
-    operations = [migrations.RunPython(seed, unseed)]
+    operations = [migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop)]
