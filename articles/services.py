@@ -109,14 +109,21 @@ def _text(value: Any, limit: int) -> str:
     return html.unescape(nh3.clean(str(value or ""), tags=set())).strip()[:limit]
 
 
-def _entry_time(entry: Any) -> datetime | None:
+# Dates before this are a feed's mistake (year 0001, the Unix epoch), not an article's.
+EARLIEST_PLAUSIBLE = datetime(1990, 1, 1, tzinfo=UTC)
+
+
+def _entry_time(entry: Any, fetched_at: datetime) -> datetime | None:
+    """The entry's date; an implausible one (before 1990, or later than the fetch) is the
+    fetch time, so a wrong clock or a typo never tops the newest-first list."""
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         parsed = entry.get(key)
         if parsed:
             try:
-                return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
-            except (OverflowError, ValueError):
-                continue
+                at = datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
+            except (OverflowError, ValueError, OSError):
+                return fetched_at
+            return at if EARLIEST_PLAUSIBLE <= at <= fetched_at else fetched_at
     return None
 
 
@@ -147,6 +154,7 @@ def feed_parse(*, fetched: Fetched) -> ParsedFeed:
         )()
         raise FeedError(f"Not a readable RSS or Atom feed ({reason}).")
     entries = []
+    fetched_at = timezone.now()
     for entry in parsed.entries:
         link = (entry.get("link") or "").strip()
         if http_url_problem(link):
@@ -161,7 +169,7 @@ def feed_parse(*, fetched: Fetched) -> ParsedFeed:
                 "guid": str(entry.get("id") or "")[:2000],
                 "title": _text(entry.get("title") or link, 1000) or link[:1000],
                 "author": _text(entry.get("author"), 500),
-                "published_at": _entry_time(entry),
+                "published_at": _entry_time(entry, fetched_at),
                 "summary": clean_html(summary),
                 "content": clean_html(content or summary),
             }

@@ -28,13 +28,14 @@ class ScoringUserSettingsAdmin(UserSettingsAdmin):
     PUT /api/ollama/config without `rescore`)."""
 
     def save_model(self, request: HttpRequest, obj: UserSettings, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)  # provider settings
         data = form.cleaned_data
         if {"interests", "anti_interests"} & set(form.changed_data):
+            # Before the form's own save: the service compares with what is stored.
             _us, queued = services.preferences_update(
                 interests=data["interests"], anti_interests=data["anti_interests"]
             )
             self.message_user(request, f"{queued} recent unread articles queued for re-scoring.")
+        super().save_model(request, obj, form, change)  # provider settings
         if {"categorization_model", "scoring_model", "use_separate_models"} & set(
             form.changed_data
         ):

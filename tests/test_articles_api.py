@@ -231,6 +231,22 @@ def test_preferences_carry_topic_weights(api):
     assert list(weights) == sorted(weights)
 
 
+def test_preferences_saved_unchanged_queue_nothing(api, fake_ollama):
+    """H3.1: saving what is already there (the demo does it on every start) re-scores
+    nothing and asks the LLM nothing; a real change re-scores as before."""
+    us = UserSettings.load()
+    us.interests, us.anti_interests = "Rust", "Celebrity gossip"
+    us.save()
+    ScoredArticleFactory.create_batch(3)
+    same = {"interests": "Rust", "anti_interests": "Celebrity gossip "}
+    response = api.put("/api/preferences", same, format="json")
+    assert response.status_code == 200 and response.json()["rescore_queued"] == 0
+    assert not Article.objects.filter(scoring_priority__gt=0).exists()
+    assert fake_ollama.calls("/api/chat") == []
+    response = api.put("/api/preferences", {**same, "interests": "Go"}, format="json")
+    assert response.json()["rescore_queued"] == 3
+
+
 def test_preferences_save_requeues_recent_unread_score_only(api, settings):
     settings.RESCORE_RECENT_LIMIT = 2
     ScoredArticleFactory.create_batch(3)

@@ -333,3 +333,34 @@ def test_skipped_articles_are_scored_on_request_and_the_cost_is_told_first(api, 
 def test_bad_rescore_input_names_the_field(api, body, query, field):
     response = api.post(f"/api/scoring/rescore{query}", body, format="json")
     assert response.status_code == 400 and field in response.json()
+
+
+def test_implausible_dates_are_the_fetch_time(feeds):
+    """H3.5 / H2.6: a date in the future or before 1990 (year 0001) never tops the list and
+    never fails the feed: it is stored as the fetch time."""
+    from articles.services import Fetched, feed_parse
+
+    def item(n: int, date: str) -> str:
+        return (
+            f"<item><title>Item {n}</title><link>https://dates.example/{n}</link>"
+            f"<pubDate>{date}</pubDate></item>"
+        )
+
+    rss = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Dates</title>'
+        + item(1, "Mon, 01 Jan 0001 00:00:00 GMT")
+        + item(2, (timezone.now() + timedelta(days=30)).strftime("%a, %d %b %Y %H:%M:%S GMT"))
+        + item(3, "Tue, 03 Jun 2025 10:00:00 GMT")
+        + "</channel></rss>"
+    )
+    before = timezone.now()
+    parsed = feed_parse(
+        fetched=Fetched(
+            body=rss.encode(), etag="", last_modified="", final_url="https://dates.example/"
+        )
+    )
+    after = timezone.now()
+    dates = {e["url"].rsplit("/", 1)[1]: e["published_at"] for e in parsed.entries}
+    assert before <= dates["1"] <= after
+    assert before <= dates["2"] <= after
+    assert dates["3"].year == 2025

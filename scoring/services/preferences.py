@@ -111,11 +111,17 @@ def weight_suggestions() -> list[WeightSuggestion]:
 
 
 def preferences_update(**fields: str) -> tuple[UserSettings, int]:
-    """Save interests; re-score recent unread articles, score-only (topics stay valid)."""
+    """Save interests; when they changed, re-score recent unread articles, score-only (topics
+    stay valid). Saving what is already there queues nothing and costs no LLM call (the
+    prompt reads the text stripped, so surrounding whitespace is no change either)."""
     with transaction.atomic():
         us = UserSettings.load_for_update()
+        changed = any(
+            (getattr(us, name) or "").strip() != (value or "").strip()
+            for name, value in fields.items()
+        )
         for name, value in fields.items():
             setattr(us, name, value)
         us.save()
-        queued = rescore_recent(mode=Mode.SCORE_ONLY)
+        queued = rescore_recent(mode=Mode.SCORE_ONLY) if changed else 0
     return us, queued
