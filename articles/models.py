@@ -195,6 +195,16 @@ class ArticleQuerySet(models.QuerySet["Article"]):
         # page's last row.
         return self.filter(has_score, story__isnull=True, rank__score__gt=0)
 
+    def listable(self) -> ArticleQuerySet:
+        """What the reading list shows or will show once scored: one row per story, neither
+        blocked nor skipped nor failed (the unread counts count these)."""
+        blocked = Q(scoring_state=Article.ScoringState.SCORED, rank__score=0)
+        return (
+            self.filter(story__isnull=True)
+            .exclude(scoring_state__in=[Article.ScoringState.SKIPPED, Article.ScoringState.FAILED])
+            .exclude(blocked)
+        )
+
     def in_claim_order(self) -> ArticleQuerySet:
         """Re-scores first, then oldest queued first (the index `article_claim_order`)."""
         return self.order_by("-scoring_priority", "queued_at", "id")

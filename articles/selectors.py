@@ -50,10 +50,12 @@ def _common_filters(qs: ArticleQuerySet, params: dict[str, Any]) -> ArticleQuery
 
 
 def feeds_with_counts(*, pk: int | None = None) -> list[Feed]:
-    """Feeds in display order with `unread_count`: two queries, the count from one pass over
-    the (feed, is_read) index (a JOIN + GROUP BY would read every article row)."""
+    """Feeds in display order with `unread_count`: two queries. The count is of what the
+    reading list shows for the feed or will once scored (`listable`), so the two never
+    disagree: blocked, skipped and failed articles and the other copies of a story are not
+    counted."""
     rows = Feed.objects.order_by("display_order", "id")
-    unread = Article.objects.filter(is_read=False)
+    unread = Article.objects.listable().filter(is_read=False)
     if pk is not None:
         rows, unread = rows.filter(pk=pk), unread.filter(feed_id=pk)
     counts = dict(unread.values_list("feed_id").annotate(n=Count("*")).order_by())

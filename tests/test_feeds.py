@@ -364,3 +364,21 @@ def test_implausible_dates_are_the_fetch_time(feeds):
     assert before <= dates["1"] <= after
     assert before <= dates["2"] <= after
     assert dates["3"].year == 2025
+
+
+def test_unread_counts_leave_out_what_the_list_does_not_show(api):
+    """H3.6: blocked, skipped and failed articles are not in the list, so not in the count."""
+    from tests.factories import ScoredArticleFactory
+
+    feed = FeedFactory()
+    ScoredArticleFactory.create_batch(2, feed=feed)
+    ArticleFactory(feed=feed, scoring_state=Article.ScoringState.SKIPPED)
+    ArticleFactory(feed=feed, scoring_state=Article.ScoringState.FAILED)
+    blocked = ScoredArticleFactory(feed=feed)
+    blocked.rank.score = 0
+    blocked.rank.save()
+    (row,) = api.get("/api/feeds").json()
+    listed = api.get("/api/articles", {"feed_id": feed.id, "is_read": "false"}).json()
+    assert (
+        row["unread_count"] == 2 == len(listed["articles"] if isinstance(listed, dict) else listed)
+    )
