@@ -43,8 +43,10 @@ demo: setup
 	.venv/bin/python manage.py collectstatic --noinput -v0
 	.venv/bin/python -m demo
 
+# Two test processes (pytest-xdist), each with its own var folder and Redis databases
+# (config/settings_test.py); a file's tests stay in one process, in order.
 test: setup
-	.venv/bin/pytest -q -p no:cacheprovider
+	.venv/bin/pytest -q -p no:cacheprovider -n 2 --dist loadfile
 
 # The pipeline against llama.cpp's OpenAI-compatible server and a real small model. The
 # server is built once per machine (~5 min) and cached; see tools/real_llm/install.sh.

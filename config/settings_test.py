@@ -14,10 +14,10 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-" + "x" 
 os.environ.setdefault("FIELD_ENCRYPTION_KEY", "hXmFSNfpxouRO6kFNgZb8rI1GadxjmyskAirXQ5RdT4=")
 # Under pytest-xdist each test process gets its own var folder (SQLite file, broker folder,
 # file cache) and its own Redis databases, so no process sees another's messages. Celery
-# workers and live servers a test starts inherit the process's choice (the marker says
-# whose it is), so they share that test process's, not a new one.
+# workers and servers a test starts get that process's choice passed in (tests.live
+# child_env, without the PYTEST_* variables), so they never choose again.
 _xdist = os.environ.get("PYTEST_XDIST_WORKER", "")
-if os.environ.get("SIFT_TEST_ISOLATED_FOR") != _xdist:
+if _xdist and os.environ.get("SIFT_TEST_ISOLATED_FOR") != _xdist:
     os.environ["SIFT_TEST_ISOLATED_FOR"] = _xdist
     os.environ["SIFT_VAR_DIR"] = tempfile.mkdtemp(prefix=f"sift-test-{_xdist or 'main'}-")
     _n = int(_xdist.removeprefix("gw") or 0)
