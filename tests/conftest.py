@@ -169,3 +169,11 @@ def pytest_runtest_makereport(item, call):
         except Exception:  # noqa: BLE001 - not every driver keeps logs
             logs = []
         report.sections.append(("browser console", "\n".join(str(entry) for entry in logs)))
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Files that run real workers first (each file's tests keep their order): under
+    `make test`'s two processes (`--dist loadfile`) the long files then start at once
+    instead of leaving one process working alone at the end."""
+    slow = {item.path for item in items if item.get_closest_marker("worker")}
+    items.sort(key=lambda item: item.path not in slow)
