@@ -255,6 +255,7 @@ class FeedSerializer(serializers.ModelSerializer[Feed]):
             "display_order",
             "last_fetched_at",
             "last_error",
+            "entries_dropped",
             "unread_count",
         ]
         read_only_fields = fields

@@ -52,6 +52,8 @@ class Feed(models.Model):
     last_fetched_at = models.DateTimeField(null=True, blank=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True, default="")
+    # Entries the last fetch left out, beyond the newest FEED_MAX_ITEMS.
+    entries_dropped = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = FeedQuerySet.as_manager()

@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import feedparser
-import httpx
 import nh3
 from django.conf import settings
 from django.db import transaction
@@ -24,18 +23,18 @@ from articles import tasks
 from articles.models import Article, Category, Feed, FeedQuerySet, TopicSet
 from articles.ranking import topic_sets_rerank
 from articles.signals import articles_stored, category_weight_changed
-from articles.stories import Candidate, canonical_url, story_candidates, story_of, title_key
+from articles.stories import Candidate, canonical_url, story_candidates, title_key
 from common.errors import DomainError
+from common.fetch import FetchError, fetch
 from common.tasks import send_on_commit
 from common.validators import http_url_problem
 
 logger = logging.getLogger(__name__)
 
 USER_AGENT = "Sift/0.1 (+self-hosted feed reader)"
-MAX_REDIRECTS = 5
 
 
-class FeedError(DomainError):
+class FeedError(FetchError):
     """A feed could not be fetched or parsed; the message is shown to the reader."""
 
     field = "url"
@@ -51,7 +50,8 @@ class Fetched:
 
 
 def feed_fetch(*, url: str, etag: str = "", last_modified: str = "") -> Fetched:
-    """GET with timeouts, a size cap, http(s)-only redirects and a conditional request."""
+    """A conditional GET under common.fetch's limits (FEED_FETCH_TIMEOUT in all,
+    FEED_MAX_BYTES, FEED_REFUSE_INTERNAL)."""
     headers = {
         "User-Agent": USER_AGENT,
         "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5",
@@ -61,41 +61,26 @@ def feed_fetch(*, url: str, etag: str = "", last_modified: str = "") -> Fetched:
     if last_modified:
         headers["If-Modified-Since"] = last_modified
     try:
-        with (
-            httpx.Client(
-                timeout=settings.FEED_FETCH_TIMEOUT,
-                follow_redirects=True,
-                max_redirects=MAX_REDIRECTS,
-                headers=headers,
-            ) as client,
-            client.stream("GET", url) as response,
-        ):
-            if response.status_code == 304:
-                return Fetched(None, etag, last_modified, str(response.url))
-            if response.status_code >= 400:
-                raise FeedError(f"HTTP {response.status_code} from {url}")
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > settings.FEED_MAX_BYTES:
-                    raise FeedError(f"The feed is larger than {settings.FEED_MAX_BYTES} bytes.")
-                chunks.append(chunk)
-            return Fetched(
-                b"".join(chunks),
-                response.headers.get("etag", ""),
-                response.headers.get("last-modified", ""),
-                str(response.url),
-                response.headers.get("content-type", ""),
-            )
-    except httpx.TimeoutException as exc:
-        raise FeedError(f"Timed out fetching {url}") from exc
-    except httpx.TooManyRedirects as exc:
-        raise FeedError("Too many redirects.") from exc
-    except httpx.UnsupportedProtocol as exc:
-        raise FeedError("Only http:// and https:// feeds (and redirects) are followed.") from exc
-    except httpx.HTTPError as exc:
-        raise FeedError(f"Could not fetch {url}: {type(exc).__name__}") from exc
+        response = fetch(
+            url,
+            deadline=settings.FEED_FETCH_TIMEOUT,
+            max_bytes=settings.FEED_MAX_BYTES,
+            headers=headers,
+            refuse_internal=settings.FEED_REFUSE_INTERNAL,
+        )
+    except FetchError as exc:
+        raise FeedError(exc.message) from exc
+    if response.status == 304:
+        return Fetched(None, etag, last_modified, response.url)
+    if response.status >= 400:
+        raise FeedError(f"HTTP {response.status} from {url}")
+    return Fetched(
+        response.body,
+        response.headers.get("etag", ""),
+        response.headers.get("last-modified", ""),
+        response.url,
+        response.headers.get("content-type", ""),
+    )
 
 
 def clean_html(html: str) -> str:
@@ -131,6 +116,7 @@ def _entry_time(entry: Any, fetched_at: datetime) -> datetime | None:
 class ParsedFeed:
     title: str
     entries: list[dict[str, Any]]
+    dropped: int = 0  # entries beyond the newest FEED_MAX_ITEMS, left out
 
 
 def feed_parse(*, fetched: Fetched) -> ParsedFeed:
@@ -174,7 +160,14 @@ def feed_parse(*, fetched: Fetched) -> ParsedFeed:
                 "content": clean_html(content or summary),
             }
         )
-    return ParsedFeed(title=_text(parsed.feed.get("title"), 500), entries=entries)
+    # The newest FEED_MAX_ITEMS (undated entries count as new): a 20,000-item archive feed
+    # costs what a normal one does.
+    keep = settings.FEED_MAX_ITEMS
+    dropped = max(0, len(entries) - keep)
+    if dropped:
+        entries.sort(key=lambda e: e["published_at"] or fetched_at, reverse=True)
+        del entries[keep:]
+    return ParsedFeed(title=_text(parsed.feed.get("title"), 500), entries=entries, dropped=dropped)
 
 
 def articles_store(*, feed: Feed, entries: list[dict[str, Any]], backfill: bool = False) -> int:
@@ -211,31 +204,50 @@ def articles_store(*, feed: Feed, entries: list[dict[str, Any]], backfill: bool 
         old = cutoff is not None and at < cutoff
         state = Article.ScoringState.SKIPPED if old else Article.ScoringState.UNSCORED
         canonical, title = canonical_url(e["url"]), title_key(e["title"])
-        lead = story_of(canonical, title, at, candidates)
+        lead = candidates.story_of(canonical, title, at)
         if lead is None:
-            candidates.append(Candidate(e["url"], canonical, title, at))
+            candidates.add(Candidate(e["url"], canonical, title, at))
         else:
             copy_of[e["url"]] = lead
         fresh[e["url"]] = Article(feed=feed, scoring_state=state, canonical_url=canonical, **e)
     if not fresh:
         return 0
+    # Short transactions: SQLite has one write lock for the whole database, and every other
+    # write (a read mark, a worker's score) waits while it is held.
+    stored: dict[str, int] = {}
+    articles = list(fresh.values())
+    for start in range(0, len(articles), STORE_CHUNK):
+        _store_chunk(articles[start : start + STORE_CHUNK], copy_of, stored)
+    return len(fresh)
+
+
+STORE_CHUNK = 200
+
+
+def _store_chunk(
+    articles: list[Article], copy_of: dict[str, int | str], stored: dict[str, int]
+) -> None:
+    """Insert these articles, link the copies among them to their stories and announce them;
+    `stored` (url → id) grows with them, since a copy's lead may be in an earlier chunk."""
+    urls = [a.url for a in articles]
     with transaction.atomic():
         # ignore_conflicts: a concurrent refresh of the same feed cannot insert twice.
-        Article.objects.bulk_create(list(fresh.values()), ignore_conflicts=True, batch_size=500)
-        stored = dict(Article.objects.filter(url__in=list(fresh)).values_list("url", "id"))
+        Article.objects.bulk_create(articles, ignore_conflicts=True)
+        ids = dict(Article.objects.filter(url__in=urls).values_list("url", "id"))
+        stored.update(ids)
+        copies = {url: copy_of[url] for url in urls if url in copy_of}
         # Lock the leads: a worker writing a lead's score waits for these links (and then
         # passes its score on), or has written it already (and the inherit below sees it).
-        leads = {lead for lead in copy_of.values() if isinstance(lead, int)}
+        leads = {lead for lead in copies.values() if isinstance(lead, int)}
         list(Article.objects.select_for_update().filter(id__in=leads).values_list("id"))
-        for url, lead in copy_of.items():
+        for url, lead in copies.items():
             lead_id = lead if isinstance(lead, int) else stored.get(lead)
-            if url in stored and lead_id:
-                Article.objects.filter(id=stored[url]).update(story_id=lead_id)
+            if url in ids and lead_id:
+                Article.objects.filter(id=ids[url]).update(story_id=lead_id)
         # Scoring owns what happens next: a copy of a story already scored takes its score,
         # the new leads join the queue.
-        ids = list(stored.values())
-        transaction.on_commit(lambda: articles_stored.send(sender=Article, ids=ids))
-    return len(fresh)
+        new_ids = list(ids.values())
+        transaction.on_commit(lambda: articles_stored.send(sender=Article, ids=new_ids))
 
 
 def feed_refresh(*, feed: Feed) -> int:
@@ -243,13 +255,13 @@ def feed_refresh(*, feed: Feed) -> int:
     now = timezone.now()
     try:
         fetched = feed_fetch(url=feed.url, etag=feed.etag, last_modified=feed.last_modified)
-        new = 0
+        new, dropped = 0, feed.entries_dropped
         title = feed.title
         if fetched.body is not None:
             parsed = feed_parse(fetched=fetched)
             first = feed.last_fetched_at is None
             new = articles_store(feed=feed, entries=parsed.entries, backfill=first)
-            title = feed.title or parsed.title
+            title, dropped = feed.title or parsed.title, parsed.dropped
     except FeedError as exc:
         Feed.objects.filter(pk=feed.pk).update(last_attempt_at=now, last_error=str(exc)[:2000])
         logger.info("feed %s failed: %s", feed.pk, exc)
@@ -261,7 +273,10 @@ def feed_refresh(*, feed: Feed) -> int:
         etag=fetched.etag[:500],
         last_modified=fetched.last_modified[:200],
         title=title,
+        entries_dropped=dropped,
     )
+    if dropped:
+        logger.info("feed %s: %s entries beyond FEED_MAX_ITEMS left out", feed.pk, dropped)
     return new
 
 
@@ -303,6 +318,7 @@ def feed_create(*, url: str, title: str = "") -> tuple[Feed, int]:
             last_modified=fetched.last_modified[:200],
             last_fetched_at=timezone.now(),
             last_attempt_at=timezone.now(),
+            entries_dropped=parsed.dropped,
         )
         new = articles_store(feed=feed, entries=parsed.entries, backfill=True)
     return feed, new

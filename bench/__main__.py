@@ -50,6 +50,7 @@ BASE_ENV = {
     "CACHE_URL": CACHE_URL,
     "SIFT_VAR_DIR": VAR_DIR,
     "DEBUG": "false",
+    "FEED_REFUSE_INTERNAL": "false",  # the fake feeds are served on 127.0.0.1
     "SECRET_KEY": secrets.token_urlsafe(50),
     "FIELD_ENCRYPTION_KEY": "hXmFSNfpxouRO6kFNgZb8rI1GadxjmyskAirXQ5RdT4=",
     "SECURE_SSL_REDIRECT": "false",

@@ -1,22 +1,33 @@
-"""The server-less broker: kombu's filesystem transport, with atomic writes.
+"""The server-less broker: kombu's filesystem transport, with atomic writes and a consumer
+that survives a bad file.
 
 kombu writes a message file in place while a consumer in another process may already move it
 away and read it half-written (or empty): the worker then dies with JSONDecodeError
 ("Unrecoverable error"). Here a message is written to a staging folder and renamed into the
 queue folder, which is atomic on POSIX, so a reader only ever sees whole messages.
+
+A file that still cannot be decoded (an empty file, a disk error, a hand-made one) made
+kombu's consumer raise inside the worker's event loop: the worker exited, and every restart
+read the same file and exited again. Here it is moved to the `corrupt` folder beside the
+queue with one log line, and the consumer takes the next message. Nothing it held is lost:
+the database, not the broker, says what still needs scoring.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
+from queue import Empty
 from time import monotonic
 from typing import Any
 
 from kombu.exceptions import ChannelError
 from kombu.transport import filesystem
-from kombu.utils.encoding import str_to_bytes
-from kombu.utils.json import dumps
+from kombu.utils.encoding import bytes_to_str, str_to_bytes
+from kombu.utils.json import dumps, loads
+
+logger = logging.getLogger(__name__)
 
 
 class Channel(filesystem.Channel):
@@ -27,6 +38,49 @@ class Channel(filesystem.Channel):
         )
         os.makedirs(folder, exist_ok=True)
         return folder
+
+    @property
+    def _aside_folder(self) -> str:
+        folder = os.path.join(self.data_folder_in, os.pardir, "corrupt")
+        os.makedirs(folder, exist_ok=True)
+        return folder
+
+    def _get(self, queue: str) -> Any:  # type: ignore[override]
+        """The oldest whole message of `queue`; undecodable files are moved aside."""
+        suffix = f"{queue}.msg"
+        for name in sorted(os.listdir(self.data_folder_in)):
+            if name.partition(".")[2] != suffix:
+                continue
+            path = os.path.join(self.data_folder_in, name)
+            try:
+                with open(path, "rb") as fh:
+                    payload = fh.read()
+                message = loads(bytes_to_str(payload))
+                if not isinstance(message, dict) or not isinstance(message.get("properties"), dict):
+                    raise ValueError("not a kombu message")
+            except FileNotFoundError:
+                continue  # another consumer took it first
+            except (ValueError, UnicodeDecodeError) as exc:
+                self._move_aside(path, name, exc)
+                continue
+            except OSError as exc:
+                raise ChannelError(f"Cannot read file {name!r} from queue.") from exc
+            try:
+                os.remove(path)  # the claim: of two consumers, only one removes it
+            except FileNotFoundError:
+                continue
+            return message
+        raise Empty()
+
+    def _move_aside(self, path: str, name: str, exc: Exception) -> None:
+        try:
+            os.replace(path, os.path.join(self._aside_folder, name))
+        except FileNotFoundError:
+            return  # another consumer moved it
+        logger.error(
+            "broker: message %s cannot be decoded (%s); moved to %s",
+            name, type(exc).__name__, os.path.normpath(self._aside_folder),
+        )  # fmt: skip
 
     def _put(self, queue: str, message: Any, **kwargs: Any) -> None:  # type: ignore[override]
         name = f"{round(monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"

@@ -18,3 +18,9 @@ class CeleryQueue(StrEnum):
     @classmethod
     def all_names(cls) -> str:
         return ",".join(q.value for q in cls)
+
+    @classmethod
+    def scoring_names(cls) -> str:
+        """What the scoring worker consumes: everything but feeds, which have a worker of
+        their own, so slow or huge feeds can never hold the processes scoring needs."""
+        return ",".join(q.value for q in cls if q is not cls.FEEDS)

@@ -429,8 +429,16 @@ CELERY_BEAT_SCHEDULE = {
 # A new feed does not flood the LLM: on its first fetch only articles published in the last
 # FEED_BACKFILL_DAYS are queued; older ones are stored `skipped` (0: queue them all).
 FEED_BACKFILL_DAYS = env_int("FEED_BACKFILL_DAYS", 3, minimum=0)
-FEED_FETCH_TIMEOUT = env_float("FEED_FETCH_TIMEOUT", 20.0, minimum=0.1)
+# One deadline for a whole fetch (connect, headers and every read): a server that drips a
+# byte at a time is cut off here, never holding a worker process for longer.
+FEED_FETCH_TIMEOUT = env_float("FEED_FETCH_TIMEOUT", 30.0, minimum=0.1)
 FEED_MAX_BYTES = env_int("FEED_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+# A fetch stores at most the newest FEED_MAX_ITEMS entries (the rest are noted on the feed).
+FEED_MAX_ITEMS = env_int("FEED_MAX_ITEMS", 1000, minimum=1)
+# Feed URLs (and their redirects) may not reach loopback, private or link-local addresses:
+# on a server, a feed URL must not become a way to probe the network Sift sits in. A laptop
+# install (DEBUG on) reads feeds served on its own machine. LLM endpoints are not affected.
+FEED_REFUSE_INTERNAL = env_bool("FEED_REFUSE_INTERNAL", not DEBUG)
 
 # --- Logging: secrets never reach a log line (see common.logging.RedactSecretsFilter) --
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()

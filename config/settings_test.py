@@ -48,6 +48,8 @@ LLM_RETRY_MAX_WAIT = 0.05
 SCORING_SWEEP_SECONDS = 2
 # The feed fixtures carry fixed dates that age; the backfill tests set their own window.
 FEED_BACKFILL_DAYS = 0
+# The suite serves its feeds on 127.0.0.1; tests of the refusal turn it on.
+FEED_REFUSE_INTERNAL = False
 TEMPLATES[0]["DIRS"] = [BASE_DIR / "templates"]  # noqa: F405
 # The test client speaks plain HTTP.
 SECURE_SSL_REDIRECT = False

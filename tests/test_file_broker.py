@@ -86,3 +86,27 @@ def test_nudge_really_publishes(django_capture_on_commit_callbacks):
     with app.connection_for_write() as conn:
         assert conn.default_channel._size("score") == 2
     purge_queues()
+
+
+def test_an_undecodable_message_is_moved_aside_and_the_next_one_delivered(tmp_path, caplog):
+    """An empty file killed the worker ("Unrecoverable error: JSONDecodeError") on every
+    restart; now it is set aside with one log line and the queue goes on."""
+    folder = tmp_path / "queue"
+    folder.mkdir()
+    options = {"data_folder_in": str(folder), "data_folder_out": str(folder)}
+    (folder / "1_a.q.msg").write_bytes(b"")
+    (folder / "2_b.q.msg").write_bytes(b"\xff\xfe not json")
+    (folder / "3_c.q.msg").write_bytes(b"[1, 2]")
+    with Connection("filesystem://", transport=broker.Transport, transport_options=options) as c:
+        channel = c.default_channel
+        channel._put("q", {"body": "ok", "properties": {}, "headers": {}})
+        with caplog.at_level("ERROR", logger="common.broker"):
+            assert channel._get("q")["body"] == "ok"
+        with pytest.raises(filesystem.Empty):
+            channel._get("q")
+    aside = sorted(p.name for p in (tmp_path / "corrupt").iterdir())
+    assert aside == ["1_a.q.msg", "2_b.q.msg", "3_c.q.msg"]
+    assert [r.getMessage().split(" cannot")[0] for r in caplog.records] == [
+        "broker: message 1_a.q.msg", "broker: message 2_b.q.msg", "broker: message 3_c.q.msg",
+    ]  # fmt: skip
+    assert list(folder.iterdir()) == []

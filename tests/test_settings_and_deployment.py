@@ -255,6 +255,20 @@ def test_user_settings_is_a_singleton():
 
 @pytest.mark.django_db
 def test_seeded_prompts_and_categories():
+    """What the data migrations seed, run again here: a transactional test that ran earlier
+    in this process flushed the rows the test database was migrated with."""
+    import importlib
+
+    from django.apps import apps
+
+    PromptTemplate.objects.all().delete()
+    Category.objects.all().delete()
+    for module, function in (
+        ("llmconfig.migrations.0002_seed_prompts", "seed"),
+        ("llmconfig.migrations.0005_batched_scoring", "seed_batch_prompts"),
+        ("articles.migrations.0002_seed_categories", "seed"),
+    ):
+        getattr(importlib.import_module(module), function)(apps, None)
     assert set(PromptTemplate.objects.values_list("name", flat=True)) == {
         "categorization",
         "scoring",
@@ -398,11 +412,16 @@ def test_queue_names_agree_everywhere():
     routed = {r["queue"] for r in settings.CELERY_TASK_ROUTES.values()}
     scheduled = {e["options"]["queue"] for e in settings.CELERY_BEAT_SCHEDULE.values()}
     assert routed | scheduled | {settings.CELERY_TASK_DEFAULT_QUEUE} <= set(names.split(","))
+    # Feeds have a worker of their own; the scoring worker takes every other queue.
+    scoring = CeleryQueue.scoring_names().split(",")
+    assert [*scoring, "feeds"] == [n for n in names.split(",") if n != "feeds"] + ["feeds"]
     procfile = (ROOT / "Procfile").read_text()
-    assert f"-Q {names} " in procfile
+    assert re.search(rf"^worker: .* -Q {CeleryQueue.scoring_names()} ", procfile, re.M)
+    assert re.search(r"^feeds: .* -Q feeds ", procfile, re.M)
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    worker = compose["services"]["worker"]["command"]
-    assert worker[worker.index("-Q") + 1] == names
+    for service, queues in (("worker", CeleryQueue.scoring_names()), ("feeds", "feeds")):
+        command = compose["services"][service]["command"]
+        assert command[command.index("-Q") + 1] == queues
 
 
 def test_beat_intervals_follow_the_environment(tmp_path):

@@ -20,6 +20,7 @@ class Route:
     content_type: str = "application/rss+xml"
     delay: float = 0.0
     location: str = ""
+    drip: float = 0.0  # seconds between bytes: a server that never times a read out
 
 
 class FeedHandler(JSONHandler):
@@ -51,8 +52,13 @@ class FeedHandler(JSONHandler):
         if route.status == 200:
             self.send_header("ETag", etag)
         self.end_headers()
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            self.wfile.write(route.body)
+        with contextlib.suppress(OSError):  # the client gave up, or the fake went down
+            if not route.drip:
+                self.wfile.write(route.body)
+            for byte in route.body if route.drip else b"":
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(route.drip)
 
     def do_POST(self) -> None:
         self.read_json()
