@@ -1,10 +1,12 @@
 """The one base for errors a person can act on. A domain error carries what HTTP needs (the
 status, and the request field it is about); `common.exceptions` maps every one the same way,
-so views do not catch them. No dependencies: every layer may raise one."""
+so views do not catch them. No dependencies beyond common: every layer may raise one."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from common.secrets import redact
 
 
 class DomainError(Exception):
@@ -12,6 +14,8 @@ class DomainError(Exception):
     field: str | None = None  # the request field the error is about, if any
 
     def __init__(self, message: str, *, extra: dict[str, Any] | None = None) -> None:
+        # Upstream text may repeat a key (a 401 that echoes it): masked before anyone sees it.
+        message = redact(message)
         super().__init__(message)
         self.message = message
         self.extra = extra or {}  # more fields for the answer (e.g. the model downloading)

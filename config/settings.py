@@ -18,6 +18,7 @@ from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
 from common.queues import CeleryQueue
+from common.secrets import remember as remember_secret
 
 # Django's admin, form and field classes take type arguments (ModelAdmin[Feed]) only once
 # patched; mypy checks llmconfig and scoring with --strict, which asks for them.
@@ -360,6 +361,7 @@ GOOGLE_CLOUD_PROJECT = env.str("GOOGLE_CLOUD_PROJECT", default="")
 GOOGLE_CLOUD_LOCATION = env.str("GOOGLE_CLOUD_LOCATION", default="global")
 GOOGLE_GENAI_USE_VERTEXAI = env_bool("GOOGLE_GENAI_USE_VERTEXAI", False)
 GEMINI_API_KEY = env.str("GEMINI_API_KEY", default="")
+remember_secret(GEMINI_API_KEY)  # masked in every error text and log line (common.secrets)
 # Tests point the google-genai client at a local fake; empty means Google's own endpoint.
 GEMINI_BASE_URL = env.str("GEMINI_BASE_URL", default="")
 # Any OpenAI-compatible server, for `openai/<model>` ids; the stored base URL overrides it.

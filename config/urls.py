@@ -25,8 +25,9 @@ def health(request: HttpRequest) -> JsonResponse:
 def ready(request: HttpRequest) -> JsonResponse:
     """Readiness: the database, the broker and the LLM, each with its state. 503 while the
     database or the broker cannot be reached (nothing would be queued); an LLM that is down
-    only pauses scoring, so it is reported but keeps the answer 200. No authentication, and
-    no secret or address in the answer."""
+    only pauses scoring, so it is reported but keeps the answer 200. No authentication, so
+    an anonymous caller gets states only: why scoring paused is upstream text (an address, a
+    server's own words), shown to signed-in users, masked of secrets."""
     checks: dict[str, dict[str, object]] = {}
     try:
         with connection.cursor() as cursor:
@@ -42,11 +43,9 @@ def ready(request: HttpRequest) -> JsonResponse:
         checks["broker"] = {"ok": False, "detail": type(exc).__name__}
     llm = ollama_server.health() if checks["database"]["ok"] else {"connected": False}
     scoring = readiness_get() if checks["database"]["ok"] else {"ready": False, "reason": ""}
-    checks["llm"] = {
-        "ok": bool(llm.get("connected")),
-        "scoring_paused": not scoring["ready"],
-        "reason": scoring["reason"],
-    }
+    checks["llm"] = {"ok": bool(llm.get("connected")), "scoring_paused": not scoring["ready"]}
+    if request.user.is_authenticated:
+        checks["llm"]["reason"] = scoring["reason"]
     ok = checks["database"]["ok"] and checks["broker"]["ok"]
     return JsonResponse({"status": "ok" if ok else "error", **checks}, status=200 if ok else 503)
 

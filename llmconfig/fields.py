@@ -9,6 +9,8 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.db import models
 
+from common.secrets import remember
+
 
 @lru_cache(maxsize=1)
 def _fernet(keys: tuple[str, ...]) -> MultiFernet:
@@ -29,13 +31,16 @@ class EncryptedTextField(models.TextField[str | None, str | None]):
         value = super().get_prep_value(value)
         if value in (None, ""):
             return value
+        remember(str(value))
         return fernet().encrypt(str(value).encode()).decode()
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
         if value in (None, ""):
             return value
         try:
-            return fernet().decrypt(value.encode()).decode()
+            plaintext = fernet().decrypt(value.encode()).decode()
+            remember(plaintext)  # so any error text that repeats it is masked (common.secrets)
+            return plaintext
         except InvalidToken:
             # A key was rotated away: treat the secret as unset rather than crash every page.
             return None

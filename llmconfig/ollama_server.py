@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from common.errors import DomainError
+from common.secrets import redact
 from common.tasks import send_on_commit
 from llmconfig import tasks
 from llmconfig.llm.ollama import BearerKey, client_options, make_client, shared_ssl_context
@@ -421,7 +422,7 @@ def download_run(
             pull.join(10)
     status, error = _outcome(pull, base_url)
     ModelDownload.objects.filter(pk=download_id).update(
-        status=status, error=error[:4000], heartbeat_at=timezone.now(), finished_at=timezone.now(),
+        status=status, error=redact(error)[:4000], heartbeat_at=timezone.now(), finished_at=timezone.now(),
         **pull.progress.snapshot(),
     )  # fmt: skip
     if status == ModelDownload.Status.COMPLETE:

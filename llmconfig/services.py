@@ -27,16 +27,26 @@ WRITABLE_SETTINGS = (
 )
 # Write-only secrets: a non-empty value replaces the key, `clear_<name>` removes it.
 SECRET_SETTINGS = {"ollama_api_key": "clear_ollama_key", "openai_api_key": "clear_openai_key"}
+# Where each key is sent. A change of it clears the key unless the same request gives one, so
+# whoever can edit an address cannot have the stored key sent to a server of their own (the
+# rule GitHub applies to a webhook's secret).
+KEY_DESTINATIONS = {"ollama_api_key": "ollama_endpoint", "openai_api_key": "openai_base_url"}
+
+
+def _destination(user_settings: UserSettings, key: str) -> str:
+    return (getattr(user_settings, KEY_DESTINATIONS[key]) or "").strip().rstrip("/")
 
 
 def user_settings_update(*, data: dict[str, Any]) -> UserSettings:
     """Apply only the fields present in `data` (the original overwrote omitted ones).
 
     The API keys are write-only: a non-empty value replaces the key, `clear_<provider>_key`
-    removes it, and leaving both out keeps it.
+    removes it, and leaving both out keeps it, unless the address the key is sent to changes
+    (KEY_DESTINATIONS): then it is cleared.
     """
     with transaction.atomic():
         obj = UserSettings.load_for_update()
+        before = {key: _destination(obj, key) for key in SECRET_SETTINGS}
         for name in WRITABLE_SETTINGS:
             if name in data:
                 setattr(obj, name, data[name])
@@ -45,6 +55,8 @@ def user_settings_update(*, data: dict[str, Any]) -> UserSettings:
                 setattr(obj, key, None)
             elif data.get(key):
                 setattr(obj, key, data[key])
+            elif _destination(obj, key) != before[key]:
+                setattr(obj, key, None)
         obj.save()
     return obj
 

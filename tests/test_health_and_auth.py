@@ -69,14 +69,17 @@ def test_ready_reports_database_broker_and_llm_without_auth(anon, fake_ollama):
     assert body["llm"]["ok"] is True and body["llm"]["scoring_paused"] is False
 
 
-def test_ready_with_the_llm_down_stays_200_and_says_so(anon, fake_ollama):
+def test_ready_with_the_llm_down_stays_200_and_says_so(anon, client, user, fake_ollama):
+    """Anonymous callers get states; why is upstream text, for signed-in users only."""
     from scoring.services import readiness_set
 
     fake_ollama.stop()
     readiness_set(ready=False, reason="Ollama is unreachable: ConnectError")
     response = anon.get("/ready")
     assert response.status_code == 200
-    assert response.json()["llm"] == {
+    assert response.json()["llm"] == {"ok": False, "scoring_paused": True}
+    client.force_login(user)
+    assert client.get("/ready").json()["llm"] == {
         "ok": False,
         "scoring_paused": True,
         "reason": "Ollama is unreachable: ConnectError",

@@ -150,3 +150,87 @@ def test_openai_endpoint_redirects_are_not_followed(settings, feeds):
     with pytest.raises(LLMError):
         get_adapter("openai/gemma3-270m").generate("x", TextAnswer, max_retries=1)
     assert [r.path for r in feeds.requests] == ["/v1/models", "/v1/chat/completions"]
+
+
+# --- H2.4: a key goes only where the operator sent it, and no echo of it survives ----------------
+def put(api, data):
+    return api.put("/api/settings", data, format="json")
+
+
+def test_moving_a_key_s_destination_clears_it_unless_the_request_gives_one(api, fake_openai):
+    assert (
+        put(
+            api, {"openai_base_url": f"{fake_openai.url}/v1", "openai_api_key": OPENAI_CANARY}
+        ).status_code
+        == 200
+    )
+    # Unchanged address (a trailing slash is the same address): the key stays.
+    assert put(api, {"openai_base_url": f"{fake_openai.url}/v1/"}).json()["has_openai_key"] is True
+    assert UserSettings.load().openai_api_key == OPENAI_CANARY
+    # A new address without a key: the stored key is not sent there, it is cleared.
+    body = put(api, {"openai_base_url": "http://attacker.invalid/v1"}).json()
+    assert body["has_openai_key"] is False and UserSettings.load().openai_api_key is None
+    # A new address with a key: that key is kept.
+    put(api, {"openai_base_url": f"{fake_openai.url}/v1", "openai_api_key": "sk-new-key-for-here"})
+    assert UserSettings.load().openai_api_key == "sk-new-key-for-here"
+    # The Ollama key follows the Ollama endpoint the same way.
+    put(api, {"ollama_api_key": CANARY, "ollama_endpoint": "http://127.0.0.1:11434"})
+    put(api, {"ollama_endpoint": "http://127.0.0.1:11435"})
+    assert UserSettings.load().ollama_api_key is None
+
+
+def test_moving_a_key_s_destination_in_the_admin_clears_it_too(admin_client, fake_ollama):
+    us = UserSettings.load()
+    us.openai_base_url, us.openai_api_key = "http://127.0.0.1:9/v1", OPENAI_CANARY
+    us.save()
+    url = reverse("admin:llmconfig_usersettings_change", args=[us.pk])
+    form = {
+        "interests": "", "anti_interests": "", "categorization_model": us.categorization_model,
+        "scoring_model": us.scoring_model or "", "vision_model": us.vision_model or "",
+        "ollama_endpoint": "", "ollama_models": "[]", "batch_sizes": "{}",
+        "openai_base_url": "http://elsewhere.invalid/v1",
+    }  # fmt: skip
+    response = admin_client.post(url, form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    us.refresh_from_db()
+    assert us.openai_base_url == "http://elsewhere.invalid/v1" and us.openai_api_key is None
+
+
+def test_a_server_that_echoes_the_key_never_gets_it_shown_stored_or_logged(
+    api, anon, client, user, fake_openai, caplog
+):
+    """R15: a 401 whose message repeats the key, seen through every door an error takes."""
+    from articles.models import Article
+    from llmconfig.models import LLMCall
+    from scoring import services
+    from tests.factories import ArticleFactory
+
+    put(api, {"openai_base_url": f"{fake_openai.url}/v1", "openai_api_key": OPENAI_CANARY})
+    fake_openai.api_key, fake_openai.echo_key = "sk-the-server-wants-another", True
+    us = UserSettings.load()
+    us.categorization_model = "openai/gemma3-270m"
+    us.save()
+    seen = []
+    with caplog.at_level(logging.DEBUG):
+        response = api.post(
+            "/api/llm/generate", {"prompt": "hi", "model": "openai/gemma3-270m"}, format="json"
+        )
+        seen.append(response.content.decode())
+        assert response.status_code >= 400
+        article = ArticleFactory()
+        claim = services.article_claim(worker="w1")
+        services.article_score(claim=claim)
+        client.force_login(user)
+        for door in (anon.get("/ready"), client.get("/ready"), api.get("/api/scoring/status"),
+                     client.get("/"), api.get(f"/api/articles/{article.id}")):  # fmt: skip
+            seen.append(door.content.decode(errors="replace"))
+    assert fake_openai.calls("/v1/chat/completions")  # the key really went there, and came back
+    article.refresh_from_db()
+    seen += [article.scoring_error, article.scoring_raw_output]
+    seen += list(LLMCall.objects.values_list("error", flat=True))
+    seen += [r.getMessage() for r in caplog.records]
+    seen.append(str(services.scoring_status()))
+    occurrences = sum(text.count(OPENAI_CANARY) for text in seen)
+    assert occurrences == 0
+    assert any("Incorrect API key provided: ***" in text for text in seen)
+    assert Article.objects.get(id=article.id).scoring_state in ("queued", "failed")

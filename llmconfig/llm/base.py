@@ -39,6 +39,7 @@ from tenacity.stop import stop_base
 from tenacity.wait import wait_base
 
 from common.errors import DomainError
+from common.secrets import redact
 
 T = TypeVar("T", bound=BaseModel)
 V = TypeVar("V")
@@ -74,7 +75,7 @@ class LLMError(DomainError):
         # The HTTP calls made before it failed; the caller saves them with the failure.
         self.calls: list[CallRecord] = []
         self.provider_status = status_code
-        self.raw_output = raw_output
+        self.raw_output = redact(raw_output)
         # Seconds the server asked us to wait (429 Retry-After), honoured by the retry.
         self.retry_after: float | None = None
         if kind is LLMErrorKind.MODEL_MISSING:
@@ -332,7 +333,7 @@ class LLMAdapter(ABC):
                 return parse_reply(reply, schema)
             except (ValidationError, ValueError) as exc:
                 calls[-1].outcome = "invalid"
-                calls[-1].error = str(exc)[:2000]
+                calls[-1].error = redact(str(exc))[:2000]
                 if attempt == attempts:
                     raise LLMError(
                         f"{self.model_id} did not produce a valid {schema.__name__} after "
@@ -388,5 +389,5 @@ class LLMAdapter(ABC):
             purpose=purpose,
             latency_ms=int((time.monotonic() - started) * 1000),
             outcome=outcome,
-            error=error[:2000],
+            error=redact(error)[:2000],
         )

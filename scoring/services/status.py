@@ -11,6 +11,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from articles.models import Article
+from common.secrets import redact
 from scoring.services.queue import State
 
 READINESS_KEY = "sift:scoring:readiness"
@@ -20,7 +21,9 @@ STEP_KEY = "sift:scoring:step"
 
 
 def readiness_set(*, ready: bool, reason: str) -> bool:
-    """Record whether scoring can run; True when readiness changed."""
+    """Record whether scoring can run; True when readiness changed. The reason is upstream
+    text, masked of every secret before it is shared."""
+    reason = redact(reason)
     current = cache.get(READINESS_KEY) or {"ready": True, "reason": ""}
     if current.get("ready") == ready and current.get("reason") == reason:
         return False

@@ -110,8 +110,11 @@ class OpenAIHandler(JSONHandler):
 
     def _authorized(self) -> bool:
         fake: FakeOpenAI = self.fake
-        if fake.api_key and self.headers.get("Authorization") != f"Bearer {fake.api_key}":
-            self._error(401, "Incorrect API key provided.", "invalid_api_key")
+        sent = self.headers.get("Authorization", "")
+        if fake.api_key and sent != f"Bearer {fake.api_key}":
+            # A hostile (or careless) server repeats the key it was sent, whole.
+            echo = f": {sent.removeprefix('Bearer ')}" if fake.echo_key else "."
+            self._error(401, f"Incorrect API key provided{echo}", "invalid_api_key")
             return False
         return True
 
@@ -136,6 +139,7 @@ class FakeOpenAI(FakeServer):
     def configure(self) -> None:
         self.models: list[str] = ["gemma3-270m", "qwen2.5-1.5b-instruct"]
         self.api_key: str | None = None
+        self.echo_key = False  # a 401 that repeats the key it was sent
         self.json_schema_supported = True
         self.retry_after = 1
         self.html_next = 0

@@ -1,0 +1,44 @@
+"""Every secret this process knows, and the one function that takes them out of a text.
+
+An upstream server may repeat the key it was sent in its error ("invalid key sk-…"); that text
+then travels into error answers, LLMCall.error, the readiness reason, pages and logs. So every
+error text is passed through `redact` where it enters Sift (DomainError, the log filter, the
+rows that store upstream text). The stored keys are known to any process that has read them:
+the encrypted field reports each value it decrypts or encrypts (`remember`).
+"""
+
+from __future__ import annotations
+
+import re
+
+# Bearer tokens and Google API keys, wherever a library prints them (headers, URLs).
+_PATTERNS = [
+    re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?bearer\s+)[^\s'\",}]+"),
+    re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"),
+    re.compile(r"(?i)(x-goog-api-key['\"]?\s*[:=]\s*['\"]?)[^\s'\",}]+"),
+    re.compile(r"(?i)([?&]key=)[^&\s'\"]+"),
+    re.compile(r"(?i)(api_key['\"]?\s*[:=]\s*['\"]?)[^\s'\",}]+"),
+]
+# Shorter values would mask ordinary words; no real key is this short.
+MIN_SECRET_LENGTH = 6
+MASK = "***"
+
+_known: set[str] = set()
+
+
+def remember(secret: str | None) -> None:
+    if secret and len(secret) >= MIN_SECRET_LENGTH:
+        _known.add(secret)
+
+
+def redact(text: str) -> str:
+    """`text` with every known secret, and anything shaped like a credential, masked."""
+    if not text:
+        return text
+    for pattern in _PATTERNS:
+        text = pattern.sub(rf"\1{MASK}", text)
+    # Longest first: a key that contains another is masked whole.
+    for secret in sorted(_known, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, MASK)
+    return text
