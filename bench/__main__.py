@@ -643,7 +643,7 @@ def p11_stories_scored_once() -> dict[str, Any]:
 
         articles_enqueue()
         total = Article.objects.count()
-        wait_until(lambda: Article.objects.filter(scoring_state="scored").count() == total, 300)
+        wait_until(lambda: Article.objects.filter(scoring_state="scored").count() == total, 60)
         calls = fake_get("/_fake/stats")["chat_calls"]
     linked = Article.objects.filter(story__isnull=False).count()
     saved = 1 - calls / (2 * total)

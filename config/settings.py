@@ -88,13 +88,14 @@ def local_secret(name: str, filename: str, make: Any) -> str:
         raise ImproperlyConfigured(f"{name} must be set in the environment when DEBUG is off.")
     path = VAR_DIR / filename
     if not path.exists():
-        path.write_text(make())
-        path.chmod(0o600)
+        # Created readable by its owner only, from the first byte (no chmod afterwards).
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as fh:
+            fh.write(make())
     return path.read_text().strip()
 
 
 VAR_DIR = Path(env.str("SIFT_VAR_DIR", default=str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+VAR_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = local_secret("SECRET_KEY", "secret_key", lambda: secrets.token_urlsafe(50))
@@ -129,10 +130,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "corsheaders",
     "rest_framework",
-    "rest_framework.authtoken",
+    "rest_framework.authtoken",  # only for the migration that hashed its tokens
+    "knox",
+    "axes",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "accounts",
     "llmconfig",
     "articles",
     "scoring",
@@ -150,7 +154,47 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it answers a locked-out login itself.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# --- Sign-in --------------------------------------------------------------------------
+# Failed sign-ins are counted per account and per client address (django-axes): past
+# LOGIN_FAILURE_LIMIT either one is locked for LOGIN_LOCKOUT_MINUTES; a success resets it.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, minimum=1)
+AXES_COOLOFF_TIME = env_float("LOGIN_LOCKOUT_MINUTES", 15.0, minimum=0.1) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+# API tokens (django-rest-knox): stored as digests, no expiry unless one is asked for.
+REST_KNOX = {"TOKEN_TTL": None, "AUTH_HEADER_PREFIX": "Token"}
+# Failed API tokens from one client address within the window, before it answers 429.
+TOKEN_FAILURE_LIMIT = env_int("TOKEN_FAILURE_LIMIT", 20, minimum=1)
+TOKEN_FAILURE_WINDOW = env_int("TOKEN_FAILURE_WINDOW", 300, minimum=1)
+
+# --- Content-Security-Policy (django-csp) -----------------------------------------------
+# Sift's pages and /api/docs load only their own scripts and styles; article bodies may show
+# images and media from anywhere (feeds link them), nothing else leaves the origin.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "http:", "https:"],
+        "media-src": ["'self'", "http:", "https:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -184,6 +228,11 @@ if not str(_db.get("ENGINE", "")).startswith("django.db.backends."):
         f"DATABASE_URL={DATABASE_URL!r} names no supported database (sqlite:// or postgres://)."
     )
 if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # The file (and so its -wal and -shm, which SQLite creates with the file's mode) is
+    # readable by its owner only: it holds every reader's data and the encrypted keys.
+    if _db.get("NAME") and _db["NAME"] != ":memory:" and not str(_db["NAME"]).startswith("file:"):
+        os.close(os.open(_db["NAME"], os.O_WRONLY | os.O_CREAT, 0o600))
+        os.chmod(_db["NAME"], 0o600)
     # WAL lets the web, worker and beat processes read while one writes; the busy timeout
     # makes a writer wait for the lock instead of failing with "database is locked".
     _db.setdefault("OPTIONS", {}).update(
@@ -260,7 +309,7 @@ CORS_ALLOW_CREDENTIALS = False
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an API client without credentials gets 401 + WWW-Authenticate.
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -457,6 +506,8 @@ LOGGING = {
         "httpx": {"level": "WARNING"},
         "httpx2": {"level": "WARNING"},  # the openai client's fork of httpx
         "httpcore": {"level": "WARNING"},
+        # django-axes logs every sign-in at INFO; a lockout is what an operator wants to see.
+        "axes": {"level": "WARNING"},
         # Django's own console handler (DEBUG only) would print each line a second time.
         "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
         # uvicorn's access line already reports every 4xx; Django adds one line only for

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from config.celery import app
 from llmconfig import ollama_server
@@ -56,7 +57,16 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/schema", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # The split view serves its start-up script as a file, so scripts stay 'self' only;
+    # Swagger UI adds <style> elements of its own, allowed on this page alone.
+    path(
+        "api/docs",
+        csp_update({"style-src": ["'unsafe-inline'"]})(
+            SpectacularSwaggerSplitView.as_view(url_name="schema")
+        ),
+        name="swagger-ui",
+    ),
+    path("api/", include("accounts.urls")),
     path("api/", include("llmconfig.urls")),
     path("api/", include("scoring.urls")),
     path("api/", include("articles.urls")),

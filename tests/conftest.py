@@ -105,9 +105,9 @@ def live_server_asgi(transactional_db):
 
 @pytest.fixture
 def token(user):
-    from rest_framework.authtoken.models import Token
+    from accounts.services import token_create
 
-    return Token.objects.create(user=user).key
+    return token_create(user=user)[1]
 
 
 @pytest.fixture(scope="session")

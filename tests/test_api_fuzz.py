@@ -40,10 +40,10 @@ def in_process(settings, fake_ollama):
 @schema.parametrize()
 @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_api_conforms_to_its_schema(case, user, in_process):
-    from rest_framework.authtoken.models import Token
+    from accounts.services import token_create
 
-    token, _ = Token.objects.get_or_create(user=user)
+    _row, token = token_create(user=user)
     case.call_and_validate(
-        headers={"Authorization": f"Token {token.key}"},
+        headers={"Authorization": f"Token {token}"},
         checks=[not_a_server_error, response_schema_conformance],
     )

@@ -50,13 +50,11 @@ def test_every_api_route_refuses_anonymous_callers(anon):
             assert "detail" in response.json()
 
 
-def test_token_authentication_is_accepted(user):
-    from rest_framework.authtoken.models import Token
+def test_token_authentication_is_accepted(user, token):
     from rest_framework.test import APIClient
 
-    token = Token.objects.create(user=user)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert client.get("/api/settings").status_code == 200
     client.credentials(HTTP_AUTHORIZATION="Token wrong")
     assert client.get("/api/settings").status_code == 401

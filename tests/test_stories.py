@@ -120,6 +120,32 @@ def test_a_copy_of_a_story_already_scored_takes_its_score_at_once(llm):
     assert len(llm.calls("/api/chat")) == calls
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_copy_linked_while_its_lead_is_being_scored_takes_the_score_when_it_is_written(llm):
+    """The LLM is still answering about the lead when a copy arrives from another feed: the
+    write passes the score on. (It used to ask whether copies exist before the call, and such
+    a copy waited for the sweep; P11 timed out on it.)"""
+    import threading
+
+    (lead,) = store(entry("https://a.example/race", "Redis 9 released today"))
+    llm.latency = 1.0
+    outcomes: list[Outcome] = []
+
+    def score() -> None:
+        claim = services.article_claim(worker="w1")
+        outcomes.append(services.article_score(claim=claim))
+
+    scorer = threading.Thread(target=score)
+    scorer.start()
+    wait_for(lambda: llm.in_flight == 1, 10, message="the LLM call started")
+    (copy,) = store(entry("https://a.example/race?utm_source=x", "Redis 9 released today"))
+    assert copy.story_id == lead.id and copy.scoring_state == State.UNSCORED
+    scorer.join(30)
+    assert outcomes and set(outcomes) == {Outcome.SCORED}
+    copy.refresh_from_db()
+    assert copy.scoring_state == State.SCORED and copy.interest_score is not None
+
+
 def test_reading_a_story_reads_every_copy(api):
     lead, copy = store(
         entry("https://a.example/r", "Same news"), entry("https://b.example/r", "Same news")

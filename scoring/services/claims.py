@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from articles.models import Article
@@ -91,11 +91,6 @@ def owned(claim: Claim) -> QuerySet[Article]:
 
 
 def claimed_articles(ids: list[int]) -> dict[int, Article]:
-    """Claimed articles with what scoring reads: their topics, and whether copies of the story
-    wait for their score."""
-    rows = (
-        Article.objects.prefetch_related("categories")
-        .annotate(has_copies=Exists(Article.objects.filter(story_id=OuterRef("pk"))))
-        .filter(id__in=ids)
-    )
+    """Claimed articles with what scoring reads: their topics."""
+    rows = Article.objects.prefetch_related("categories").filter(id__in=ids)
     return {article.id: article for article in rows}

@@ -92,10 +92,12 @@ def write_scored(
         if connection.vendor == "postgresql":
             list(Category.objects.select_for_update().filter(id__in=wanted).values_list("id"))
         articles_rank(articles=Article.objects.filter(id=article.id))
-        # The same story from other feeds: asked once, scored everywhere. (A copy linked
-        # while the LLM answered takes the score when it is linked, or from the sweep.)
-        if getattr(article, "has_copies", True):  # annotated by `claimed_articles`
-            copies_inherit(articles=Article.objects.filter(story_id=article.id))
+        # The same story from other feeds: asked once, scored everywhere. Looked up now,
+        # not at claim time: a copy linked while the LLM answered was committed before the
+        # update above took this row's lock (linking locks the lead), and a later one sees
+        # this score when it is linked. (An answer from the claim, P11 found, left such
+        # copies unscored until the sweep.)
+        copies_inherit(articles=Article.objects.filter(story_id=article.id))
     if readiness_set(ready=True, reason=""):
         # Scoring resumes after a pause with one probing task: fill the other slots.
         nudge(count=settings.LLM_MAX_IN_FLIGHT - 1)

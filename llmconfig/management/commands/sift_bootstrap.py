@@ -19,7 +19,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
-from rest_framework.authtoken.models import Token
+
+from accounts.services import token_create
 
 
 class Command(BaseCommand):
@@ -33,15 +34,15 @@ class Command(BaseCommand):
             return
         password = secrets.token_urlsafe(16)
         user = user_model.objects.create_superuser(username="admin", email="", password=password)
-        token, _ = Token.objects.get_or_create(user=user)
+        _row, token = token_create(user=user)  # stored as its digest: shown here, and in the file
         path = settings.VAR_DIR / "admin_credentials.txt"
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as fh:
-            fh.write(f"username: admin\npassword: {password}\napi token: {token.key}\n")
+            fh.write(f"username: admin\npassword: {password}\napi token: {token}\n")
         self.stdout.write(
             self.style.SUCCESS(
                 "\nCreated the admin user (shown once; also in var/admin_credentials.txt):\n"
-                f"  username:  admin\n  password:  {password}\n  API token: {token.key}\n"
+                f"  username:  admin\n  password:  {password}\n  API token: {token}\n"
                 "  Use it as:  Authorization: Token <API token>\n"
             )
         )
