@@ -17,7 +17,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,6 +25,7 @@ from rest_framework.views import APIView
 from articles import opml, services
 from articles.models import Article, Category, Feed
 from articles.selectors import articles_filtered, feeds_with_counts, for_display
+from common.parsers import JSONParser
 from common.serializers import MAX_ID, MAX_OFFSET, StrictSerializer
 
 # --- articles --------------------------------------------------------------------------------

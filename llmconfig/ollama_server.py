@@ -127,8 +127,20 @@ def _short_timeout() -> httpx.Timeout:
 
 def _list_models(base_url: str, api_key: str | None) -> list[dict[str, Any]]:
     with make_client(base_url, api_key, timeout=_short_timeout()) as client:
-        tags, running = client.list(), client.ps()
-    loaded = {m.model for m in running.models} | {m.name for m in running.models}
+        try:
+            tags = client.list()
+        except ValueError as exc:  # not JSON, or not the documented shape (pydantic)
+            raise OllamaUnavailable(
+                f"Ollama at {base_url} answered /api/tags with something that is not a model "
+                f"list ({type(exc).__name__})."
+            ) from exc
+        try:
+            running = client.ps()
+            loaded = {m.model for m in running.models} | {m.name for m in running.models}
+        except ValueError:
+            # Which models are loaded is a hint; a malformed answer only loses the hint.
+            logger.warning("Ollama at %s answered /api/ps with a malformed body", base_url)
+            loaded = set()
     return [
         {
             # Names exactly as Ollama gives them: "qwen3:4b" stays "qwen3:4b", no :latest games.

@@ -93,3 +93,42 @@ def test_the_admin_feed_form_does_not_refetch_an_unchanged_url(feeds):
         data={"url": feed.url, "title": "Renamed", "display_order": 1}, instance=feed
     )
     assert form.is_valid(), form.errors
+
+
+# --- H2.6: inputs that used to be a 500 --------------------------------------------------------
+@pytest.mark.parametrize("depth", [33, 5_000, 100_000])
+def test_deeply_nested_json_is_a_400(api, depth):
+    for method, path in (
+        ("PUT", "/api/settings"),
+        ("POST", "/api/feeds"),
+        ("POST", "/api/feeds/opml"),
+    ):
+        body = "[" * depth + "]" * depth
+        response = api.generic(method, path, body, content_type="application/json")
+        assert response.status_code == 400, (path, response.status_code)
+        assert "nested deeper than 32 levels" in response.json()["detail"]
+
+
+def test_json_nested_within_the_limit_still_parses(api):
+    body = '{"batch_sizes": ' + "[" * 10 + "]" * 10 + "}"
+    response = api.generic("PUT", "/api/settings", body, content_type="application/json")
+    assert response.status_code == 400 and "batch_sizes" in response.json()
+
+
+def test_a_malformed_ps_answer_lists_the_models_without_load_marks(api, fake_ollama):
+    fake_ollama.faults.malformed_ps = True
+    response = api.get("/api/ollama/models")
+    assert response.status_code == 200, response.content[:300]
+    models = response.json()
+    assert "qwen3:4b" in [m["name"] for m in models]
+    assert not any(m["is_loaded"] for m in models)
+
+
+def test_a_malformed_tags_answer_is_a_503_that_says_so(api, fake_ollama):
+    from tests.fakes.ollama import FakeModel
+
+    fake_ollama.installed["broken"] = FakeModel("broken")
+    fake_ollama.installed["broken"].tag = lambda: {"model": ["not", "a", "name"], "size": "x"}
+    response = api.get("/api/ollama/models")
+    assert response.status_code == 503
+    assert "not a model list" in response.json()["detail"]

@@ -39,6 +39,7 @@ class Faults:
     # The next batched answers leave out their last article / add an article never asked about.
     batch_drop_next: int = 0
     batch_invent_next: int = 0
+    malformed_ps: bool = False  # /api/ps answers 200 with fields of the wrong types
 
 
 class FakeServer:

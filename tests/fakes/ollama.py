@@ -63,6 +63,8 @@ class OllamaHandler(JSONHandler):
             self.send_json(200, {"version": VERSION})
         elif self.path == "/api/tags":
             self.send_json(200, {"models": [m.tag() for m in fake.installed.values()]})
+        elif self.path == "/api/ps" and fake.faults.malformed_ps:
+            self.send_json(200, {"models": [{"model": 7, "size": "big"}], "extra": None})
         elif self.path == "/api/ps":
             models = [
                 {
