@@ -404,7 +404,15 @@ class OPMLView(APIView):
         },
         responses=inline_serializer(
             "OPMLOut",
-            {"created": serializers.IntegerField(), "skipped": serializers.IntegerField()},
+            {
+                "created": serializers.IntegerField(),
+                "skipped": serializers.IntegerField(),
+                "refused": inline_serializer(
+                    "OPMLRefused",
+                    {"url": serializers.CharField(), "reason": serializers.CharField()},
+                    many=True,
+                ),
+            },
         ),
     )
     def post(self, request: Request) -> Response:

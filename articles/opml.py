@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from defusedxml import ElementTree
-from django.db import transaction
+from django.conf import settings
 
 from articles.models import Feed
-from articles.services import FeedError, feed_refresh_later, feed_url_problem
+from articles.services import (
+    FeedError,
+    Fetched,
+    ParsedFeed,
+    feed_create_loaded,
+    feed_load,
+    feed_url_problem,
+)
 
 
 class OPMLError(FeedError):
@@ -42,9 +51,15 @@ def opml_parse(*, data: bytes) -> tuple[list[tuple[str, str]], int]:
     if root.tag.lower() != "opml":
         raise OPMLError("Not an OPML file: the root element is not <opml>.")
     found, refused = [], 0
+    limit = settings.OPML_MAX_FEEDS
     for outline in root.iter("outline"):
         if outline.get("xmlUrl") is None:
             continue  # a folder
+        if len(found) + refused >= limit:
+            raise OPMLError(
+                f"The file lists more than {limit} feeds; import at most {limit} at once "
+                "(OPML_MAX_FEEDS)."
+            )
         url = outline.get("xmlUrl", "").strip()
         if feed_url_problem(url):
             refused += 1
@@ -53,19 +68,33 @@ def opml_parse(*, data: bytes) -> tuple[list[tuple[str, str]], int]:
     return found, refused
 
 
-def opml_import(*, data: bytes) -> dict[str, int]:
-    """Create the feeds that are new and refresh them in the background."""
-    entries, refused = opml_parse(data=data)
+def _load(url: str) -> tuple[Fetched, ParsedFeed] | FeedError:
+    try:
+        return feed_load(url=url)
+    except FeedError as exc:
+        return exc
+
+
+def opml_import(*, data: bytes) -> dict[str, Any]:
+    """Subscribe to the feeds that are new, each checked as "Add feed" checks one: fetched
+    and parsed now (OPML_FETCH_CONCURRENCY at a time, each under the fetch deadline), its
+    articles stored. A feed that cannot be read is refused with its reason, not added."""
+    entries, skipped = opml_parse(data=data)
     existing = set(Feed.objects.values_list("url", flat=True))
-    created = 0
-    with transaction.atomic():
-        order = Feed.objects.next_display_order() - 1
-        for url, title in entries:
-            if url in existing:
-                continue
-            existing.add(url)
-            order += 1
-            feed = Feed.objects.create(url=url, title=title, display_order=order)
-            feed_refresh_later(feed_id=feed.pk)
-            created += 1
-    return {"created": created, "skipped": len(entries) - created + refused}
+    new: dict[str, str] = {}
+    for url, title in entries:
+        if url in existing or url in new:
+            skipped += 1
+        else:
+            new[url] = title
+    with ThreadPoolExecutor(max_workers=settings.OPML_FETCH_CONCURRENCY) as pool:
+        loaded = dict(zip(new, pool.map(_load, new), strict=True))  # no database in threads
+    created, refused = 0, []
+    for url, title in new.items():
+        result = loaded[url]
+        if isinstance(result, FeedError):
+            refused.append({"url": url, "reason": result.message})
+            continue
+        feed_create_loaded(url=url, title=title, fetched=result[0], parsed=result[1])
+        created += 1
+    return {"created": created, "skipped": skipped, "refused": refused}

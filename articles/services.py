@@ -309,6 +309,13 @@ def feed_load(*, url: str) -> tuple[Fetched, ParsedFeed]:
 def feed_create(*, url: str, title: str = "") -> tuple[Feed, int]:
     """Add a feed only if it can be fetched and parsed now; store its articles."""
     fetched, parsed = feed_load(url=url)
+    return feed_create_loaded(url=url, title=title, fetched=fetched, parsed=parsed)
+
+
+def feed_create_loaded(
+    *, url: str, title: str, fetched: Fetched, parsed: ParsedFeed
+) -> tuple[Feed, int]:
+    """Subscribe to a feed `feed_load` has just fetched and parsed, with its articles."""
     with transaction.atomic():
         feed = Feed.objects.create(
             url=url,

@@ -495,6 +495,10 @@ FEED_MAX_ITEMS = env_int("FEED_MAX_ITEMS", 1000, minimum=1)
 # on a server, a feed URL must not become a way to probe the network Sift sits in. A laptop
 # install (DEBUG on) reads feeds served on its own machine. LLM endpoints are not affected.
 FEED_REFUSE_INTERNAL = env_bool("FEED_REFUSE_INTERNAL", not DEBUG)
+# An OPML import lists at most this many feeds (a larger file is refused), and checks the new
+# ones this many at a time.
+OPML_MAX_FEEDS = env_int("OPML_MAX_FEEDS", 500, minimum=1)
+OPML_FETCH_CONCURRENCY = env_int("OPML_FETCH_CONCURRENCY", 16, minimum=1)
 
 # --- Logging: secrets never reach a log line (see common.logging.RedactSecretsFilter) --
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()

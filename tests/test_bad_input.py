@@ -63,7 +63,7 @@ def test_opml_with_a_javascript_url_counts_it_as_skipped(api, feeds):
     ).encode()
     upload = SimpleUploadedFile("f.opml", opml, content_type="text/x-opml")
     result = api.post("/api/feeds/opml", {"file": upload}, format="multipart").json()
-    assert result == {"created": 1, "skipped": 2}
+    assert result == {"created": 1, "skipped": 2, "refused": []}
     assert list(Feed.objects.values_list("url", flat=True)) == [feeds.url_for("/rss2.xml")]
 
 

@@ -202,8 +202,9 @@ def test_refresh_endpoint_queues_one_task_per_feed_and_answers_202(
 
 
 def test_opml_round_trip(api, feeds):
-    FeedFactory(url="https://a.example/feed.xml", title='A & "B"')
-    FeedFactory(url="https://c.example/rss", title="C")
+    a, c = feeds.url_for("/rss2.xml"), feeds.url_for("/atom.xml")
+    FeedFactory(url=a, title='A & "B"')
+    FeedFactory(url=c, title="C")
     exported = api.get("/api/feeds/opml")
     assert exported.status_code == 200 and exported["Content-Type"].startswith("text/x-opml")
     Feed.objects.all().delete()
@@ -211,16 +212,47 @@ def test_opml_round_trip(api, feeds):
 
     upload = SimpleUploadedFile("feeds.opml", exported.content, content_type="text/x-opml")
     result = api.post("/api/feeds/opml", {"file": upload}, format="multipart").json()
-    assert result == {"created": 2, "skipped": 0}
-    assert set(Feed.objects.values_list("url", "title")) == {
-        ("https://a.example/feed.xml", 'A & "B"'),
-        ("https://c.example/rss", "C"),
-    }
+    assert result == {"created": 2, "skipped": 0, "refused": []}
+    assert set(Feed.objects.values_list("url", "title")) == {(a, 'A & "B"'), (c, "C")}
+    assert Article.objects.filter(feed__url=a).exists()  # fetched and stored in the import
     again = SimpleUploadedFile("feeds.opml", exported.content)
     assert api.post("/api/feeds/opml", {"file": again}, format="multipart").json() == {
         "created": 0,
         "skipped": 2,
+        "refused": [],
     }
+
+
+def test_opml_import_checks_each_feed_as_add_does(api, feeds):
+    """A 404 or a web page that "Add feed" refuses is refused by an import too, with why."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    body = "".join(
+        f"<outline text='{p}' xmlUrl='{feeds.url_for(p)}'/>"
+        for p in ("/rss2.xml", "/gone", "/not-xml")
+    )
+    upload = SimpleUploadedFile("f.opml", f"<opml><body>{body}</body></opml>".encode())
+    result = api.post("/api/feeds/opml", {"file": upload}, format="multipart").json()
+    assert result["created"] == 1 and result["skipped"] == 0
+    assert [(r["url"], r["reason"]) for r in result["refused"]] == [
+        (feeds.url_for("/gone"), f"HTTP 404 from {feeds.url_for('/gone')}"),
+        (feeds.url_for("/not-xml"), "Not an RSS or Atom feed: the server sent text/html (a web page, not its feed)."),
+    ]  # fmt: skip
+    assert list(Feed.objects.values_list("url", flat=True)) == [feeds.url_for("/rss2.xml")]
+
+
+def test_an_opml_file_with_too_many_feeds_is_refused_whole(api, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.OPML_MAX_FEEDS = 100
+    body = "".join(f"<outline xmlUrl='https://f{i}.example/rss'/>" for i in range(101))
+    upload = SimpleUploadedFile("f.opml", f"<opml><body>{body}</body></opml>".encode())
+    response = api.post("/api/feeds/opml", {"file": upload}, format="multipart")
+    assert response.status_code == 400
+    assert response.json()["file"] == [
+        "The file lists more than 100 feeds; import at most 100 at once (OPML_MAX_FEEDS)."
+    ]
+    assert not Feed.objects.exists()
 
 
 @pytest.mark.parametrize(

@@ -56,7 +56,9 @@ byId("opml-file").addEventListener("change", async (event) => {
   const out = byId("opml-result");
   if (!response.ok) { out.className = "error"; out.textContent = Sift.message(data); return; }
   out.className = "";
-  out.textContent = `Imported ${data.created} feed${data.created === 1 ? "" : "s"}, skipped ${data.skipped}. They are fetched in the background; reload to see them.`;
+  const refused = (data.refused || []).map((r) => `${r.url}: ${r.reason}`);
+  out.textContent = `Imported ${data.created} feed${data.created === 1 ? "" : "s"}, skipped ${data.skipped} (already subscribed or not http(s)).`
+    + (refused.length ? ` Refused ${refused.length}: ${refused.join("; ")}` : "") + " Reload to see them.";
 });
 
 async function loadSuggestions() {
