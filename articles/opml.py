@@ -50,7 +50,8 @@ def opml_parse(*, data: bytes) -> tuple[list[tuple[str, str]], int]:
         raise OPMLError(f"Not a valid OPML file: {type(exc).__name__}") from exc
     if root.tag.lower() != "opml":
         raise OPMLError("Not an OPML file: the root element is not <opml>.")
-    found, refused = [], 0
+    found: list[tuple[str, str]] = []
+    refused = 0
     limit = settings.OPML_MAX_FEEDS
     for outline in root.iter("outline"):
         if outline.get("xmlUrl") is None:
