@@ -73,9 +73,9 @@ check: lint typecheck test
 bench: setup
 	.venv/bin/python -m bench
 
-# R1–R4 at full size, with their figures printed (-s).
+# R1–R4 and R11–R15 at full size, with their figures printed (-s).
 reliability: setup
-	SIFT_RELIABILITY_FULL=1 .venv/bin/pytest -q -s -p no:cacheprovider -m reliability tests/test_worker_reliability.py
+	SIFT_RELIABILITY_FULL=1 .venv/bin/pytest -q -s -p no:cacheprovider -m reliability tests/test_worker_reliability.py tests/test_hostile_reliability.py
 
 clean:
 	rm -rf .venv $(TOOLS) var

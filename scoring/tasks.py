@@ -4,10 +4,13 @@ Services import this module at the top to send tasks; tasks import services in t
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from celery import shared_task
-from celery.signals import worker_ready
+from celery.signals import worker_process_init, worker_ready
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, ignore_result=True)
@@ -16,7 +19,8 @@ def score_next(self: Any) -> dict[str, int]:
     database decides the order, so a re-score overtakes any backlog on any broker."""
     from scoring import services
 
-    return dict(services.score_next_articles(worker=self.request.hostname or "worker"))
+    worker = services.claimant(self.request.hostname or "worker")
+    return dict(services.score_next_articles(worker=worker))
 
 
 @shared_task(ignore_result=True)
@@ -34,3 +38,19 @@ def release_claims_of_previous_run(sender: Any = None, **kwargs: Any) -> None:
     hostname = getattr(sender, "hostname", None)
     if hostname:
         services.claims_release(worker=hostname)
+
+
+@worker_process_init.connect
+def release_claims_of_dead_pool_processes(**_: Any) -> None:
+    """A pool process starting may be replacing one that was killed outright: what such
+    processes had claimed goes back to the queue now, not when it goes stale."""
+    from scoring import services
+
+    try:
+        released = services.claims_release_dead()
+    except Exception:  # the database may be down: the sweep releases them later
+        logger.warning("could not release the claims of dead pool processes", exc_info=True)
+        return
+    if released:
+        logger.warning("released %s claim(s) of pool processes that died", released)
+        services.nudge(count=released)

@@ -23,7 +23,14 @@ This package re-exports what the rest of Sift calls.
 from __future__ import annotations
 
 from scoring.services.batch import article_score, articles_score
-from scoring.services.claims import Claim, article_claim, articles_claim, claims_release
+from scoring.services.claims import (
+    Claim,
+    article_claim,
+    articles_claim,
+    claimant,
+    claims_release,
+    claims_release_dead,
+)
 from scoring.services.context import ScoringContext
 from scoring.services.loop import score_next_articles
 from scoring.services.preferences import (
@@ -69,7 +76,9 @@ __all__ = [
     "articles_enqueue",
     "articles_rescore",
     "articles_score",
+    "claimant",
     "claims_release",
+    "claims_release_dead",
     "copies_inherit",
     "model_config_change",
     "nudge",

@@ -3,12 +3,14 @@ write under a claim goes through `owned`, so it lands only while the token holds
 
 from __future__ import annotations
 
+import os
+import socket
 import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from articles.models import Article
@@ -77,9 +79,49 @@ def articles_claim(*, worker: str, limit: int) -> list[Claim]:
     return [Claim(article_id=pk, token=token) for pk in ordered]
 
 
+def claimant(worker: str) -> str:
+    """Who claims: the worker's name, this machine and this pool process. A pool process
+    killed outright (kill -9, the OOM killer) runs no code to give its claims back, and they
+    count against LLM_MAX_IN_FLIGHT until they go stale (minutes: R14 saw two new pool
+    processes idle for 115 s); with the pid in the claim, the process that replaces it
+    releases them at once (`claims_release_dead`)."""
+    return f"{worker}#{socket.gethostname()}:{os.getpid()}"
+
+
 def claims_release(*, worker: str) -> int:
     """A worker (re)starting: whatever it had claimed before died with it."""
-    return Article.objects.filter(scoring_state=State.SCORING, claimed_by=worker).update(
+    return (
+        Article.objects.filter(scoring_state=State.SCORING)
+        .filter(Q(claimed_by=worker) | Q(claimed_by__startswith=f"{worker}#"))
+        .update(scoring_state=State.QUEUED, claim_token="")
+    )
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: not ours to judge
+    return True
+
+
+def claims_release_dead() -> int:
+    """Give back the claims of pool processes on this machine that no longer exist. Returns
+    how many articles went back to the queue."""
+    marker = f"#{socket.gethostname()}:"
+    holders = set(
+        Article.objects.filter(scoring_state=State.SCORING, claimed_by__contains=marker)
+        .values_list("claimed_by", flat=True)
+        .distinct()
+    )
+    dead = [
+        h for h in holders if h.rsplit(":", 1)[1].isdigit() and not _alive(int(h.rsplit(":", 1)[1]))
+    ]
+    if not dead:
+        return 0
+    return Article.objects.filter(scoring_state=State.SCORING, claimed_by__in=dead).update(
         scoring_state=State.QUEUED, claim_token=""
     )
 
