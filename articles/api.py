@@ -144,10 +144,7 @@ class ArticleSerializer(serializers.ModelSerializer[Article]):
         return [{"id": a.id, "feed_title": a.feed.title, "url": a.url} for a in rows]
 
     def get_score_reasoning(self, obj: Article) -> str:
-        """ "Blocked: …" while a topic is blocked (the LLM's reasoning is kept underneath
-        and shows again when the topic is unblocked)."""
-        blocked = [c.name for c in self._topics(obj) if c.weight == Category.Weight.BLOCKED]
-        return "Blocked: " + ", ".join(blocked) if blocked else obj.score_reasoning
+        return obj.reasoning_shown
 
 
 class ArticleListParams(StrictSerializer):

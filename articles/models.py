@@ -186,16 +186,18 @@ class ArticleQuerySet(models.QuerySet["Article"]):
     def blocked(self) -> ArticleQuerySet:
         return self.filter(rank__score=0, scoring_state=Article.ScoringState.SCORED)
 
-    def visible(self) -> ArticleQuerySet:
-        """The default reading list: scored and not blocked. An article being re-scored keeps
-        its old score and stays listed until the new one lands."""
+    def visible(self, *, include_blocked: bool = False) -> ArticleQuerySet:
+        """The default reading list: scored and not blocked (blocked ones too, ranked last at
+        0, when asked). An article being re-scored keeps its old score and stays listed
+        until the new one lands."""
         has_score = Q(scoring_state=Article.ScoringState.SCORED) | Q(
             scoring_state__in=[Article.ScoringState.QUEUED, Article.ScoringState.SCORING],
             scored_at__isnull=False,
         )
         # An inner join on the rank: the list walks the `rank_order` index and stops at the
         # page's last row.
-        return self.filter(has_score, story__isnull=True, rank__score__gt=0)
+        floor = Q(rank__score__gte=0) if include_blocked else Q(rank__score__gt=0)
+        return self.filter(has_score, floor, story__isnull=True)
 
     def listable(self) -> ArticleQuerySet:
         """What the reading list shows or will show once scored: one row per story, neither
@@ -352,6 +354,15 @@ class Article(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def reasoning_shown(self) -> str:
+        """ "Blocked: …" while a topic is blocked (the LLM's reasoning is kept underneath
+        and shows again when the topic is unblocked). Reads prefetched topics."""
+        blocked = sorted(
+            c.name for c in self.categories.all() if c.weight == Category.Weight.BLOCKED
+        )
+        return "Blocked: " + ", ".join(blocked) if blocked else self.score_reasoning
 
     @property
     def is_rescoring(self) -> bool:

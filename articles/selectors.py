@@ -23,7 +23,15 @@ def articles_filtered(params: dict[str, Any]) -> QuerySet[Article]:
         if params["exclude_blocked"] and state == Article.ScoringState.SCORED:
             qs = qs.filter(rank__score__gt=0)  # a scored article always has its rank
     else:
-        qs = Article.objects.visible()
+        # Blocked articles are found when asked for: `exclude_blocked=false`, or a filter on
+        # a topic that is blocked (that topic's articles are all blocked).
+        asked = not params["exclude_blocked"] or (
+            params.get("category")
+            and Category.objects.filter(
+                name=Category.normalize(params["category"]), weight=Category.Weight.BLOCKED
+            ).exists()
+        )
+        qs = Article.objects.visible(include_blocked=bool(asked))
     qs = _common_filters(qs, params).order_for_list(params["sort_by"], params["order"])
     return for_display(qs)
 

@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from xml.sax import SAXParseException
 
 import feedparser
 import nh3
@@ -117,6 +118,7 @@ class ParsedFeed:
     title: str
     entries: list[dict[str, Any]]
     dropped: int = 0  # entries beyond the newest FEED_MAX_ITEMS, left out
+    problem: str = ""  # the XML parser's complaint, when feedparser had to recover
 
 
 def feed_parse(*, fetched: Fetched) -> ParsedFeed:
@@ -134,10 +136,15 @@ def feed_parse(*, fetched: Fetched) -> ParsedFeed:
         kind = content_type.split(";")[0].strip() or "no content type"
         hint = " (a web page, not its feed)" if "html" in kind else ""
         raise FeedError(f"Not an RSS or Atom feed: the server sent {kind}{hint}.")
+    problem = ""
+    error = parsed.get("bozo_exception")
+    if parsed.bozo and isinstance(error, SAXParseException):
+        problem = (
+            f"Not a well-formed feed (line {error.getLineNumber()}, column "
+            f"{error.getColumnNumber()}: {error.getMessage()})."
+        )
     if parsed.bozo and not parsed.entries and not parsed.feed.get("title"):
-        reason = getattr(
-            parsed.get("bozo_exception"), "getMessage", lambda: str(parsed.get("bozo_exception"))
-        )()
+        reason = getattr(error, "getMessage", lambda: str(error))()
         raise FeedError(f"Not a readable RSS or Atom feed ({reason}).")
     entries = []
     fetched_at = timezone.now()
@@ -167,7 +174,12 @@ def feed_parse(*, fetched: Fetched) -> ParsedFeed:
     if dropped:
         entries.sort(key=lambda e: e["published_at"] or fetched_at, reverse=True)
         del entries[keep:]
-    return ParsedFeed(title=_text(parsed.feed.get("title"), 500), entries=entries, dropped=dropped)
+    return ParsedFeed(
+        title=_text(parsed.feed.get("title"), 500),
+        entries=entries,
+        dropped=dropped,
+        problem=problem,
+    )
 
 
 def articles_store(*, feed: Feed, entries: list[dict[str, Any]], backfill: bool = False) -> int:
@@ -255,13 +267,15 @@ def feed_refresh(*, feed: Feed) -> int:
     now = timezone.now()
     try:
         fetched = feed_fetch(url=feed.url, etag=feed.etag, last_modified=feed.last_modified)
-        new, dropped = 0, feed.entries_dropped
+        new, dropped, problem = 0, feed.entries_dropped, ""
         title = feed.title
         if fetched.body is not None:
             parsed = feed_parse(fetched=fetched)
             first = feed.last_fetched_at is None
             new = articles_store(feed=feed, entries=parsed.entries, backfill=first)
             title, dropped = feed.title or parsed.title, parsed.dropped
+            # What feedparser recovered is stored; the page shows why the rest may be missing.
+            problem = parsed.problem
     except FeedError as exc:
         Feed.objects.filter(pk=feed.pk).update(last_attempt_at=now, last_error=str(exc)[:2000])
         logger.info("feed %s failed: %s", feed.pk, exc)
@@ -269,7 +283,7 @@ def feed_refresh(*, feed: Feed) -> int:
     Feed.objects.filter(pk=feed.pk).update(
         last_attempt_at=now,
         last_fetched_at=now,
-        last_error="",
+        last_error=problem,
         etag=fetched.etag[:500],
         last_modified=fetched.last_modified[:200],
         title=title,
@@ -303,7 +317,11 @@ def feed_load(*, url: str) -> tuple[Fetched, ParsedFeed]:
     fetched = feed_fetch(url=url)
     if fetched.body is None:
         raise FeedError("The server answered 304 to an unconditional request.")
-    return fetched, feed_parse(fetched=fetched)
+    parsed = feed_parse(fetched=fetched)
+    if parsed.problem:
+        # A new feed must be readable; one already subscribed keeps what can be recovered.
+        raise FeedError(parsed.problem)
+    return fetched, parsed
 
 
 def feed_create(*, url: str, title: str = "") -> tuple[Feed, int]:

@@ -28,7 +28,7 @@ def reading(request: HttpRequest) -> HttpResponse:
         params.is_valid()
     articles = list(articles_filtered(params.validated_data)[:PAGE_SIZE])
     status = scoring_status()
-    filters = {k: v for k, v in query.items() if k in ("category", "feed_id")}
+    filters = {k: v for k, v in query.items() if k in ("category", "feed_id", "exclude_blocked")}
     filters["is_read"] = request.GET.get("is_read", "false")  # "" is All
     context = {
         "nav": "reading",
@@ -38,14 +38,13 @@ def reading(request: HttpRequest) -> HttpResponse:
         "has_feeds": Feed.objects.exists(),
         "pending": status["unscored"] + status["queued"] + status["scoring"],
         "status": status,
-        "categories": Category.objects.exclude(weight=Category.Weight.BLOCKED).values_list(
-            "name", flat=True
-        ),
+        "categories": Category.objects.order_by("name").values_list("name", "weight"),
         "feeds": Feed.objects.order_by("display_order", "id"),
         "current": {
             "category": request.GET.get("category", ""),
             "feed_id": request.GET.get("feed_id", ""),
             "is_read": request.GET.get("is_read", "false"),
+            "exclude_blocked": request.GET.get("exclude_blocked", "true"),
         },
     }
     return render(request, "sift/reading.html", context)

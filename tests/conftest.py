@@ -77,6 +77,39 @@ def _fresh_cache():
     yield
 
 
+SEEDS = (
+    ("llmconfig.migrations.0002_seed_prompts", "seed"),
+    ("llmconfig.migrations.0005_batched_scoring", "seed_batch_prompts"),
+    ("articles.migrations.0002_seed_categories", "seed"),
+)
+
+
+def seed_rows() -> None:
+    """What the data migrations seed (prompts, the default topics), run again."""
+    import importlib
+
+    from django.apps import apps
+
+    for module, function in SEEDS:
+        getattr(importlib.import_module(module), function)(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _seeded_rows(request):
+    """A transactional test flushes every table when it ends, the migrations' seed rows
+    with them; a later test in the same process would then see a database no install has.
+    Seeded again, inside the test's own transaction, when they are missing."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and not marker.kwargs.get("transaction"):
+        request.getfixturevalue("db")
+        from articles.models import Category
+        from llmconfig.models import PromptTemplate
+
+        if not Category.objects.exists() and not PromptTemplate.objects.exists():
+            seed_rows()
+    yield
+
+
 @pytest.fixture
 def user(django_user_model):
     return django_user_model.objects.create_user(username="reader", password="pw-reader-123")

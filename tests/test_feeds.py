@@ -87,14 +87,15 @@ def test_same_url_in_two_feeds_is_stored_once(api, feeds):
         ("/gone", "HTTP 404"),
         ("/broken", "HTTP 500"),
         ("/not-xml", "feed"),
-        ("/malformed.xml", "feed"),
+        ("/malformed.xml", "Not a well-formed feed (line 2, column 106: no element found)."),
+        ("/unclosed.xml", "Not a well-formed feed (line 1, column"),
     ],
 )
 def test_broken_feeds_are_refused_on_add(api, feeds, path, message):
+    feeds.routes["/unclosed.xml"] = Route(
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'
+    )
     response = add(api, feeds.url_for(path))
-    if path == "/malformed.xml" and response.status_code == 201:
-        # feedparser recovers what it can from a truncated document: acceptable, but safe.
-        return
     assert response.status_code == 400, response.json()
     assert message in response.json()["url"][0]
     assert not Feed.objects.exists()
@@ -414,3 +415,17 @@ def test_unread_counts_leave_out_what_the_list_does_not_show(api):
     assert (
         row["unread_count"] == 2 == len(listed["articles"] if isinstance(listed, dict) else listed)
     )
+
+
+def test_a_subscribed_feed_that_turns_malformed_keeps_what_parses_and_says_why(api, feeds):
+    add(api, feeds.url_for("/rss2.xml"))
+    feed = Feed.objects.get()
+    body = feeds.routes["/rss2.xml"].body
+    new = b"<item><title>New</title><link>https://example.org/new</link></item>"
+    broken = body.replace(b"<item>", new + b"<item>", 1)
+    feeds.routes["/rss2.xml"] = Route(broken[: broken.rindex(b"</item>")])  # cut mid-document
+    feed_refresh(feed=feed)
+    feed.refresh_from_db()
+    assert feed.last_error.startswith("Not a well-formed feed (line")
+    assert Article.objects.filter(url="https://example.org/new").exists()
+    assert api.get("/api/feeds").json()[0]["last_error"] == feed.last_error

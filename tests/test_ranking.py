@@ -57,6 +57,24 @@ def test_blocking_a_topic_drops_its_scored_articles_at_once_and_unblocking_resto
     assert ranked_ids(api) == [match.id, paper.id]
 
 
+def test_blocked_articles_are_found_when_asked_for(api, client, user):
+    """H3.2: `exclude_blocked=false`, a filter on the blocked topic, and the reading page's
+    "Blocked: Shown" list them, last, with the "Blocked: …" label."""
+    sports, science = CategoryFactory(name="sports"), CategoryFactory(name="science")
+    match, paper = scored(sports, interest=9), scored(science, interest=6)
+    api.patch("/api/categories/sports/weight", {"weight": "blocked"}, format="json")
+    shown = api.get("/api/articles?exclude_blocked=false&limit=100").json()
+    assert [(a["id"], a["score_reasoning"]) for a in shown] == [
+        (paper.id, "Matches the reader."), (match.id, "Blocked: sports"),
+    ]  # fmt: skip
+    assert [a["id"] for a in api.get("/api/articles?category=sports").json()] == [match.id]
+    assert [a["id"] for a in api.get("/api/articles?category=science").json()] == [paper.id]
+    client.force_login(user)
+    page = client.get("/?is_read=&exclude_blocked=false").content.decode()
+    assert "Blocked: sports" in page and "sports (blocked)" in page
+    assert "Blocked: sports" not in client.get("/?is_read=").content.decode()
+
+
 def test_only_the_topics_articles_change(api, django_assert_max_num_queries):
     sports, science = CategoryFactory(name="sports"), CategoryFactory(name="science")
     others = [scored(science) for _ in range(5)]

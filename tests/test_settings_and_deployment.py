@@ -257,18 +257,11 @@ def test_user_settings_is_a_singleton():
 def test_seeded_prompts_and_categories():
     """What the data migrations seed, run again here: a transactional test that ran earlier
     in this process flushed the rows the test database was migrated with."""
-    import importlib
-
-    from django.apps import apps
+    from tests.conftest import seed_rows
 
     PromptTemplate.objects.all().delete()
     Category.objects.all().delete()
-    for module, function in (
-        ("llmconfig.migrations.0002_seed_prompts", "seed"),
-        ("llmconfig.migrations.0005_batched_scoring", "seed_batch_prompts"),
-        ("articles.migrations.0002_seed_categories", "seed"),
-    ):
-        getattr(importlib.import_module(module), function)(apps, None)
+    seed_rows()
     assert set(PromptTemplate.objects.values_list("name", flat=True)) == {
         "categorization",
         "scoring",
