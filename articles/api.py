@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
+import nh3
 from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -147,6 +149,23 @@ class ArticleSerializer(serializers.ModelSerializer[Article]):
         return obj.reasoning_shown
 
 
+LIST_SUMMARY_CHARS = 500
+
+
+class ArticleListItemSerializer(ArticleSerializer):
+    """An article in a list: `summary` is plain text of at most LIST_SUMMARY_CHARS and
+    `content` is null (the frontend contract allows it); `GET /api/articles/<id>` has both
+    whole. One 2.2 MB item stored twice made every list page holding it 4.4 MB."""
+
+    def to_representation(self, instance: Article) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        text = " ".join(html.unescape(nh3.clean(data["summary"] or "", tags=set())).split())
+        if len(text) > LIST_SUMMARY_CHARS:
+            text = text[: LIST_SUMMARY_CHARS - 1].rstrip() + "…"
+        data["summary"], data["content"] = text, None
+        return data
+
+
 class ArticleListParams(StrictSerializer):
     SORTS = ["composite_score", "published_at"]
     STATES = [s.value for s in Article.ScoringState] + ["pending", "blocked"]
@@ -189,13 +208,13 @@ class ArticleListView(APIView):
     """Ranked articles. Without `scoring_state`: scored and not blocked (an article being
     re-scored keeps its old score). `pending` lists what awaits scoring, oldest first."""
 
-    @extend_schema(parameters=LIST_PARAMS, responses=ArticleSerializer(many=True))
+    @extend_schema(parameters=LIST_PARAMS, responses=ArticleListItemSerializer(many=True))
     def get(self, request: Request) -> Response:
         params = ArticleListParams(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
         data = params.validated_data
         qs = articles_filtered(data)[data["skip"] : data["skip"] + data["limit"]]
-        return Response(ArticleSerializer(qs, many=True).data)
+        return Response(ArticleListItemSerializer(qs, many=True).data)
 
 
 class ArticleUpdateIn(StrictSerializer):

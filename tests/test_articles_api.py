@@ -357,3 +357,17 @@ def test_the_fast_article_rendering_equals_drfs_own(api):
         fast = JSONRenderer().render(serializer.data)
         drfs = JSONRenderer().render(drf.ModelSerializer.to_representation(serializer, article))
         assert fast == drfs  # the same bytes on the wire, key order included
+
+
+def test_a_huge_item_does_not_bloat_the_list(api):
+    """H3.7: a 2.2 MB body is in the article, not in every list page that holds it."""
+    from tests.factories import ScoredArticleFactory
+
+    body = "<p>" + "word " * 440_000 + "</p>"
+    big = ScoredArticleFactory(summary=body, content=body)
+    listed = api.get("/api/articles?limit=50")
+    item = next(a for a in listed.json() if a["id"] == big.id)
+    assert len(listed.content) < 20_000
+    assert item["content"] is None and len(item["summary"]) <= 500 and "<p>" not in item["summary"]
+    whole = api.get(f"/api/articles/{big.id}").json()
+    assert whole["content"] == body and whole["summary"] == body
