@@ -199,14 +199,13 @@ class ArticleQuerySet(models.QuerySet["Article"]):
         floor = Q(rank__score__gte=0) if include_blocked else Q(rank__score__gt=0)
         return self.filter(has_score, floor, story__isnull=True)
 
-    def listable(self) -> ArticleQuerySet:
-        """What the reading list shows or will show once scored: one row per story, neither
-        blocked nor skipped nor failed (the unread counts count these)."""
-        blocked = Q(scoring_state=Article.ScoringState.SCORED, rank__score=0)
-        return (
-            self.filter(story__isnull=True)
-            .exclude(scoring_state__in=[Article.ScoringState.SKIPPED, Article.ScoringState.FAILED])
-            .exclude(blocked)
+    def unlisted(self) -> ArticleQuerySet:
+        """Rows the reading list never shows, blocked ones aside (`blocked().leads()`): the
+        other copies of a story, and skipped or failed articles. No join, so the unread
+        counts find them through their own indexes."""
+        return self.filter(
+            Q(story__isnull=False)
+            | Q(scoring_state__in=[Article.ScoringState.SKIPPED, Article.ScoringState.FAILED])
         )
 
     def in_claim_order(self) -> ArticleQuerySet:
@@ -355,13 +354,12 @@ class Article(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    @property
-    def reasoning_shown(self) -> str:
+    def reasoning_shown(self, topics: Iterable[Category] | None = None) -> str:
         """ "Blocked: …" while a topic is blocked (the LLM's reasoning is kept underneath
-        and shows again when the topic is unblocked). Reads prefetched topics."""
-        blocked = sorted(
-            c.name for c in self.categories.all() if c.weight == Category.Weight.BLOCKED
-        )
+        and shows again when the topic is unblocked). `topics`: the article's, when the
+        caller holds them already (the API reads them once per article); else prefetched."""
+        topics = self.categories.all() if topics is None else topics
+        blocked = sorted(c.name for c in topics if c.weight == Category.Weight.BLOCKED)
         return "Blocked: " + ", ".join(blocked) if blocked else self.score_reasoning
 
     @property

@@ -89,7 +89,7 @@ def clean_html(html: str) -> str:
     return nh3.clean(html or "", link_rel="noopener noreferrer nofollow")
 
 
-def _text(value: Any, limit: int) -> str:
+def plain_text(value: Any, limit: int) -> str:
     """Plain text (titles, authors): tags dropped, entities decoded. Escaping is the
     renderer's job, as for any text."""
     return html.unescape(nh3.clean(str(value or ""), tags=set())).strip()[:limit]
@@ -160,8 +160,8 @@ def feed_parse(*, fetched: Fetched) -> ParsedFeed:
             {
                 "url": link,
                 "guid": str(entry.get("id") or "")[:2000],
-                "title": _text(entry.get("title") or link, 1000) or link[:1000],
-                "author": _text(entry.get("author"), 500),
+                "title": plain_text(entry.get("title") or link, 1000) or link[:1000],
+                "author": plain_text(entry.get("author"), 500),
                 "published_at": _entry_time(entry, fetched_at),
                 "summary": clean_html(summary),
                 "content": clean_html(content or summary),
@@ -175,7 +175,7 @@ def feed_parse(*, fetched: Fetched) -> ParsedFeed:
         entries.sort(key=lambda e: e["published_at"] or fetched_at, reverse=True)
         del entries[keep:]
     return ParsedFeed(
-        title=_text(parsed.feed.get("title"), 500),
+        title=plain_text(parsed.feed.get("title"), 500),
         entries=entries,
         dropped=dropped,
         problem=problem,
