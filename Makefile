@@ -10,7 +10,7 @@ PORT ?= 8000
 # Production sets DEBUG=false and provides them (see .env.example).
 export DEBUG ?= true
 
-.PHONY: run demo test test-real test-fast lint typecheck check bench bench-real reliability setup clean help
+.PHONY: run demo test test-real test-fast lint typecheck check bench bench-real reliability setup setup-run clean help
 
 help:
 	@echo "make run     - set up and run Sift (web on http://127.0.0.1:$(PORT), worker, beat)"
@@ -26,11 +26,19 @@ $(TOOLS)/bin/uv:
 
 .venv/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen
+	@touch $@ .venv/.synced-run
+
+# `make run` installs only what runs (no test or lint tools); --inexact keeps the dev tools
+# a `make test` may have installed into the same environment.
+.venv/.synced-run: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --no-dev --inexact
 	@touch $@
 
 setup: .venv/.synced
+setup-run: .venv/.synced-run
 
-run: setup
+run: setup-run
+	.venv/bin/python manage.py sift_preflight --host $${HOST:-127.0.0.1} --port $(PORT)
 	.venv/bin/python manage.py migrate --noinput
 	.venv/bin/python manage.py collectstatic --noinput -v0
 	.venv/bin/python manage.py sift_bootstrap

@@ -55,10 +55,10 @@ TEMPLATES[0]["DIRS"] = [BASE_DIR / "templates"]  # noqa: F405
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - whitenoise warns otherwise
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - servestatic warns otherwise
 # Worker processes and the live server must see the test database: on SQLite it is a file.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}  # noqa: F405
 # Serve static files from the app folders: tests do not run collectstatic.
-WHITENOISE_USE_FINDERS = True
-WHITENOISE_AUTOREFRESH = True
+SERVESTATIC_USE_FINDERS = True
+SERVESTATIC_AUTOREFRESH = True

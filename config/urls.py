@@ -3,7 +3,8 @@ from __future__ import annotations
 from csp.decorators import csp_update
 from django.contrib import admin
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponsePermanentRedirect, JsonResponse
+from django.templatetags.static import static
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -21,6 +22,12 @@ def health(request: HttpRequest) -> JsonResponse:
     except Exception:  # noqa: BLE001 - any database failure means "not ok"
         return JsonResponse({"status": "error", "detail": "database unavailable"}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """Browsers ask for /favicon.ico on pages that name no icon (the admin, /api/docs); a 404
+    there was a log line on every page load."""
+    return HttpResponsePermanentRedirect(static("sift/favicon.svg"))
 
 
 def ready(request: HttpRequest) -> JsonResponse:
@@ -46,7 +53,9 @@ def ready(request: HttpRequest) -> JsonResponse:
     scoring = readiness_get() if checks["database"]["ok"] else {"ready": False, "reason": ""}
     checks["llm"] = {"ok": bool(llm.get("connected")), "scoring_paused": not scoring["ready"]}
     if request.user.is_authenticated:
-        checks["llm"]["reason"] = scoring["reason"]
+        # Before any article was tried there is no scoring reason yet; say what is known.
+        silent = "" if checks["llm"]["ok"] else ollama_server.unreachable_reason()
+        checks["llm"]["reason"] = scoring["reason"] or silent
     ok = checks["database"]["ok"] and checks["broker"]["ok"]
     return JsonResponse({"status": "ok" if ok else "error", **checks}, status=200 if ok else 503)
 
@@ -54,6 +63,7 @@ def ready(request: HttpRequest) -> JsonResponse:
 urlpatterns = [
     path("health", health, name="health"),
     path("ready", ready, name="ready"),
+    path("favicon.ico", favicon),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/schema", SpectacularAPIView.as_view(), name="schema"),

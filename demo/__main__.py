@@ -27,6 +27,7 @@ from xml.sax.saxutils import escape
 
 import httpx
 
+from common.ports import port_problem
 from demo.articles import ANTI_INTERESTS, FEEDS, INTERESTS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,7 +79,26 @@ def wait_until(check: object, what: str, timeout: float = 60) -> None:
     raise SystemExit(f"demo: {what} did not come up within {timeout:.0f} s")
 
 
+def ports_problem() -> str:
+    """Why the demo cannot start its three servers, naming the setting to change."""
+    for port, variable in (
+        (PORT, "PORT"),
+        (OLLAMA_PORT, "DEMO_OLLAMA_PORT"),
+        (FEEDS_PORT, "DEMO_FEEDS_PORT"),
+    ):
+        if problem := port_problem("127.0.0.1", port):
+            return (
+                f"demo: {problem} Stop what uses it, or choose other ports, e.g. "
+                f"make demo {variable}={port + 1}  (PORT is Sift's, DEMO_OLLAMA_PORT the fake "
+                "Ollama's, DEMO_FEEDS_PORT the bundled feeds')."
+            )
+    return ""
+
+
 def main() -> int:
+    if problem := ports_problem():
+        print(problem, file=sys.stderr)
+        return 2
     VAR.mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,
@@ -142,9 +162,10 @@ def main() -> int:
             headers={"Authorization": f"Token {credentials['api token']}"},
             timeout=30,
         )
-        api.put("/api/ollama/config", json={"categorization_model": "qwen3:4b"})
-        api.put("/api/preferences", json={"interests": INTERESTS, "anti_interests": ANTI_INTERESTS})
-        known = {f["url"] for f in api.get("/api/feeds").json()}
+        api.put("/api/ollama/config", json={"categorization_model": "qwen3:4b"}).raise_for_status()
+        preferences = {"interests": INTERESTS, "anti_interests": ANTI_INTERESTS}
+        api.put("/api/preferences", json=preferences).raise_for_status()
+        known = {f["url"] for f in api.get("/api/feeds").raise_for_status().json()}
         for slug in FEEDS:
             url = f"http://127.0.0.1:{FEEDS_PORT}/{slug}.xml"
             if url not in known:

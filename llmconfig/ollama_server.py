@@ -48,6 +48,7 @@ class DownloadStatus(TypedDict, total=False):
     completed: Required[int]
     total: Required[int]
     percent: Required[float]
+    more_layers_possible: Required[bool]
     status: Required[str | None]
     error: Required[str | None]
     detail: str  # Ollama's own words for the current step, once a download exists
@@ -116,6 +117,11 @@ def health() -> Health:
     if settings.OLLAMA_HEALTH_CACHE_SECONDS > 0:
         cache.set(key, result, timeout=settings.OLLAMA_HEALTH_CACHE_SECONDS)
     return result
+
+
+def unreachable_reason() -> str:
+    """Why health() says not connected, in the words the reading page uses."""
+    return redact(f"Ollama does not answer at {endpoint()[0]}.")
 
 
 # --- models ----------------------------------------------------------------------------------
@@ -290,6 +296,7 @@ def download_status() -> DownloadStatus:
             "completed": 0,
             "total": 0,
             "percent": 0.0,
+            "more_layers_possible": False,
             "status": None,
             "error": None,
         }
@@ -299,6 +306,8 @@ def download_status() -> DownloadStatus:
         "completed": row.completed,
         "total": row.total,
         "percent": row.percent,
+        "more_layers_possible": row.is_active
+        and more_layers_possible(row.detail, row.status == ModelDownload.Status.COMPLETE),
         "status": row.status,
         "detail": row.detail,
         "error": row.error or None,
@@ -307,7 +316,13 @@ def download_status() -> DownloadStatus:
 
 @dataclass
 class PullProgress:
-    """Whole-model progress from Ollama's per-layer lines: bytes are summed over digests."""
+    """Whole-model progress from Ollama's per-layer lines: bytes are summed over digests.
+
+    Ollama announces a layer only when its download starts (one after another), so the
+    model's size is known only once the downloads are over. `percent` is bytes done over
+    bytes known: monotone while the known layers download, stepping down once when a later
+    layer is announced, and `more_layers_possible` says when that may still happen. (Holding
+    the highest value instead showed 99.9 for most of a multi-layer pull.)"""
 
     layers: dict[str, tuple[int, int]] = field(default_factory=dict)
     detail: str = ""
@@ -323,19 +338,22 @@ class PullProgress:
             self.detail = status or self.detail
             if digest and total:
                 self.digest = digest
-                self.layers[digest] = (completed or 0, total)
+                # A layer's bytes never go back (a resumed blob reports from its start again).
+                before = self.layers.get(digest, (0, total))[0]
+                self.layers[digest] = (max(before, completed or 0), total)
             if status == "success":
                 self.success = True
-            # Layers appear one after another, so the total grows; the bar must not go back,
-            # and it must not say 100 while a layer may still be announced: only `success`
-            # (after Ollama verified the digests) is done.
             total_bytes = sum(t for _, t in self.layers.values())
             if total_bytes:
                 done = sum(c for c, _ in self.layers.values())
-                share = min(99.9, round(100.0 * done / total_bytes, 1))
-                self.percent = max(self.percent, share)
+                # 100 only on `success`, after Ollama verified the digests and wrote the manifest.
+                self.percent = min(99.9, round(100.0 * done / total_bytes, 1))
             if self.success:
                 self.percent = 100.0
+
+    @property
+    def more_layers_possible(self) -> bool:
+        return more_layers_possible(self.detail, self.success)
 
     def snapshot(self) -> dict[str, Any]:
         with self.lock:
@@ -346,6 +364,12 @@ class PullProgress:
                 "total": sum(t for _, t in self.layers.values()),
                 "percent": self.percent,
             }
+
+
+def more_layers_possible(detail: str, done: bool) -> bool:
+    """Whether Ollama may still announce a layer: it downloads every layer ("pulling …")
+    before it verifies any ("verifying sha256 digest", "writing manifest", …)."""
+    return not done and (not detail or detail.startswith("pulling"))
 
 
 class PullThread(threading.Thread):

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -222,3 +223,13 @@ def ensure_sweep_schedule() -> None:
         },
     )
     PeriodicTasks.update_changed()
+
+
+def monotone_while_the_total_holds(events: list[dict]) -> bool:
+    """The percent never goes back while the bytes known stay the same (H3.3: it may step
+    down once where Ollama announces another layer)."""
+    return all(
+        b["percent"] >= a["percent"]
+        for a, b in pairwise(events)
+        if a.get("total") == b.get("total")
+    )

@@ -6,12 +6,19 @@ import logging
 import os
 import re
 import signal
+import socket
+import subprocess
+import sys
 import time
+import warnings
 from pathlib import Path
 
+import httpx
 import pytest
 
-from tests.live import Worker
+from common.singleton import beat_lock_free
+from tests.fakes.base import free_port
+from tests.live import ROOT, Beat, Worker, child_env, wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -59,3 +66,110 @@ def _pool_ignoring_sigterm(pid: int) -> int:
             mask = re.search(r"^SigIgn:\s*([0-9a-f]+)", status, re.M)
             count += bool(mask and int(mask.group(1), 16) & (1 << (signal.SIGTERM - 1)))
     return count
+
+
+def test_a_crashed_worker_is_started_again_and_a_stop_is_not_a_crash(tmp_path):
+    """H2.3: under honcho one process's exit ends all of them (web and beat with a crashed
+    worker); the Procfile runs the workers under tools/respawn."""
+    runs = tmp_path / "runs"
+    crash = f"echo run >> {runs}; exit 3"
+    proc = subprocess.Popen(
+        [str(ROOT / "tools" / "respawn"), "bash", "-c", crash],
+        stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+    wait_for(lambda: runs.exists() and len(runs.read_text().split()) >= 2, timeout=10)
+    os.killpg(proc.pid, signal.SIGTERM)  # what honcho does on Ctrl-C
+    assert proc.wait(timeout=10) == 0
+    assert "exited with status 3; starting it again" in proc.stderr.read()  # type: ignore[union-attr]
+    count = len(runs.read_text().split())
+    time.sleep(2.5)
+    assert len(runs.read_text().split()) == count  # stopped for good
+    procfile = (ROOT / "Procfile").read_text().splitlines()
+    for name in ("worker", "feeds"):
+        line = next(x for x in procfile if x.startswith(f"{name}:"))
+        assert line.startswith(f"{name}: exec tools/respawn .venv/bin/celery")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_beat_on_the_same_database_stops_at_once_saying_why():
+    """H3.10: a second `make run` (another port) started a second beat on the same database."""
+    first = Beat().start()
+    try:
+        wait_for(lambda: not beat_lock_free(), timeout=30, message="the first beat took the lock")
+        second = subprocess.run(
+            [sys.executable, "-m", "celery", "-A", "config", "beat", "-l", "INFO", "--pidfile="],
+            cwd=ROOT, env=child_env(), capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert second.returncode == 1
+        assert "Another celery beat already runs on this database" in second.stderr
+        assert first.proc is not None and first.proc.poll() is None
+        preflight = subprocess.run(
+            [sys.executable, "manage.py", "sift_preflight", "--port", str(free_port())],
+            cwd=ROOT, env=child_env(), capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert preflight.returncode == 1 and "Sift is already running" in preflight.stderr
+    finally:
+        first.stop()
+    # The lock dies with its process (here kill -9): nothing stale is left behind.
+    wait_for(beat_lock_free, timeout=10, message="the lock was released")
+
+
+def test_make_run_fails_at_once_naming_a_taken_port():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        started = time.monotonic()
+        preflight = subprocess.run(
+            [sys.executable, "manage.py", "sift_preflight", "--port", str(port)],
+            cwd=ROOT, env=child_env(), capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+    assert preflight.returncode == 1
+    assert f"Port {port} on 127.0.0.1 is already taken" in preflight.stderr
+    assert f"make run PORT={port + 1}" in preflight.stderr
+    assert time.monotonic() - started < 20
+    makefile = (ROOT / "Makefile").read_text()
+    run = makefile[makefile.index("\nrun:") :].split("\n\n")[0]
+    assert run.index("sift_preflight") < run.index("honcho")
+
+
+def test_make_demo_names_the_taken_port_and_the_setting_to_change():
+    """H3.9: the demo read another server's 401 as its feed list (TypeError)."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        demo = subprocess.run(
+            [sys.executable, "-m", "demo"],
+            cwd=ROOT, env=child_env(DEMO_FEEDS_PORT=port, PORT=free_port()),
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+    assert demo.returncode == 2
+    assert f"Port {port} on 127.0.0.1 is already taken" in demo.stderr
+    assert f"DEMO_FEEDS_PORT={port + 1}" in demo.stderr
+    assert "Traceback" not in demo.stderr
+
+
+def test_make_run_installs_only_what_runs():
+    makefile = (ROOT / "Makefile").read_text()
+    assert "\nrun: setup-run\n" in makefile
+    assert "sync --frozen --no-dev --inexact" in makefile
+
+
+def test_pages_name_an_icon_and_favicon_ico_finds_it(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith(".svg")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_page_and_its_static_files_log_no_streaming_warning(live_server_asgi, user):
+    """H3.11: whitenoise's file responses made Django warn on every page load under ASGI."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with httpx.Client(base_url=live_server_asgi.url, follow_redirects=True) as web:
+            page = web.get("/accounts/login/")
+            sheets = re.findall(r'href="(/static/[^"]+\.css)"', page.text)
+            assert page.status_code == 200 and sheets
+            for path in [*sheets, "/favicon.ico"]:
+                assert web.get(path).status_code == 200
+    assert not [w for w in caught if "StreamingHttpResponse" in str(w.message)]

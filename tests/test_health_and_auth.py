@@ -84,6 +84,14 @@ def test_ready_with_the_llm_down_stays_200_and_says_so(anon, client, user, fake_
     }
 
 
+def test_ready_says_why_before_ollama_ever_answered(client, user, fake_ollama):
+    """H3.11: before any article was tried, the reason was empty."""
+    fake_ollama.stop()
+    client.force_login(user)
+    llm = client.get("/ready").json()["llm"]
+    assert llm["ok"] is False and llm["reason"].startswith("Ollama does not answer at http")
+
+
 def test_ready_with_the_broker_down_is_503(anon, settings, fake_ollama, monkeypatch):
     from config.celery import app
 

@@ -124,6 +124,9 @@ def _snapshot(download_id: int) -> dict[str, Any]:
         "total": row.total,
         "digest": row.digest,
         "percent": row.percent,
+        "more_layers_possible": ollama_server.more_layers_possible(
+            row.detail, row.status == ModelDownload.Status.COMPLETE
+        ),
         "error": row.error,
     }
 
@@ -196,9 +199,12 @@ class OllamaPullView(APIView):
                 response=SSEEvent,
                 description=(
                     "Server-sent events, whatever the `Accept` header. Each `data` is JSON:"
-                    " `{status, state, completed, total, digest, percent}` while downloading"
-                    " (`status` is Ollama's text, `state` Sift's: downloading; percent of the"
-                    ' whole model), then `{"status": "complete", "state": "complete"}`,'
+                    " `{status, state, completed, total, digest, percent,"
+                    " more_layers_possible}` while downloading (`status` is Ollama's text,"
+                    " `state` Sift's: downloading; `percent` is bytes done over the bytes of"
+                    " the layers Ollama has announced, and Ollama announces a layer as its"
+                    " download starts: while `more_layers_possible`, a later layer may still"
+                    ' grow the total), then `{"status": "complete", "state": "complete"}`,'
                     ' `{"status": "error", "state": "error", "error": …}` or, when cancelled,'
                     ' `{"status": "error", "state": "cancelled", "error": "cancelled"}`.'
                 ),
@@ -233,6 +239,7 @@ class DownloadStatusOut(serializers.Serializer[Any]):
     completed = serializers.IntegerField()
     total = serializers.IntegerField()
     percent = serializers.FloatField()
+    more_layers_possible = serializers.BooleanField()
     status = serializers.CharField(allow_null=True)
     detail = serializers.CharField(required=False)
     error = serializers.CharField(allow_null=True)

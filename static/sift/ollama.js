@@ -174,7 +174,8 @@ function showProgress(p) {
   document.querySelector("#download .bar").setAttribute("aria-valuenow", String(Math.round(percent)));
   $("dl-percent").textContent = `${percent.toFixed(1)}%`;
   // Bytes, and of what: Ollama announces layers as it reaches them, so the total can grow.
-  $("dl-bytes").textContent = p.total ? `${Sift.bytes(p.completed || 0)} of ${Sift.bytes(p.total)} so far` : `${Sift.bytes(p.completed || 0)}`;
+  const known = p.more_layers_possible ? " known so far (more layers may follow)" : "";
+  $("dl-bytes").textContent = p.total ? `${Sift.bytes(p.completed || 0)} of ${Sift.bytes(p.total)}${known}` : `${Sift.bytes(p.completed || 0)}`;
   setPullsEnabled(false, $("dl-model").textContent);
   $("dl-status").textContent = p.status || "";
   // Speed over a 2 s window of (time, bytes) samples; ETA from what is left.

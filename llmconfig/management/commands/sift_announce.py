@@ -1,5 +1,5 @@
-"""`make run`'s last line: once the web process answers, say where Sift is and where the
-credentials are, after the startup banners of every process. Then wait to be stopped (honcho
+"""`make run`'s last line: once the web process answers, say where Sift is and the admin's
+credentials (from var/admin_credentials.txt, this machine's own), after the startup banners of every process. Then wait to be stopped (honcho
 stops everything when one of its processes exits)."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -32,11 +33,21 @@ class Command(BaseCommand):
                 pass
             time.sleep(0.5)
         time.sleep(1.5)  # let the worker's and beat's banners go first
-        credentials = settings.VAR_DIR / "admin_credentials.txt"
-        self.stdout.write(
-            f"Sift is ready: {url}  (log in with the admin credentials in {credentials}; "
-            "Ctrl-C stops everything)"
+        path = settings.VAR_DIR / "admin_credentials.txt"
+        found = dict(line.split(": ", 1) for line in _read(path).splitlines() if ": " in line)
+        login = (
+            f"log in as {found['username']} / {found['password']} (kept in {path})"
+            if "username" in found and "password" in found
+            else "log in with your admin account"
         )
+        self.stdout.write(f"Sift is ready: {url}  ({login}; Ctrl-C stops everything)")
         self.stdout.flush()
         while True:
             signal.pause()
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
