@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from articles import services
-from articles.models import Article, Category, Feed
+from articles.models import Article, Category, Feed, Folder
 
 
 class FeedAdminForm(forms.ModelForm[Feed]):
@@ -17,7 +17,7 @@ class FeedAdminForm(forms.ModelForm[Feed]):
 
     class Meta:
         model = Feed
-        fields = ["url", "title", "display_order"]
+        fields = ["url", "title", "folder", "display_order"]
 
     def clean_url(self) -> str:
         url: str = self.cleaned_data["url"]
@@ -25,7 +25,10 @@ class FeedAdminForm(forms.ModelForm[Feed]):
             raise forms.ValidationError(problem)
         if self.instance.pk is None or url != self.instance.url:
             try:
-                services.feed_load(url=url)
+                url, _, _ = services.feed_load(url=url)  # a page's address: its feed's
+            except services.FeedChoice as exc:
+                choices = ", ".join(c["url"] for c in exc.extra["choices"])
+                raise forms.ValidationError(f"{exc} Its feeds: {choices}") from exc
             except services.FeedError as exc:
                 raise forms.ValidationError(str(exc)) from exc
         return url
@@ -34,9 +37,9 @@ class FeedAdminForm(forms.ModelForm[Feed]):
 @admin.register(Feed)
 class FeedAdmin(admin.ModelAdmin[Feed]):
     form = FeedAdminForm
-    list_display = ["__str__", "url", "display_order", "last_fetched_at", "last_error"]
+    list_display = ["__str__", "url", "folder", "display_order", "last_fetched_at", "last_error"]
     search_fields = ["title", "url"]
-    list_filter = ["last_fetched_at"]
+    list_filter = ["folder", "last_fetched_at"]
     readonly_fields = ["etag", "last_modified", "last_fetched_at", "last_attempt_at", "last_error"]
     actions = ["refresh_selected"]
 
@@ -55,6 +58,12 @@ class FeedAdmin(admin.ModelAdmin[Feed]):
         super().save_model(request, obj, form, change)
         if not change:
             services.feed_refresh_later(feed_id=obj.pk)
+
+
+@admin.register(Folder)
+class FolderAdmin(admin.ModelAdmin[Folder]):
+    list_display = ["name"]
+    search_fields = ["name"]
 
 
 @admin.register(Category)
@@ -98,7 +107,7 @@ class ArticleAdmin(admin.ModelAdmin[Article]):
         "published_at", "is_read", "feedback",
     ]  # fmt: skip
     list_filter = [
-        "scoring_state", "is_read", "feedback", ScoreRangeFilter, "feed", "categories",
+        "scoring_state", "is_read", "is_starred", "feedback", ScoreRangeFilter, "feed", "categories",
     ]  # fmt: skip
     search_fields = ["title", "url", "score_reasoning", "scoring_error"]
     date_hierarchy = "published_at"

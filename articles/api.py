@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Count, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -23,13 +24,22 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from articles import opml, services
-from articles.models import Article, Category, Feed
-from articles.selectors import articles_filtered, feeds_with_counts, for_display
+from articles.models import Article, Category, Feed, Folder
+from articles.search import search_words
+from articles.selectors import (
+    articles_filtered,
+    articles_matching,
+    feeds_with_counts,
+    for_display,
+)
 from common.parsers import JSONParser
 from common.serializers import MAX_ID, MAX_OFFSET, StrictSerializer
 
 # --- articles --------------------------------------------------------------------------------
 _DATETIME = serializers.DateTimeField()
+MARKED_OUT = inline_serializer(
+    "MarkedOut", {"message": serializers.CharField(), "marked": serializers.IntegerField()}
+)
 
 
 def _datetime(value: Any) -> str | None:
@@ -49,7 +59,8 @@ class ArticleSerializer(serializers.ModelSerializer[Article]):
         model = Article
         fields = [
             "id", "feed_id", "feed_title", "title", "url", "author", "published_at", "summary",
-            "content", "is_read", "categories", "interest_score", "quality_score",
+            "content", "is_read", "is_starred", "starred_at", "categories", "interest_score",
+            "quality_score",
             "composite_score", "score_reasoning", "scoring_state", "scored_at",
             "scoring_priority", "rescore_mode", "is_rescoring", "feedback", "feedback_at",
             "explanation", "story_id", "sources",
@@ -71,6 +82,8 @@ class ArticleSerializer(serializers.ModelSerializer[Article]):
             "published_at": _datetime(a.published_at),
             **self.body(a),
             "is_read": a.is_read,
+            "is_starred": a.is_starred,
+            "starred_at": _datetime(a.starred_at),
             "categories": self.get_categories(a),
             "interest_score": a.interest_score,
             "quality_score": a.quality_score,
@@ -111,6 +124,7 @@ class ArticleSerializer(serializers.ModelSerializer[Article]):
                 "matched_anti_interests": serializers.ListField(child=serializers.CharField()),
                 "weights": serializers.DictField(child=serializers.CharField()),
                 "quality_factor": serializers.FloatField(allow_null=True),
+                "feedback_factor": serializers.FloatField(),
                 "reasoning": serializers.CharField(),
             },
         )
@@ -118,13 +132,15 @@ class ArticleSerializer(serializers.ModelSerializer[Article]):
     def get_explanation(self, obj: Article) -> dict[str, Any]:
         """Why it ranks where it does, in the reader's own words: the phrases of their
         interests it matched (checked against their text), each topic's weight, the quality
-        factor (0.5 + quality/20) and the model's reasoning. Empty lists for articles scored
+        factor (0.5 + quality/20), what the reader's 👎 multiplies it by, and the model's
+        reasoning. Empty lists for articles scored
         before Sift asked for the phrases."""
         return {
             "matched_interests": list(obj.matched_interests or []),
             "matched_anti_interests": list(obj.matched_anti_interests or []),
             "weights": {c.name: c.weight for c in self._topics(obj)},
             "quality_factor": obj.quality_factor,
+            "feedback_factor": obj.feedback_factor,
             "reasoning": self.get_score_reasoning(obj),
         }
 
@@ -179,6 +195,14 @@ class ArticleListParams(StrictSerializer):
     order = serializers.ChoiceField(choices=["asc", "desc"], default="desc")
     scoring_state = serializers.ChoiceField(choices=STATES, required=False)
     exclude_blocked = serializers.BooleanField(default=True)
+    is_starred = serializers.BooleanField(required=False, allow_null=True, default=None)
+    folder_id = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    q = serializers.CharField(required=False, max_length=500)
+
+    def validate_q(self, value: str) -> str:
+        if not search_words(value):
+            raise serializers.ValidationError("Search for at least one word.")
+        return value
 
     def validate_limit(self, value: int) -> int:
         # Clamped, not refused: the seed frontend asks 50, 100, 150 … and reads a page shorter
@@ -201,6 +225,14 @@ LIST_PARAMS = [
     OpenApiParameter("order", str, enum=["asc", "desc"]),
     OpenApiParameter("scoring_state", str, enum=ArticleListParams.STATES),
     OpenApiParameter("exclude_blocked", bool),
+    OpenApiParameter("is_starred", bool),
+    OpenApiParameter("folder_id", {"type": "integer", "minimum": 1, "maximum": MAX_ID}),
+    OpenApiParameter(
+        "q",
+        str,
+        description="Words the title, summary or content must all hold (full-text search); "
+        "the results keep the list's order, best score first.",
+    ),
 ]
 
 
@@ -219,6 +251,7 @@ class ArticleListView(APIView):
 
 class ArticleUpdateIn(StrictSerializer):
     is_read = serializers.BooleanField(required=False)
+    is_starred = serializers.BooleanField(required=False)
     feedback = serializers.ChoiceField(
         choices=Article.Feedback.choices,
         allow_null=True,
@@ -230,7 +263,7 @@ class ArticleUpdateIn(StrictSerializer):
         attrs = super().validate(attrs)
         if not attrs:
             raise serializers.ValidationError(
-                {"non_field_errors": ["Send is_read and/or feedback."]}
+                {"non_field_errors": ["Send is_read, is_starred and/or feedback."]}
             )
         return attrs
 
@@ -254,14 +287,43 @@ class ArticleDetailView(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         services.article_mark(
-            article=article, is_read=data.get("is_read"), feedback=data.get("feedback", "")
+            article=article,
+            is_read=data.get("is_read"),
+            is_starred=data.get("is_starred"),
+            feedback=data.get("feedback", ""),
         )
         return Response(ArticleSerializer(article).data)
+
+
+class MarkReadIn(StrictSerializer):
+    """Which unread articles to mark read: all of them, or those of a feed, folder, topic,
+    search, the starred ones, and/or those published more than some days ago."""
+
+    feed_id = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    folder_id = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    category = serializers.CharField(required=False, max_length=100)
+    is_starred = serializers.BooleanField(required=False, allow_null=True, default=None)
+    q = serializers.CharField(required=False, max_length=500)
+    older_than_days = serializers.IntegerField(required=False, min_value=0, max_value=36_500)
+
+    validate_q = ArticleListParams.validate_q
+
+
+class ArticlesMarkReadView(APIView):
+    @extend_schema(request=MarkReadIn, responses=MARKED_OUT)
+    def post(self, request: Request) -> Response:
+        serializer = MarkReadIn(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        marked = services.articles_mark_read(
+            articles=articles_matching(serializer.validated_data).filter(is_read=False)
+        )
+        return Response({"message": f"Marked {marked} articles as read", "marked": marked})
 
 
 # --- feeds -----------------------------------------------------------------------------------
 class FeedSerializer(serializers.ModelSerializer[Feed]):
     unread_count = serializers.IntegerField(read_only=True)
+    folder_id = serializers.IntegerField(read_only=True, allow_null=True)
 
     class Meta:
         model = Feed
@@ -269,6 +331,7 @@ class FeedSerializer(serializers.ModelSerializer[Feed]):
             "id",
             "url",
             "title",
+            "folder_id",
             "display_order",
             "last_fetched_at",
             "last_error",
@@ -278,9 +341,21 @@ class FeedSerializer(serializers.ModelSerializer[Feed]):
         read_only_fields = fields
 
 
+class FolderField(serializers.PrimaryKeyRelatedField):  # type: ignore[type-arg]
+    """A folder by its id (null: none)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(queryset=Folder.objects.all(), allow_null=True, required=False, **kwargs)
+
+
 class FeedCreateIn(StrictSerializer):
-    url = serializers.URLField(max_length=2000)
+    url = serializers.URLField(
+        max_length=2000,
+        help_text="The feed's address, or a web page's: its feed is found through the page's "
+        '<link rel="alternate">; a page naming several answers 400 with `choices`.',
+    )
     title = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    folder_id = FolderField()
 
     def validate_url(self, value: str) -> str:
         if problem := services.feed_url_problem(value):
@@ -299,7 +374,8 @@ class FeedListView(APIView):
     def post(self, request: Request) -> Response:
         serializer = FeedCreateIn(data=request.data)
         serializer.is_valid(raise_exception=True)
-        feed, _new = services.feed_create(**serializer.validated_data)
+        data = dict(serializer.validated_data)
+        feed, _new = services.feed_create(folder=data.pop("folder_id", None), **data)
         return Response(
             FeedSerializer(feeds_with_counts(pk=feed.pk)[0]).data, status=status.HTTP_201_CREATED
         )
@@ -307,6 +383,7 @@ class FeedListView(APIView):
 
 class FeedUpdateIn(StrictSerializer):
     title = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    folder_id = FolderField()
     display_order = serializers.IntegerField(
         required=False, min_value=-1_000_000, max_value=1_000_000
     )
@@ -318,7 +395,10 @@ class FeedDetailView(APIView):
         feed = get_object_or_404(Feed, pk=pk)
         serializer = FeedUpdateIn(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.feed_update(feed=feed, **serializer.validated_data)
+        data = dict(serializer.validated_data)
+        if "folder_id" in data:
+            data["folder"] = data.pop("folder_id")
+        services.feed_update(feed=feed, **data)
         return Response(FeedSerializer(feeds_with_counts(pk=pk)[0]).data)
 
     @extend_schema(responses={204: None})
@@ -354,12 +434,7 @@ class FeedReorderView(APIView):
 
 
 class FeedMarkAllReadView(APIView):
-    @extend_schema(
-        request=None,
-        responses=inline_serializer(
-            "MarkedOut", {"message": serializers.CharField(), "marked": serializers.IntegerField()}
-        ),
-    )
+    @extend_schema(request=None, responses=MARKED_OUT)
     def post(self, request: Request, pk: int) -> Response:
         feed = get_object_or_404(Feed, pk=pk)
         marked = services.feed_mark_read(feed=feed)
@@ -442,6 +517,60 @@ class OPMLView(APIView):
                 {"file": ["The OPML file is larger than 5 MB."]}, status=status.HTTP_400_BAD_REQUEST
             )
         return Response(opml.opml_import(data=upload.read()))
+
+
+# --- folders ----------------------------------------------------------------------------------
+class FolderSerializer(serializers.ModelSerializer[Folder]):
+    feed_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Folder
+        fields = ["id", "name", "feed_count"]
+        read_only_fields = fields
+
+
+class FolderIn(StrictSerializer):
+    name = serializers.CharField(max_length=200, trim_whitespace=True)
+
+    def validate_name(self, value: str) -> str:
+        if Folder.objects.filter(name=value).exists():
+            raise serializers.ValidationError("A folder of this name exists.")
+        return value
+
+
+def _folders() -> QuerySet[Folder]:
+    return Folder.objects.annotate(feed_count=Count("feeds")).order_by("name")
+
+
+class FolderListView(APIView):
+    @extend_schema(responses=FolderSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        return Response(FolderSerializer(_folders(), many=True).data)
+
+    @extend_schema(request=FolderIn, responses={201: FolderSerializer})
+    def post(self, request: Request) -> Response:
+        serializer = FolderIn(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        folder = services.folder_get_or_create(name=serializer.validated_data["name"])
+        return Response(
+            FolderSerializer(_folders().get(pk=folder.pk)).data, status=status.HTTP_201_CREATED
+        )
+
+
+class FolderDetailView(APIView):
+    @extend_schema(request=FolderIn, responses=FolderSerializer)
+    def patch(self, request: Request, pk: int) -> Response:
+        folder = get_object_or_404(Folder, pk=pk)
+        serializer = FolderIn(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.folder_rename(folder=folder, name=serializer.validated_data["name"])
+        return Response(FolderSerializer(_folders().get(pk=pk)).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, pk: int) -> Response:
+        """The folder goes; its feeds stay, outside any folder."""
+        services.folder_delete(folder=get_object_or_404(Folder, pk=pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --- categories and preferences -----------------------------------------------------------

@@ -31,6 +31,18 @@ RANK_SCORE = Coalesce(F("rank__score"), Value(-1.0))
 RANK_DATE = F("rank__rank_date")
 
 
+class Folder(models.Model):
+    """A group of feeds the reader made (OPML's nested outlines, a reader app's label)."""
+
+    name = models.CharField(max_length=200, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class FeedQuerySet(models.QuerySet["Feed"]):
     def next_display_order(self) -> int:
         """Where a new feed goes: after the last one."""
@@ -46,6 +58,9 @@ class FeedQuerySet(models.QuerySet["Feed"]):
 class Feed(models.Model):
     url = models.URLField(max_length=2000, unique=True)
     title = models.CharField(max_length=500, blank=True, default="")
+    folder = models.ForeignKey(
+        Folder, null=True, blank=True, on_delete=models.SET_NULL, related_name="feeds"
+    )
     display_order = models.IntegerField(default=0)
     etag = models.CharField(max_length=500, blank=True, default="")
     last_modified = models.CharField(max_length=200, blank=True, default="")
@@ -282,6 +297,9 @@ class Article(models.Model):
     summary = models.TextField(blank=True, default="")
     content = models.TextField(blank=True, default="")
     is_read = models.BooleanField(default=False)
+    # Saved for later; a re-score never touches it.
+    is_starred = models.BooleanField(default=False)
+    starred_at = models.DateTimeField(null=True, blank=True)
     categories = models.ManyToManyField(Category, blank=True, related_name="articles")
 
     class Feedback(models.TextChoices):
@@ -349,6 +367,9 @@ class Article(models.Model):
                 condition=Q(feedback__isnull=False),
             ),
             models.Index(fields=["story"], name="article_copies", condition=Q(story__isnull=False)),
+            models.Index(
+                F("starred_at").desc(), name="article_starred", condition=Q(is_starred=True),
+            ),
         ]  # fmt: skip
 
     def __str__(self) -> str:
@@ -368,6 +389,11 @@ class Article(models.Model):
             self.ScoringState.QUEUED,
             self.ScoringState.SCORING,
         )
+
+    @property
+    def feedback_factor(self) -> float:
+        """What the reader's 👎 multiplies the score by (1 without one)."""
+        return ArticleRank.DISLIKED_FACTOR if self.feedback == self.Feedback.DOWN else 1.0
 
     @property
     def quality_factor(self) -> float | None:
@@ -413,6 +439,11 @@ class ArticleRank(models.Model):
     # A copy of the article's topics (`TopicSet`), so a weight change re-ranks per set of
     # topics instead of reading every article's links.
     topic_set = models.ForeignKey(TopicSet, on_delete=models.PROTECT, related_name="ranks")
+    # The reader's 👎, copied from the article: the score is multiplied by DISLIKED_FACTOR,
+    # so the article moves down at once and stays down through weight changes.
+    disliked = models.BooleanField(default=False)
+
+    DISLIKED_FACTOR = 0.25
 
     class Meta:
         indexes = [

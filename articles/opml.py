@@ -1,15 +1,16 @@
-"""OPML: the feed list out (export) and in (import, refreshed in the background)."""
+"""OPML: the feed list out (export) and in (import), folders kept both ways."""
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from defusedxml import ElementTree
 from django.conf import settings
 
-from articles.models import Feed
+from articles.models import Feed, Folder
 from articles.services import (
     FeedError,
     Fetched,
@@ -17,6 +18,7 @@ from articles.services import (
     feed_create_loaded,
     feed_load,
     feed_url_problem,
+    folder_get_or_create,
 )
 
 
@@ -25,51 +27,74 @@ class OPMLError(FeedError):
 
 
 def opml_export() -> str:
+    """Every feed, those in a folder nested in its folder's outline (as readers export)."""
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<opml version="2.0">',
         "  <head><title>Sift feeds</title></head>",
         "  <body>",
     ]
-    for feed in Feed.objects.order_by("display_order", "id"):
+
+    def outline(feed: Feed, indent: str) -> str:
         title = quoteattr(feed.title or feed.url)
-        lines.append(
-            f'    <outline type="rss" text={title} title={title} xmlUrl={quoteattr(feed.url)}/>'
+        return (
+            f'{indent}<outline type="rss" text={title} title={title} xmlUrl={quoteattr(feed.url)}/>'
         )
+
+    feeds = list(Feed.objects.select_related("folder").order_by("display_order", "id"))
+    lines += [outline(feed, "    ") for feed in feeds if feed.folder is None]
+    for folder in Folder.objects.order_by("name"):
+        name = quoteattr(folder.name)
+        lines.append(f"    <outline text={name} title={name}>")
+        lines += [outline(feed, "      ") for feed in feeds if feed.folder_id == folder.pk]
+        lines.append("    </outline>")
     lines += ["  </body>", "</opml>", ""]
     return "\n".join(lines)
 
 
-def opml_parse(*, data: bytes) -> tuple[list[tuple[str, str]], int]:
-    """(url, title) of every feed outline, nested folders included, and how many feed
-    outlines were refused (not http(s), too long). defusedxml refuses entity expansion and
-    external entities."""
+@dataclass(frozen=True)
+class Outline:
+    url: str
+    title: str
+    folder: str  # "" outside any folder
+
+
+def opml_parse(*, data: bytes) -> tuple[list[Outline], int]:
+    """Every feed outline with its folder (the outline it sits in; the innermost, for
+    folders in folders), and how many feed outlines were refused (not http(s), too long).
+    defusedxml refuses entity expansion and external entities."""
     try:
         root = ElementTree.fromstring(data)
     except Exception as exc:
         raise OPMLError(f"Not a valid OPML file: {type(exc).__name__}") from exc
     if root.tag.lower() != "opml":
         raise OPMLError("Not an OPML file: the root element is not <opml>.")
-    found: list[tuple[str, str]] = []
+    found: list[Outline] = []
     refused = 0
     limit = settings.OPML_MAX_FEEDS
-    for outline in root.iter("outline"):
-        if outline.get("xmlUrl") is None:
+    parents = {child: parent for parent in root.iter() for child in parent}
+    for node in root.iter("outline"):
+        if node.get("xmlUrl") is None:
             continue  # a folder
         if len(found) + refused >= limit:
             raise OPMLError(
                 f"The file lists more than {limit} feeds; import at most {limit} at once "
                 "(OPML_MAX_FEEDS)."
             )
-        url = outline.get("xmlUrl", "").strip()
+        url = node.get("xmlUrl", "").strip()
         if feed_url_problem(url):
             refused += 1
             continue
-        found.append((url, (outline.get("title") or outline.get("text") or "")[:500]))
+        parent = parents.get(node)
+        folder = ""
+        if parent is not None and parent.tag == "outline" and parent.get("xmlUrl") is None:
+            folder = (parent.get("title") or parent.get("text") or "").strip()[:200]
+        title = (node.get("title") or node.get("text") or "")[:500]
+        found.append(Outline(url, title, folder))
     return found, refused
 
 
-def _load(url: str) -> tuple[Fetched, ParsedFeed] | FeedError:
+def _load(url: str) -> tuple[str, Fetched, ParsedFeed] | FeedError:
     try:
         return feed_load(url=url)
     except FeedError as exc:
@@ -79,23 +104,32 @@ def _load(url: str) -> tuple[Fetched, ParsedFeed] | FeedError:
 def opml_import(*, data: bytes) -> dict[str, Any]:
     """Subscribe to the feeds that are new, each checked as "Add feed" checks one: fetched
     and parsed now (OPML_FETCH_CONCURRENCY at a time, each under the fetch deadline), its
-    articles stored. A feed that cannot be read is refused with its reason, not added."""
-    entries, skipped = opml_parse(data=data)
+    articles stored, in its folder (created when new). A feed that cannot be read is refused
+    with its reason, not added. A feed already subscribed keeps its folder."""
+    outlines, skipped = opml_parse(data=data)
     existing = set(Feed.objects.values_list("url", flat=True))
-    new: dict[str, str] = {}
-    for url, title in entries:
-        if url in existing or url in new:
+    new: dict[str, Outline] = {}
+    for entry in outlines:
+        if entry.url in existing or entry.url in new:
             skipped += 1
         else:
-            new[url] = title
+            new[entry.url] = entry
     with ThreadPoolExecutor(max_workers=settings.OPML_FETCH_CONCURRENCY) as pool:
         loaded = dict(zip(new, pool.map(_load, new), strict=True))  # no database in threads
     created, refused = 0, []
-    for url, title in new.items():
+    for url, entry in new.items():
         result = loaded[url]
         if isinstance(result, FeedError):
             refused.append({"url": url, "reason": result.message})
             continue
-        feed_create_loaded(url=url, title=title, fetched=result[0], parsed=result[1])
+        feed_url, fetched, parsed = result
+        if feed_url != url and (feed_url in existing or feed_url in new):
+            skipped += 1  # a page whose feed is listed too, or already subscribed
+            continue
+        existing.add(feed_url)
+        folder = folder_get_or_create(name=entry.folder) if entry.folder else None
+        feed_create_loaded(
+            url=feed_url, title=entry.title, fetched=fetched, parsed=parsed, folder=folder
+        )
         created += 1
     return {"created": created, "skipped": skipped, "refused": refused}

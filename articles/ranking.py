@@ -6,6 +6,7 @@ and the topic sets a weight change re-ranks by. The one writer of `ArticleRank` 
 2. A topic weight changes: `topic_sets_rerank` re-ranks every row whose set holds the topic,
    with one factor per set.
 3. Topics edited by hand: `ranks_retopic` points rank rows at their new sets (no re-score).
+4. The reader's 👎 / 👍: `article_feedback_rerank` re-ranks that one row.
 """
 
 from __future__ import annotations
@@ -43,6 +44,17 @@ def articles_rank(*, articles: QuerySet[Article]) -> int:
             written += rows
             _rerank(sets=(set_sql, [key]), rows=(", ".join(["%s"] * len(chunk)), chunk))
     return written
+
+
+def article_feedback_rerank(*, article: Article) -> int:
+    """The reader's 👍 / 👎 changed: copy it to the rank row and rank that row again (a 👎
+    moves the article down at once). Nothing to do before the article has a rank."""
+    disliked = article.feedback == Article.Feedback.DOWN
+    ranks = ArticleRank.objects.filter(article_id=article.pk)
+    if not ranks.exclude(disliked=disliked).update(disliked=disliked):
+        return 0
+    sets = ranks.values("topic_set_id").query.sql_with_params()
+    return _rerank(sets=sets, rows=("%s", [article.pk]))
 
 
 def topic_sets_rerank(*, sets: QuerySet[TopicSet]) -> int:
@@ -100,8 +112,9 @@ def _rerank(sets: tuple[str, Sequence[Any]], rows: tuple[str, Sequence[Any]] | N
     whose article id is one of `rows` (each a SELECT of ids, or a list of placeholders,
     with its parameters):
 
-        interest × mean(weight multipliers) × (0.5 + quality/20), capped at 20;
-        0 when one of its topics is blocked; an article with no topic counts 1.
+        interest × mean(weight multipliers) × (0.5 + quality/20) × feedback, capped at 20;
+        0 when one of its topics is blocked; an article with no topic counts 1; feedback
+        is DISLIKED_FACTOR after the reader's 👎, else 1.
 
     The one place the formula lives: scoring writes a verdict and then ranks that row in the
     same transaction (`ArticleQuerySet.rank`), so a weight changed meanwhile is never
@@ -120,7 +133,8 @@ def _rerank(sets: tuple[str, Sequence[Any]], rows: tuple[str, Sequence[Any]] | N
         f"WHEN '{weight}' THEN {value}" for weight, value in Category.MULTIPLIERS.items()
     )
     (sets_sql, sets_params), (rows_sql, rows_params) = sets, rows or ("", ())
-    raw = f"{rank}.interest * f.factor * (0.5 + {rank}.quality / 20.0)"
+    disliked = f"CASE WHEN {rank}.disliked THEN {ArticleRank.DISLIKED_FACTOR} ELSE 1.0 END"
+    raw = f"{rank}.interest * f.factor * (0.5 + {rank}.quality / 20.0) * {disliked}"
     score = f"ROUND(CAST(CASE WHEN {raw} > 20 THEN 20.0 ELSE {raw} END AS NUMERIC), 4)"
     # The LEFT JOINs give the empty set (no topics, or its topics deleted) factor 1.
     sql = f"""
@@ -155,17 +169,19 @@ def _rank_rows(key: str, ids: list[int]) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            INSERT INTO {rank} (article_id, interest, quality, score, rank_date, topic_set_id)
+            INSERT INTO {rank}
+                (article_id, interest, quality, score, rank_date, topic_set_id, disliked)
             SELECT a.id, a.interest_score, a.quality_score, 0.0,
-                   COALESCE(a.published_at, a.created_at), s.id
+                   COALESCE(a.published_at, a.created_at), s.id,
+                   CASE WHEN a.feedback = %s THEN TRUE ELSE FALSE END
             FROM {article} a JOIN {topic_set} s ON s.key = %s
             WHERE a.id IN ({", ".join(["%s"] * len(ids))})
             ON CONFLICT (article_id) DO UPDATE SET
                 interest = excluded.interest, quality = excluded.quality,
                 score = excluded.score, rank_date = excluded.rank_date,
-                topic_set_id = excluded.topic_set_id
+                topic_set_id = excluded.topic_set_id, disliked = excluded.disliked
             """,  # noqa: S608 - table names are Sift's own, values are params
-            [key, *ids],
+            [Article.Feedback.DOWN.value, key, *ids],
         )
         return int(cursor.rowcount)
 

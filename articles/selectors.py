@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import Count, Prefetch, QuerySet
+from django.utils import timezone
 
 from articles.models import Article, ArticleQuerySet, Category, Feed
+from articles.search import articles_search
 
 
 def articles_filtered(params: dict[str, Any]) -> QuerySet[Article]:
@@ -50,11 +53,26 @@ def for_display(qs: ArticleQuerySet) -> ArticleQuerySet:
 def _common_filters(qs: ArticleQuerySet, params: dict[str, Any]) -> ArticleQuerySet:
     if params.get("is_read") is not None:
         qs = qs.filter(is_read=params["is_read"])
+    if params.get("is_starred") is not None:
+        qs = qs.filter(is_starred=params["is_starred"])
     if params.get("feed_id"):
         qs = qs.filter(feed_id=params["feed_id"])
+    if params.get("folder_id"):
+        qs = qs.filter(feed__folder_id=params["folder_id"])
     if params.get("category"):
         qs = qs.filter(categories__name=Category.normalize(params["category"]))
+    if params.get("older_than_days") is not None:
+        cutoff = timezone.now() - timedelta(days=params["older_than_days"])
+        qs = qs.filter(published_at__lt=cutoff)
+    if params.get("q"):
+        qs = articles_search(qs, params["q"])
     return qs
+
+
+def articles_matching(params: dict[str, Any]) -> ArticleQuerySet:
+    """Every article these filters name, whatever its scoring state (mark-all-read: what
+    the reader has seen in the list and what is still waiting to be scored alike)."""
+    return _common_filters(Article.objects.all(), params)
 
 
 def feeds_with_counts(*, pk: int | None = None) -> list[Feed]:

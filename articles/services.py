@@ -21,8 +21,9 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from articles import tasks
-from articles.models import Article, Category, Feed, FeedQuerySet, TopicSet
-from articles.ranking import topic_sets_rerank
+from articles.discovery import feed_links
+from articles.models import Article, Category, Feed, FeedQuerySet, Folder, TopicSet
+from articles.ranking import article_feedback_rerank, topic_sets_rerank
 from articles.signals import articles_stored, category_weight_changed
 from articles.stories import Candidate, canonical_url, story_candidates, title_key
 from common.errors import DomainError
@@ -311,33 +312,70 @@ def feed_url_problem(url: str) -> str:
     return http_url_problem(url)
 
 
-def feed_load(*, url: str) -> tuple[Fetched, ParsedFeed]:
+class FeedChoice(FeedError):
+    """A web page that names several feeds: the reader chooses one (`choices`)."""
+
+
+def feed_load(*, url: str) -> tuple[str, Fetched, ParsedFeed]:
     """Fetch and parse a feed that is not subscribed yet: what every door that adds a feed
-    (API, admin) checks before accepting it. Raises FeedError."""
+    (API, admin, OPML) checks before accepting it. A web page's address finds its feed
+    (`<link rel="alternate">`); when it names several, FeedChoice lists them. Returns the
+    feed's own URL with what was fetched. Raises FeedError. No database: OPML imports call
+    it from threads."""
     fetched = feed_fetch(url=url)
     if fetched.body is None:
         raise FeedError("The server answered 304 to an unconditional request.")
+    if "html" in fetched.content_type.lower() or fetched.body.lstrip()[:15].lower().startswith(
+        (b"<!doctype html", b"<html")
+    ):
+        links = feed_links(html=fetched.body, base_url=fetched.final_url)
+        if not links:
+            kind = fetched.content_type.split(";")[0].strip() or "no content type"
+            raise FeedError(
+                f"Not an RSS or Atom feed: the server sent {kind}, a web page that names no "
+                'feed (no <link rel="alternate"> to RSS or Atom).'
+            )
+        if len(links) > 1:
+            raise FeedChoice(
+                f"This page offers {len(links)} feeds; choose one.",
+                extra={
+                    "choices": [{"url": f.url, "title": f.title, "kind": f.kind} for f in links]
+                },
+            )
+        url = links[0].url
+        if problem := feed_url_problem(url):
+            raise FeedError(problem)
+        fetched = feed_fetch(url=url)
+        if fetched.body is None:
+            raise FeedError("The server answered 304 to an unconditional request.")
     parsed = feed_parse(fetched=fetched)
     if parsed.problem:
         # A new feed must be readable; one already subscribed keeps what can be recovered.
         raise FeedError(parsed.problem)
-    return fetched, parsed
+    return url, fetched, parsed
 
 
-def feed_create(*, url: str, title: str = "") -> tuple[Feed, int]:
+def feed_subscribed_problem(url: str) -> str:
+    return "This feed is already subscribed." if Feed.objects.filter(url=url).exists() else ""
+
+
+def feed_create(*, url: str, title: str = "", folder: Folder | None = None) -> tuple[Feed, int]:
     """Add a feed only if it can be fetched and parsed now; store its articles."""
-    fetched, parsed = feed_load(url=url)
-    return feed_create_loaded(url=url, title=title, fetched=fetched, parsed=parsed)
+    url, fetched, parsed = feed_load(url=url)
+    if problem := feed_subscribed_problem(url):  # the page's feed, found above
+        raise FeedError(problem)
+    return feed_create_loaded(url=url, title=title, fetched=fetched, parsed=parsed, folder=folder)
 
 
 def feed_create_loaded(
-    *, url: str, title: str, fetched: Fetched, parsed: ParsedFeed
+    *, url: str, title: str, fetched: Fetched, parsed: ParsedFeed, folder: Folder | None = None
 ) -> tuple[Feed, int]:
     """Subscribe to a feed `feed_load` has just fetched and parsed, with its articles."""
     with transaction.atomic():
         feed = Feed.objects.create(
             url=url,
             title=title or parsed.title,
+            folder=folder,
             display_order=Feed.objects.next_display_order(),
             etag=fetched.etag[:500],
             last_modified=fetched.last_modified[:200],
@@ -350,7 +388,7 @@ def feed_create_loaded(
 
 
 def feed_update(*, feed: Feed, **fields: Any) -> Feed:
-    """Change a feed's title or display order."""
+    """Change a feed's title, folder or display order."""
     for name, value in fields.items():
         setattr(feed, name, value)
     feed.save(update_fields=list(fields) or None)
@@ -377,16 +415,42 @@ def feed_refresh_later(*, feed_id: int) -> None:
     send_on_commit(tasks.refresh_feed, feed_id)
 
 
+# --- folders -----------------------------------------------------------------------------------
+def folder_get_or_create(*, name: str) -> Folder:
+    folder, _ = Folder.objects.get_or_create(name=name.strip()[:200])
+    return folder
+
+
+def folder_rename(*, folder: Folder, name: str) -> Folder:
+    folder.name = name.strip()
+    folder.save(update_fields=["name"])
+    return folder
+
+
+def folder_delete(*, folder: Folder) -> None:
+    """Its feeds stay, outside any folder."""
+    folder.delete()
+
+
 # --- the reader's marks ------------------------------------------------------------------------
 def article_mark(
-    *, article: Article, is_read: bool | None = None, feedback: str | None = ""
+    *,
+    article: Article,
+    is_read: bool | None = None,
+    is_starred: bool | None = None,
+    feedback: str | None = "",
 ) -> None:
-    """Read/unread and 👍 / 👎 (`None` clears it; the default "" leaves it as it is). Never
-    re-scores: feedback shapes future prompts and weight suggestions; re-scoring is the
+    """Read/unread, starred, and 👍 / 👎 (`None` clears it; the default "" leaves it as it
+    is). Never
+    asks the LLM again: feedback shapes future prompts and weight suggestions, and a 👎
+    moves the article down at once (its score × DISLIKED_FACTOR); re-scoring is the
     reader's own choice (POST /api/scoring/rescore, with a dry run first)."""
     changes: dict[str, Any] = {}
     if is_read is not None:
         changes["is_read"] = is_read
+    if is_starred is not None and is_starred != article.is_starred:
+        changes["is_starred"] = is_starred
+        changes["starred_at"] = timezone.now() if is_starred else None
     if feedback != "":
         changes["feedback"] = feedback
         changes["feedback_at"] = timezone.now() if feedback else None
@@ -395,9 +459,14 @@ def article_mark(
             articles=Article.objects.filter(pk=article.pk), is_read=changes["is_read"]
         )
     if changes:
-        Article.objects.filter(pk=article.pk).update(**changes)
-        for name, value in changes.items():
-            setattr(article, name, value)
+        with transaction.atomic():
+            Article.objects.filter(pk=article.pk).update(**changes)
+            for name, value in changes.items():
+                setattr(article, name, value)
+            if "feedback" in changes:
+                article_feedback_rerank(article=article)
+                if hasattr(article, "rank"):
+                    article.rank.refresh_from_db(fields=["score", "disliked"])
 
 
 def articles_mark_read(*, articles: QuerySet[Article], is_read: bool = True) -> int:

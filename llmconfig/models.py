@@ -27,6 +27,8 @@ class UserSettings(models.Model):
 
     interests = models.TextField(blank=True, default="")
     anti_interests = models.TextField(blank=True, default="")
+    # Opening an article (its link, or `o`) marks it read, as in most readers.
+    mark_read_on_open = models.BooleanField(default=True)
     categorization_model = models.CharField(
         max_length=200, blank=True, default="", help_text="Model id, e.g. ollama/qwen3:4b."
     )

@@ -55,6 +55,12 @@ class RescoreIn(StrictSerializer):
     mode = serializers.ChoiceField(
         choices=Article.RescoreMode.choices, default=Article.RescoreMode.FULL
     )
+    skipped = serializers.BooleanField(
+        default=False,
+        help_text="The articles kept unscored as older than FEED_BACKFILL_DAYS when their "
+        "feed was added, newest first (at most RESCORE_RECENT_LIMIT), instead of "
+        "`article_ids`.",
+    )
 
     def validate_article_ids(self, value: list[int]) -> list[int]:
         ids = list(dict.fromkeys(value))
@@ -91,7 +97,9 @@ class RescoreView(APIView):
         dry.is_valid(raise_exception=True)
         mode = body.validated_data["mode"]
         ids = body.validated_data.get("article_ids")
-        if ids is None:
+        if body.validated_data["skipped"]:
+            ids = services.skipped_ids()
+        elif ids is None:
             ids = services.rescore_recent_ids()
         cost = services.rescore_cost(ids=ids, mode=mode)
         dry_run = dry.validated_data["dry_run"]
@@ -125,11 +133,15 @@ class WeightSuggestionsView(APIView):
 class PreferencesSerializer(StrictSerializer):
     interests = serializers.CharField(allow_blank=True, max_length=10_000, required=False)
     anti_interests = serializers.CharField(allow_blank=True, max_length=10_000, required=False)
+    mark_read_on_open = serializers.BooleanField(required=False)
 
 
 class PreferencesOut(serializers.Serializer[Any]):
     interests = serializers.CharField()
     anti_interests = serializers.CharField()
+    mark_read_on_open = serializers.BooleanField(
+        help_text="Opening an article (its link, or `o`) marks it read."
+    )
     topic_weights = serializers.DictField(
         child=serializers.ChoiceField(choices=Category.Weight.choices),
         help_text="Category name → weight, as the seed frontend reads it.",
@@ -145,6 +157,7 @@ class PreferencesView(APIView):
         return {
             "interests": us.interests,
             "anti_interests": us.anti_interests,
+            "mark_read_on_open": us.mark_read_on_open,
             "topic_weights": Category.objects.weights(),
             "updated_at": us.updated_at,
             **extra,

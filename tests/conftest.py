@@ -210,3 +210,24 @@ def pytest_collection_modifyitems(session, config, items):
     instead of leaving one process working alone at the end."""
     slow = {item.path for item in items if item.get_closest_marker("worker")}
     items.sort(key=lambda item: item.path not in slow)
+
+
+@pytest.fixture(scope="module")
+def driver():
+    """Headless Chromium, one per test module (tests.browser)."""
+    from tests import browser
+
+    if not (browser.CHROMIUM and browser.CHROMEDRIVER):
+        pytest.skip("chromium and chromium-driver are not installed (.ci/run installs them)")
+    chromium = browser.new_driver()
+    yield chromium
+    chromium.quit()
+
+
+@pytest.fixture
+def page(driver, live_server_asgi, django_user_model):
+    """A logged-in browser on the live server, through the real login form."""
+    from tests.browser import log_in
+
+    django_user_model.objects.create_user(username="reader", password="pw-reader-123")
+    return log_in(driver, live_server_asgi.url, "reader", "pw-reader-123")

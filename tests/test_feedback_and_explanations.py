@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 
 from articles.models import Article, Category
+from articles.ranking import articles_rank
 from llmconfig.models import UserSettings
 from scoring import services
 from scoring.services import Outcome
@@ -44,6 +45,31 @@ def test_feedback_is_stored_with_its_time_and_cleared(api):
     cleared = api.patch(f"/api/articles/{article.id}", {"feedback": None}, format="json").json()
     assert cleared["feedback"] is None and cleared["feedback_at"] is None
     assert article.scoring_state == Article.ScoringState.SCORED  # a click never re-scores
+
+
+def test_thumbs_down_moves_the_top_article_down_at_once_and_keeps_it_down(api):
+    """H3.12: 👎 on the top article left it on top until a re-score."""
+    topic = CategoryFactory(name="rust")
+    top, second, third = (ScoredArticleFactory(interest_score=n) for n in (9, 6, 1))
+    for article in (top, second, third):
+        article.categories.add(topic)
+    articles_rank(articles=Article.objects.all())
+
+    def order() -> list[int]:
+        return [a["id"] for a in api.get("/api/articles").json()]
+
+    assert order() == [top.id, second.id, third.id]
+    down = api.patch(f"/api/articles/{top.id}", {"feedback": "down"}, format="json").json()
+    assert order() == [second.id, top.id, third.id]
+    assert down["explanation"]["feedback_factor"] == 0.25
+    assert down["composite_score"] == pytest.approx(9 * 0.8 * 0.25)
+    # A weight change re-ranks the topic's articles: the 👎 still counts.
+    api.patch("/api/categories/rust/weight", {"weight": "high"}, format="json")
+    assert order() == [second.id, top.id, third.id]
+    api.patch(f"/api/articles/{top.id}", {"feedback": None}, format="json")
+    assert order() == [top.id, second.id, third.id]
+    api.patch(f"/api/articles/{top.id}", {"feedback": "up"}, format="json")
+    assert order() == [top.id, second.id, third.id]
 
 
 @pytest.mark.parametrize(
@@ -121,6 +147,7 @@ def test_matched_phrases_are_kept_only_when_they_are_the_readers_words(llm, api)
         "matched_anti_interests": ["celebrity gossip"],
         "weights": {"rust": "high"},
         "quality_factor": 0.9,
+        "feedback_factor": 1.0,
         "reasoning": "About Rust.",
     }
 

@@ -237,7 +237,7 @@ def test_opml_import_checks_each_feed_as_add_does(api, feeds):
     assert result["created"] == 1 and result["skipped"] == 0
     assert [(r["url"], r["reason"]) for r in result["refused"]] == [
         (feeds.url_for("/gone"), f"HTTP 404 from {feeds.url_for('/gone')}"),
-        (feeds.url_for("/not-xml"), "Not an RSS or Atom feed: the server sent text/html (a web page, not its feed)."),
+        (feeds.url_for("/not-xml"), 'Not an RSS or Atom feed: the server sent text/html, a web page that names no feed (no <link rel="alternate"> to RSS or Atom).'),
     ]  # fmt: skip
     assert list(Feed.objects.values_list("url", flat=True)) == [feeds.url_for("/rss2.xml")]
 

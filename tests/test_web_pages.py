@@ -3,23 +3,18 @@ for pulls and the fake Ollama. Screenshots go to screenshots/ (named in the READ
 
 from __future__ import annotations
 
-import shutil
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 from articles.models import Article, Category, Feed
 from llmconfig.models import ModelDownload, UserSettings
+from tests.browser import CHROMEDRIVER, CHROMIUM, shot, text_of, wait
 from tests.factories import CategoryFactory, ScoredArticleFactory
-from tests.live import ROOT, wait_for
+from tests.live import wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
-SHOTS = ROOT / "screenshots"
 
 if not (CHROMIUM and CHROMEDRIVER):
     pytest.skip(
@@ -27,57 +22,9 @@ if not (CHROMIUM and CHROMEDRIVER):
         allow_module_level=True,
     )
 
-from selenium import webdriver  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
-from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def driver():
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-        "--no-first-run", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--window-size=1280,1100",
-    ):  # fmt: skip
-        options.add_argument(flag)
-    browser = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    browser.implicitly_wait(0)
-    yield browser
-    browser.quit()
-
-
-@pytest.fixture
-def page(driver, live_server_asgi, django_user_model):
-    """A logged-in browser on the live server, through the real login form."""
-    django_user_model.objects.create_user(username="reader", password="pw-reader-123")
-    driver.delete_all_cookies()
-    driver.get(f"{live_server_asgi.url}/settings/")
-    assert "/accounts/login/" in driver.current_url  # pages need a logged-in user
-    driver.find_element(By.ID, "id_username").send_keys("reader")
-    driver.find_element(By.ID, "id_password").send_keys("pw-reader-123")
-    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    WebDriverWait(driver, 10).until(lambda d: "/accounts/login/" not in d.current_url)
-    driver.base = live_server_asgi.url
-    return driver
-
-
-def wait(driver, condition, timeout=15):
-    return WebDriverWait(driver, timeout).until(condition)
-
-
-def text_of(driver, element_id: str) -> str:
-    return driver.find_element(By.ID, element_id).text
-
-
-def shot(driver, name: str) -> Path:
-    SHOTS.mkdir(exist_ok=True)
-    path = SHOTS / f"{name}.png"
-    driver.save_screenshot(str(path))
-    return path
+from selenium.webdriver.support.ui import Select  # noqa: E402
 
 
 def open_settings(page):

@@ -3,7 +3,7 @@ and the weight changes their feedback suggests."""
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from django.db import transaction
 
@@ -110,15 +110,17 @@ def weight_suggestions() -> list[WeightSuggestion]:
     return out
 
 
-def preferences_update(**fields: str) -> tuple[UserSettings, int]:
-    """Save interests; when they changed, re-score recent unread articles, score-only (topics
-    stay valid). Saving what is already there queues nothing and costs no LLM call (the
-    prompt reads the text stripped, so surrounding whitespace is no change either)."""
+def preferences_update(**fields: Any) -> tuple[UserSettings, int]:
+    """Save interests (and the reader's other preferences); when the interests changed,
+    re-score recent unread articles, score-only (topics stay valid). Saving what is already
+    there queues nothing and costs no LLM call (the prompt reads the text stripped, so
+    surrounding whitespace is no change either)."""
     with transaction.atomic():
         us = UserSettings.load_for_update()
         changed = any(
             (getattr(us, name) or "").strip() != (value or "").strip()
             for name, value in fields.items()
+            if name in ("interests", "anti_interests")
         )
         for name, value in fields.items():
             setattr(us, name, value)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TypedDict
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from articles.models import Article
@@ -69,6 +69,16 @@ def rescore_recent_ids() -> list[int]:
         Article.objects.recent_unread()
         .exclude(scoring_state=State.SCORING)
         .order_by("-published_at", "-id")
+        .values_list("id", flat=True)[: settings.RESCORE_RECENT_LIMIT]
+    )
+
+
+def skipped_ids() -> list[int]:
+    """The newest articles kept unscored as older than the backfill window (at most
+    RESCORE_RECENT_LIMIT): what "Score them" on the reading page queues."""
+    return list(
+        Article.objects.filter(scoring_state=State.SKIPPED)
+        .order_by(F("published_at").desc(nulls_last=True), "-id")
         .values_list("id", flat=True)[: settings.RESCORE_RECENT_LIMIT]
     )
 

@@ -14,18 +14,67 @@ byId("interests-form").addEventListener("submit", async (event) => {
   out.textContent = `Saved. ${n} recent unread article${n === 1 ? "" : "s"} will be re-scored (${n} LLM call${n === 1 ? "" : "s"}).`;
 });
 
-byId("feed-add").addEventListener("submit", async (event) => {
-  event.preventDefault();
+// Add a feed by its address or its site's: a site naming several feeds offers the choice.
+async function addFeed(url) {
   const error = byId("feed-add-error");
-  const button = event.target.querySelector("button");
+  const button = byId("feed-add").querySelector("button");
   button.disabled = true; button.textContent = "Adding…";
-  const result = await Sift.api("POST", "/api/feeds", { url: byId("feed-url").value.trim() });
+  const result = await Sift.api("POST", "/api/feeds", { url });
   button.disabled = false; button.textContent = "Add feed";
-  if (!result.ok) { error.textContent = Sift.message(result.data); error.hidden = false; byId("feed-url").focus(); return; }
+  if (result.ok) { window.location.reload(); return; }
+  const choices = (result.data && result.data.choices) || [];
+  if (choices.length) {
+    const list = byId("feed-choice-list");
+    list.replaceChildren(...choices.map((c, i) => {
+      const label = document.createElement("label");
+      const radio = document.createElement("input");
+      radio.type = "radio"; radio.name = "feed-choice"; radio.value = c.url; radio.checked = i === 0;
+      label.append(radio, ` ${c.title || c.url} (${c.kind}) `);
+      const small = document.createElement("span"); small.className = "muted"; small.textContent = c.url;
+      label.append(small);
+      return label;
+    }));
+    byId("feed-choices").hidden = false;
+    error.hidden = true;
+    return;
+  }
+  error.textContent = Sift.message(result.data); error.hidden = false; byId("feed-url").focus();
+}
+byId("feed-add").addEventListener("submit", (event) => { event.preventDefault(); addFeed(byId("feed-url").value.trim()); });
+byId("feed-choose").addEventListener("click", () => {
+  const chosen = document.querySelector('input[name="feed-choice"]:checked');
+  if (chosen) addFeed(chosen.value);
+});
+
+byId("mark-read-on-open").addEventListener("change", async (event) => {
+  const result = await Sift.api("PUT", "/api/preferences", { mark_read_on_open: event.target.checked });
+  Sift.toast(result.ok ? (event.target.checked ? "Opening an article now marks it read" : "Opening an article leaves it unread") : Sift.message(result.data));
+});
+
+byId("folder-add").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const result = await Sift.api("POST", "/api/folders", { name: byId("folder-name").value });
+  if (!result.ok) { Sift.toast(Sift.message(result.data)); return; }
+  window.location.reload();
+});
+byId("folder-add").addEventListener("click", async (event) => {
+  const button = event.target.closest('button[data-action="remove-folder"]');
+  if (!button) return;
+  const chip = button.closest(".folder");
+  if (!window.confirm(`Remove the folder "${chip.firstChild.textContent.trim()}"? Its feeds stay.`)) return;
+  const result = await Sift.api("DELETE", `/api/folders/${chip.dataset.id}`);
+  if (!result.ok) { Sift.toast(Sift.message(result.data)); return; }
   window.location.reload();
 });
 
 const feeds = byId("feeds");
+if (feeds) feeds.addEventListener("change", async (event) => {
+  const select = event.target.closest("select.feed-folder");
+  if (!select) return;
+  const id = select.closest("tr").dataset.id;
+  const result = await Sift.api("PATCH", `/api/feeds/${id}`, { folder_id: select.value ? Number(select.value) : null });
+  Sift.toast(result.ok ? "Moved" : Sift.message(result.data));
+});
 if (feeds) feeds.addEventListener("click", async (event) => {
   const button = event.target.closest("button[data-action]");
   if (!button) return;

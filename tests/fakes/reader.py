@@ -147,7 +147,14 @@ def score(prompt: str) -> dict[str, object]:
         reason = f"About {', '.join(disliked)}, which you would rather avoid."
     else:
         reason = "No clear link to your interests."
-    return {"interest_score": interest, "quality_score": quality, "reasoning": reason}
+    # The reader's own phrases it matched, as Sift's schema asks (the page's "✓" chips).
+    return {
+        "interest_score": interest,
+        "quality_score": quality,
+        "reasoning": reason,
+        "matched_interests": liked,
+        "matched_anti_interests": disliked,
+    }
 
 
 ARTICLE_BLOCK = re.compile(r'<article id="(\d+)">\s*(.*?)\s*</article>', re.S)
