@@ -1,11 +1,17 @@
-"""Writes to accounts: API tokens, created and revoked."""
+"""Writes to accounts: readers created, API tokens created and revoked."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from knox.models import AuthToken
+
+from common.errors import DomainError
 
 
 def token_create(
@@ -21,3 +27,29 @@ def token_revoke(*, user: AbstractBaseUser, token_key: str) -> bool:
     """Revoke one of `user`'s own tokens, by the prefix shown for it. False when none."""
     deleted, _ = AuthToken.objects.filter(user=user, token_key=token_key).delete()
     return bool(deleted)
+
+
+class ReaderError(DomainError):
+    field = "username"
+
+
+def reader_create(*, username: str, password: str | None = None) -> tuple[AbstractBaseUser, str]:
+    """A reader (no staff rights): they read, mark, star and give feedback; the operator's
+    routes answer them 403. Returns the user and the password (generated when none is
+    given, to be handed over once)."""
+    user_model = get_user_model()
+    username = username.strip()
+    if not username:
+        raise ReaderError("A username is needed.")
+    password = password or secrets.token_urlsafe(12)
+    with transaction.atomic():
+        if user_model.objects.filter(username__iexact=username).exists():
+            raise ReaderError(f"An account named {username!r} exists.")
+        user = user_model(username=username, is_staff=False, is_superuser=False)
+        try:
+            password_validation.validate_password(password, user)
+        except ValidationError as exc:
+            raise ReaderError(" ".join(exc.messages)) from exc
+        user.set_password(password)
+        user.save()
+    return user, password

@@ -1,4 +1,4 @@
-"""`make bench`: Sift's figures against the limits they chase (P1–P11).
+"""`make bench`: Sift's figures against the limits they chase (P1–P12).
 
 Runs on PostgreSQL + Redis (127.0.0.1) with real Celery worker processes and the fake
 Ollama in its own process. Each figure is printed as a ratio against its target, with the
@@ -707,6 +707,84 @@ def p9_batched_calls() -> dict[str, Any]:
     }  # fmt: skip
 
 
+def p12_search() -> dict[str, Any]:
+    """100,000 articles of varied text: p50/p95 of full-text search in the ranked list."""
+    import random
+
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+
+    from articles.models import Article, ArticleRank, Feed
+    from articles.ranking import topic_sets_ensure
+
+    reset_articles()
+    rng = random.Random(12)
+    # A Zipf-like vocabulary: a few words in most articles, most words in few.
+    vocabulary = [f"w{i}" for i in range(20_000)]
+    weights = [1 / (i + 1) for i in range(len(vocabulary))]
+    no_topics = topic_sets_ensure(keys={""})[""]
+    feed = Feed.objects.create(url="https://search.example/rss", title="Search")
+    now = datetime.now(UTC)
+    started = time.monotonic()
+    for start in range(0, 100_000, 5000):
+        batch = []
+        for i in range(start, start + 5000):
+            words = rng.choices(vocabulary, weights, k=260)
+            batch.append(Article(
+                feed=feed, title=" ".join(words[:8]), url=f"https://search.example/{i}",
+                summary="<p>" + " ".join(words[8:40]) + "</p>", content=" ".join(words[8:]),
+                published_at=now - timedelta(minutes=i), scoring_state="scored",
+                interest_score=7, quality_score=6, scored_at=now, queued_at=now,
+            ))  # fmt: skip
+        Article.objects.bulk_create(batch)
+        ArticleRank.objects.bulk_create([
+            ArticleRank(article_id=a.id, interest=7, quality=6, score=round(rng.uniform(0, 20), 2),
+                        rank_date=a.published_at, topic_set_id=no_topics)
+            for a in batch
+        ])  # fmt: skip
+    load_seconds = time.monotonic() - started
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    user = get_user_model().objects.create_user(
+        username=f"bench{secrets.token_hex(3)}", password="x"
+    )
+    client = Client()
+    client.force_login(user)
+
+    def matches(q: str) -> int:
+        from articles.search import articles_search
+
+        return articles_search(Article.objects.all(), q).count()
+
+    searches = {"common": "w0", "medium": "w40", "rare": "w5000", "two_words": "w3 w70"}
+    out: dict[str, Any] = {
+        "articles": Article.objects.count(),
+        "load_seconds": round(load_seconds, 1),
+    }
+    worst = 0.0
+    for name, q in searches.items():
+        url = f"/api/articles?q={q}&limit=50"
+        for _ in range(10):
+            assert client.get(url).status_code == 200
+        samples = []
+        for _ in range(100):
+            t = time.perf_counter()
+            response = client.get(url)
+            samples.append((time.perf_counter() - t) * 1000)
+            assert response.status_code == 200
+        samples.sort()
+        p95 = samples[94]
+        out[name] = {
+            "q": q, "matching": matches(q),
+            "p50_ms": round(statistics.median(samples), 2), "p95_ms": round(p95, 2),
+        }  # fmt: skip
+        worst = max(worst, p95)
+    out["figure"] = round(worst / 50, 2)
+    out["target"] = "<= 1.0 (p95 <= 50 ms, worst search, PostgreSQL)"
+    return out
+
+
 BENCHES = {
     "P1": p1_pipeline_overhead,
     "P2": p2_llm_bound,
@@ -719,6 +797,7 @@ BENCHES = {
     "P9": p9_batched_calls,
     "P10": p10_rerank,
     "P11": p11_stories_scored_once,
+    "P12": p12_search,
 }
 
 

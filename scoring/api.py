@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from articles.models import Article, Category
+from common.permissions import OperatorAPIView
 from common.serializers import MAX_ID, StrictSerializer
 from llmconfig.api.ollama import ConfigIn, ConfigOut, ConfigUpdateOut, config_out
 from llmconfig.models import UserSettings
@@ -182,7 +183,7 @@ class PreferencesView(APIView):
 
 
 # --- the model choice (a change may re-score: scoring decides how) -------------------------
-class ModelConfigView(APIView):
+class ModelConfigView(OperatorAPIView):
     """Which models categorize and score. Names are bare Ollama names (`qwen3:4b`)."""
 
     @extend_schema(responses=ConfigOut)

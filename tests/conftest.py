@@ -112,7 +112,23 @@ def _seeded_rows(request):
 
 @pytest.fixture
 def user(django_user_model):
+    """The install's operator (a staff account): most tests drive the operator's routes."""
+    return django_user_model.objects.create_user(
+        username="operator", password="pw-operator-123", is_staff=True
+    )
+
+
+@pytest.fixture
+def reader(django_user_model):
+    """A reader: no staff rights (H4)."""
     return django_user_model.objects.create_user(username="reader", password="pw-reader-123")
+
+
+@pytest.fixture
+def reader_api(reader) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(reader)
+    return client
 
 
 @pytest.fixture
@@ -229,5 +245,7 @@ def page(driver, live_server_asgi, django_user_model):
     """A logged-in browser on the live server, through the real login form."""
     from tests.browser import log_in
 
-    django_user_model.objects.create_user(username="reader", password="pw-reader-123")
-    return log_in(driver, live_server_asgi.url, "reader", "pw-reader-123")
+    django_user_model.objects.create_user(
+        username="operator", password="pw-operator-123", is_staff=True
+    )
+    return log_in(driver, live_server_asgi.url, "operator", "pw-operator-123")

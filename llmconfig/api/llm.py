@@ -10,8 +10,8 @@ from rest_framework import serializers
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from common.permissions import OperatorAPIView
 from common.serializers import StrictSerializer
 from common.validators import http_url
 from llmconfig import services
@@ -130,7 +130,7 @@ class SettingsInSerializer(StrictSerializer):
         return attrs
 
 
-class SettingsView(APIView):
+class SettingsView(OperatorAPIView):
     """The LLM provider settings. The API keys (Ollama Cloud, the OpenAI-compatible server)
     are write-only: `has_ollama_key` / `has_openai_key` say whether one is stored; a key
     itself is never returned."""
@@ -149,7 +149,7 @@ class SettingsView(APIView):
         return Response(SettingsOutSerializer(obj).data)
 
 
-class EnabledModelsView(APIView):
+class EnabledModelsView(OperatorAPIView):
     @extend_schema(
         responses=inline_serializer(
             "EnabledModels",
@@ -215,7 +215,7 @@ class AnalyzeImageInSerializer(StrictSerializer):
         return value
 
 
-class GenerateView(APIView):
+class GenerateView(OperatorAPIView):
     """Ask a model for a structured answer: `schema` names one of the registered schemas."""
 
     @extend_schema(request=GenerateInSerializer, responses=LLMResultSerializer)
@@ -233,7 +233,7 @@ class GenerateView(APIView):
         return Response(out)
 
 
-class AnalyzeImageView(APIView):
+class AnalyzeImageView(OperatorAPIView):
     """Ask a vision model about an uploaded image. Without `model`: the vision model, then
     the categorization model, then the default."""
 

@@ -22,8 +22,8 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from common.permissions import OperatorAPIView
 from common.serializers import StrictSerializer
 from llmconfig import ollama_server, services
 from llmconfig.llm.registry import ModelId
@@ -55,7 +55,7 @@ class HealthOut(serializers.Serializer[Any]):
     latency_ms = serializers.IntegerField(allow_null=True)
 
 
-class OllamaHealthView(APIView):
+class OllamaHealthView(OperatorAPIView):
     @extend_schema(responses=HealthOut)
     def get(self, request: Request) -> Response:
         return Response(ollama_server.health())
@@ -69,13 +69,13 @@ class ModelOut(serializers.Serializer[Any]):
     is_loaded = serializers.BooleanField()
 
 
-class OllamaModelsView(APIView):
+class OllamaModelsView(OperatorAPIView):
     @extend_schema(responses=ModelOut(many=True))
     def get(self, request: Request) -> Response:
         return Response(ollama_server.models_list())
 
 
-class OllamaModelDeleteView(APIView):
+class OllamaModelDeleteView(OperatorAPIView):
     @extend_schema(
         parameters=[
             OpenApiParameter(
@@ -187,7 +187,7 @@ class EventStreamNegotiation(DefaultContentNegotiation):
         return first, first.media_type
 
 
-class OllamaPullView(APIView):
+class OllamaPullView(OperatorAPIView):
     """Start pulling a model (or attach to its running pull) and stream the progress."""
 
     content_negotiation_class = EventStreamNegotiation
@@ -222,7 +222,7 @@ class OllamaPullView(APIView):
         return response
 
 
-class OllamaPullCancelView(APIView):
+class OllamaPullCancelView(OperatorAPIView):
     @extend_schema(
         request=None, responses=inline_serializer("CancelOut", {"status": serializers.CharField()})
     )
@@ -245,7 +245,7 @@ class DownloadStatusOut(serializers.Serializer[Any]):
     error = serializers.CharField(allow_null=True)
 
 
-class OllamaDownloadStatusView(APIView):
+class OllamaDownloadStatusView(OperatorAPIView):
     @extend_schema(responses=DownloadStatusOut)
     def get(self, request: Request) -> Response:
         return Response(ollama_server.download_status())
@@ -313,7 +313,7 @@ class PromptsOut(serializers.Serializer[Any]):
     scoring_prompt = serializers.CharField()
 
 
-class OllamaPromptsView(APIView):
+class OllamaPromptsView(OperatorAPIView):
     @extend_schema(responses=PromptsOut)
     def get(self, request: Request) -> Response:
         return Response(services.prompts_rendered())

@@ -8,13 +8,13 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from common.permissions import OperatorAPIView
 from llmconfig import openai_server
 from llmconfig.api.ollama import HealthOut
 
 
-class OpenAIHealthView(APIView):
+class OpenAIHealthView(OperatorAPIView):
     """The latency of the server's `GET /models`; `version` is null (the protocol has none)."""
 
     @extend_schema(responses=HealthOut)
@@ -28,7 +28,7 @@ class OpenAIModelOut(serializers.Serializer[Any]):
     owned_by = serializers.CharField()
 
 
-class OpenAIModelsView(APIView):
+class OpenAIModelsView(OperatorAPIView):
     """The models the server serves. Pulling and deleting are Ollama's: POST and DELETE
     answer 405 saying so."""
 
