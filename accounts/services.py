@@ -33,10 +33,13 @@ class ReaderError(DomainError):
     field = "username"
 
 
-def reader_create(*, username: str, password: str | None = None) -> tuple[AbstractBaseUser, str]:
+def reader_create(
+    *, username: str, password: str | None = None, active: bool = True
+) -> tuple[AbstractBaseUser, str]:
     """A reader (no staff rights): they read, mark, star and give feedback; the operator's
     routes answer them 403. Returns the user and the password (generated when none is
-    given, to be handed over once)."""
+    given, to be handed over once). `active=False`: a sign-up that waits for the operator's
+    approval."""
     user_model = get_user_model()
     username = username.strip()
     if not username:
@@ -45,7 +48,7 @@ def reader_create(*, username: str, password: str | None = None) -> tuple[Abstra
     with transaction.atomic():
         if user_model.objects.filter(username__iexact=username).exists():
             raise ReaderError(f"An account named {username!r} exists.")
-        user = user_model(username=username, is_staff=False, is_superuser=False)
+        user = user_model(username=username, is_staff=False, is_superuser=False, is_active=active)
         try:
             password_validation.validate_password(password, user)
         except ValidationError as exc:
@@ -53,3 +56,10 @@ def reader_create(*, username: str, password: str | None = None) -> tuple[Abstra
         user.set_password(password)
         user.save()
     return user, password
+
+
+def reader_set_active(*, user: AbstractBaseUser, active: bool) -> None:
+    """Approve a pending sign-up, or shut a reader out (their tokens stop working too: an
+    inactive user authenticates nowhere)."""
+    user.is_active = active
+    user.save(update_fields=["is_active"])  # type: ignore[misc]  # the User model has it

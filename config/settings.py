@@ -171,6 +171,9 @@ AXES_COOLOFF_TIME = env_float("LOGIN_LOCKOUT_MINUTES", 15.0, minimum=0.1) / 60  
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# Open sign-up (/accounts/signup/): off by default; when on, a new account waits until the
+# operator approves it (Readers page, admin, PATCH /api/readers/<id>).
+SIGNUP_OPEN = env_bool("SIGNUP_OPEN", False)
 # API tokens (django-rest-knox): stored as digests, no expiry unless one is asked for.
 REST_KNOX = {"TOKEN_TTL": None, "AUTH_HEADER_PREFIX": "Token"}
 # Failed API tokens from one client address within the window, before it answers 429.

@@ -8,6 +8,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts.pages import signup
 from config.celery import app
 from llmconfig import ollama_server
 from scoring.services import readiness_get
@@ -65,6 +66,7 @@ urlpatterns = [
     path("ready", ready, name="ready"),
     path("favicon.ico", favicon),
     path("admin/", admin.site.urls),
+    path("accounts/signup/", signup, name="signup"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/schema", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file, so scripts stay 'self' only;

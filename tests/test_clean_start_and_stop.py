@@ -173,3 +173,26 @@ def test_a_page_and_its_static_files_log_no_streaming_warning(live_server_asgi, 
             for path in [*sheets, "/favicon.ico"]:
                 assert web.get(path).status_code == 200
     assert not [w for w in caught if "StreamingHttpResponse" in str(w.message)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_make_run_says_where_and_the_credentials_last(live_server_asgi, settings):
+    """H3.11: the credentials scrolled away under the Celery banners; the last line has them."""
+    credentials = settings.VAR_DIR / "admin_credentials.txt"
+    credentials.write_text("username: admin\npassword: s3cret-pw\napi token: tok\n")
+    try:
+        announce = subprocess.Popen(
+            [sys.executable, "manage.py", "sift_announce"],
+            cwd=ROOT, env=child_env(SIFT_PORT=live_server_asgi.port),
+            stdout=subprocess.PIPE, text=True, start_new_session=True,
+        )  # fmt: skip
+        assert announce.stdout is not None
+        line = announce.stdout.readline()
+        os.killpg(announce.pid, signal.SIGTERM)
+        assert announce.wait(timeout=10) == 0
+    finally:
+        credentials.unlink()
+    assert line.startswith(f"Sift is ready: http://127.0.0.1:{live_server_asgi.port}/")
+    assert "log in as admin / s3cret-pw" in line
+    procfile = (ROOT / "Procfile").read_text()
+    assert procfile.rstrip().splitlines()[-1].startswith("announce:")

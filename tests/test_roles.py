@@ -24,6 +24,7 @@ OPERATOR = {
     ("/api/ollama/config", "GET"), ("/api/ollama/config", "PUT"),
     ("/api/openai/health", "GET"), ("/api/openai/models", "GET"),
     ("/api/openai/models", "POST"), ("/api/openai/models", "DELETE"),
+    ("/api/readers", "GET"), ("/api/readers", "POST"), ("/api/readers/{id}", "PATCH"),
 }  # fmt: skip
 READER = {
     ("/api/articles", "GET"), ("/api/articles/{id}", "GET"), ("/api/articles/{id}", "PATCH"),
@@ -92,6 +93,7 @@ def test_the_operator_may_use_every_operator_route(api, fake_ollama, path, metho
 def test_the_models_page_and_the_admin_are_the_operators(client, reader, user):
     client.force_login(reader)
     assert client.get("/settings/").status_code == 403
+    assert client.get("/readers/").status_code == 403
     reading = client.get("/").content.decode()
     assert 'href="/settings/"' not in reading and 'href="/admin/"' not in reading
     assert client.get("/admin/").status_code == 302  # to the admin's own login
@@ -114,3 +116,45 @@ def test_the_operator_creates_readers_from_a_script(capsys):
         call_command("create_reader", "ANN")
     with pytest.raises(CommandError, match="too short"):
         call_command("create_reader", "bob", password="x")
+
+
+def can_log_in(client, username: str, password: str) -> bool:
+    """Through the login form (django-axes wants the request)."""
+    answer = client.post("/accounts/login/", {"username": username, "password": password})
+    return answer.status_code == 302
+
+
+def test_the_operator_adds_approves_and_shuts_out_readers(api, client):
+    made = api.post("/api/readers", {"username": "kim"}, format="json")
+    assert made.status_code == 201
+    body = made.json()
+    assert body["is_active"] is True and len(body["password"]) >= 12
+    assert can_log_in(client, "kim", body["password"])
+    again = api.post("/api/readers", {"username": "Kim"}, format="json")
+    assert again.status_code == 400 and "exists" in again.json()["username"][0]
+    weak = api.post("/api/readers", {"username": "lee", "password": "123"}, format="json")
+    assert weak.status_code == 400 and "username" in weak.json()
+    shut = api.patch(f"/api/readers/{body['id']}", {"is_active": False}, format="json")
+    assert shut.status_code == 200 and shut.json()["is_active"] is False
+    assert not can_log_in(client, "kim", body["password"])
+    assert [r["username"] for r in api.get("/api/readers").json()] == ["kim"]  # no operators
+    client.logout()
+    assert client.get("/readers/").status_code == 302  # to the login page
+
+
+def test_sign_up_is_closed_by_default_and_when_open_waits_for_approval(client, api, settings):
+    from django.contrib.auth import get_user_model
+
+    form = {"username": "newcomer", "password": "a-long-enough-pass-42"}
+    assert client.post("/accounts/signup/", form).status_code == 404
+    settings.SIGNUP_OPEN = True
+    done = client.post("/accounts/signup/", form)
+    assert done.status_code == 201 and "approval" in done.content.decode()
+    waiting = get_user_model().objects.get(username="newcomer")
+    assert waiting.is_active is False and not waiting.is_staff
+    assert not can_log_in(client, **form)
+    api.patch(f"/api/readers/{waiting.pk}", {"is_active": True}, format="json")
+    assert can_log_in(client, **form)
+    client.logout()
+    taken = client.post("/accounts/signup/", form)
+    assert taken.status_code == 200 and "exists" in taken.content.decode()
