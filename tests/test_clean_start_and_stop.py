@@ -15,10 +15,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from django.core.management import CommandError, call_command
 
 from common.singleton import beat_lock_free
 from tests.fakes.base import free_port
-from tests.live import ROOT, Beat, Worker, child_env, wait_for
+from tests.live import ROOT, Worker, child_env, wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -93,25 +94,22 @@ def test_a_crashed_worker_is_started_again_and_a_stop_is_not_a_crash(tmp_path):
 @pytest.mark.django_db(transaction=True)
 def test_a_second_beat_on_the_same_database_stops_at_once_saying_why():
     """H3.10: a second `make run` (another port) started a second beat on the same database."""
-    first = Beat().start()
+    from common import singleton
+
+    singleton.beat_lock_acquire()  # what the running Sift's beat holds
     try:
-        wait_for(lambda: not beat_lock_free(), timeout=30, message="the first beat took the lock")
         second = subprocess.run(
             [sys.executable, "-m", "celery", "-A", "config", "beat", "-l", "INFO", "--pidfile="],
             cwd=ROOT, env=child_env(), capture_output=True, text=True, timeout=60,
         )  # fmt: skip
         assert second.returncode == 1
         assert "Another celery beat already runs on this database" in second.stderr
-        assert first.proc is not None and first.proc.poll() is None
-        preflight = subprocess.run(
-            [sys.executable, "manage.py", "sift_preflight", "--port", str(free_port())],
-            cwd=ROOT, env=child_env(), capture_output=True, text=True, timeout=60,
-        )  # fmt: skip
-        assert preflight.returncode == 1 and "Sift is already running" in preflight.stderr
+        with pytest.raises(CommandError, match="Sift is already running on this database"):
+            call_command("sift_preflight", port=free_port())
     finally:
-        first.stop()
-    # The lock dies with its process (here kill -9): nothing stale is left behind.
-    wait_for(beat_lock_free, timeout=10, message="the lock was released")
+        singleton._held.pop().close()
+    assert beat_lock_free()
+    call_command("sift_preflight", port=free_port())  # free again: no error
 
 
 def test_make_run_fails_at_once_naming_a_taken_port():
@@ -119,15 +117,10 @@ def test_make_run_fails_at_once_naming_a_taken_port():
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        started = time.monotonic()
-        preflight = subprocess.run(
-            [sys.executable, "manage.py", "sift_preflight", "--port", str(port)],
-            cwd=ROOT, env=child_env(), capture_output=True, text=True, timeout=60,
-        )  # fmt: skip
-    assert preflight.returncode == 1
-    assert f"Port {port} on 127.0.0.1 is already taken" in preflight.stderr
-    assert f"make run PORT={port + 1}" in preflight.stderr
-    assert time.monotonic() - started < 20
+        with pytest.raises(CommandError) as refused:
+            call_command("sift_preflight", port=port)
+    assert f"Port {port} on 127.0.0.1 is already taken" in str(refused.value)
+    assert f"make run PORT={port + 1}" in str(refused.value)
     makefile = (ROOT / "Makefile").read_text()
     run = makefile[makefile.index("\nrun:") :].split("\n\n")[0]
     assert run.index("sift_preflight") < run.index("honcho")
@@ -175,24 +168,18 @@ def test_a_page_and_its_static_files_log_no_streaming_warning(live_server_asgi, 
     assert not [w for w in caught if "StreamingHttpResponse" in str(w.message)]
 
 
-@pytest.mark.django_db(transaction=True)
-def test_make_run_says_where_and_the_credentials_last(live_server_asgi, settings):
+def test_make_run_says_where_and_the_credentials_last(settings):
     """H3.11: the credentials scrolled away under the Celery banners; the last line has them."""
+    from llmconfig.management.commands.sift_announce import announcement
+
     credentials = settings.VAR_DIR / "admin_credentials.txt"
     credentials.write_text("username: admin\npassword: s3cret-pw\napi token: tok\n")
     try:
-        announce = subprocess.Popen(
-            [sys.executable, "manage.py", "sift_announce"],
-            cwd=ROOT, env=child_env(SIFT_PORT=live_server_asgi.port),
-            stdout=subprocess.PIPE, text=True, start_new_session=True,
-        )  # fmt: skip
-        assert announce.stdout is not None
-        line = announce.stdout.readline()
-        os.killpg(announce.pid, signal.SIGTERM)
-        assert announce.wait(timeout=10) == 0
+        line = announcement("http://127.0.0.1:8123/")
     finally:
         credentials.unlink()
-    assert line.startswith(f"Sift is ready: http://127.0.0.1:{live_server_asgi.port}/")
+    assert line.startswith("Sift is ready: http://127.0.0.1:8123/")
     assert "log in as admin / s3cret-pw" in line
+    assert "log in with your admin account" in announcement("http://127.0.0.1:8123/")
     procfile = (ROOT / "Procfile").read_text()
     assert procfile.rstrip().splitlines()[-1].startswith("announce:")

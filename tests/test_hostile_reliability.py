@@ -207,7 +207,7 @@ def test_r14_kill_9_of_the_pool_processes_and_time_to_progress_again(model, sett
         name="r14", concurrency=2, LLM_MAX_IN_FLIGHT=2, SCORING_CLAIM_TIMEOUT=600
     ).start()
     try:
-        ids = queued_articles(12, "r14")
+        ids = queued_articles(12 if FULL else 6, "r14")
         wait_for(lambda: Article.objects.filter(id__in=ids, scoring_state=State.SCORING).count() == 2,
                  30, message="two claims in flight")  # fmt: skip
         pool = _children(worker.proc.pid)

@@ -33,17 +33,22 @@ class Command(BaseCommand):
                 pass
             time.sleep(0.5)
         time.sleep(1.5)  # let the worker's and beat's banners go first
-        path = settings.VAR_DIR / "admin_credentials.txt"
-        found = dict(line.split(": ", 1) for line in _read(path).splitlines() if ": " in line)
-        login = (
-            f"log in as {found['username']} / {found['password']} (kept in {path})"
-            if "username" in found and "password" in found
-            else "log in with your admin account"
-        )
-        self.stdout.write(f"Sift is ready: {url}  ({login}; Ctrl-C stops everything)")
+        self.stdout.write(announcement(url))
         self.stdout.flush()
         while True:
             signal.pause()
+
+
+def announcement(url: str) -> str:
+    """Where Sift is, with the admin's credentials when the first start wrote them."""
+    path = settings.VAR_DIR / "admin_credentials.txt"
+    found = dict(line.split(": ", 1) for line in _read(path).splitlines() if ": " in line)
+    login = (
+        f"log in as {found['username']} / {found['password']} (kept in {path})"
+        if "username" in found and "password" in found
+        else "log in with your admin account"
+    )
+    return f"Sift is ready: {url}  ({login}; Ctrl-C stops everything)"
 
 
 def _read(path: Path) -> str:
