@@ -48,9 +48,13 @@ def log_in(driver: Any, base: str, username: str, password: str) -> Any:
 
 
 def wait(driver: Any, condition: Any, timeout: float = 15) -> Any:
+    """Until `condition` holds; an element that went stale (the page reloaded under the
+    check) is asked for again, as a missing one is."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout).until(condition)
+    ignored = (NoSuchElementException, StaleElementReferenceException)
+    return WebDriverWait(driver, timeout, ignored_exceptions=ignored).until(condition)
 
 
 def text_of(driver: Any, element_id: str) -> str:
