@@ -221,11 +221,19 @@ def pytest_runtest_makereport(item, call):
 
 
 def pytest_collection_modifyitems(session, config, items):
-    """Files that run real workers first (each file's tests keep their order): under
-    `make test`'s two processes (`--dist loadfile`) the long files then start at once
-    instead of leaving one process working alone at the end."""
-    slow = {item.path for item in items if item.get_closest_marker("worker")}
-    items.sort(key=lambda item: item.path not in slow)
+    """Files that run real workers first, then the browser files (each file's tests keep
+    their order): under `make test`'s two processes (`--dist loadfile`) the long files then
+    start early instead of leaving one process working alone at the end."""
+
+    def weight(item: pytest.Item) -> int:
+        if item.get_closest_marker("worker"):
+            return 0
+        return 1 if item.get_closest_marker("browser") else 2  # a browser file is long too
+
+    first = {}
+    for item in items:
+        first[item.path] = min(first.get(item.path, 2), weight(item))
+    items.sort(key=lambda item: first[item.path])
 
 
 @pytest.fixture(scope="module")
