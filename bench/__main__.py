@@ -243,6 +243,23 @@ def wait_until(predicate: Callable[[], bool], timeout: float, poll: float = 0.1)
 
 
 # --- the benchmarks --------------------------------------------------------------------------
+def analyzed_and_signed_in() -> Any:
+    """After a bulk load: fresh planner statistics, and a test client signed in as a new
+    operator (the API's operator routes need one; the reading routes take any account)."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    user = get_user_model().objects.create_user(
+        username=f"bench{secrets.token_hex(3)}", password="x", is_staff=True
+    )
+    client = Client()
+    client.force_login(user)
+    return client
+
+
 def latency(client: Any, url: str, *, warmup: int, samples: int) -> dict[str, float]:
     """p50 and p95 in ms of GET `url` (each answer must be a 200), after `warmup` calls."""
     for _ in range(warmup):
@@ -340,10 +357,6 @@ def p4_api() -> dict[str, Any]:
     """100,000 articles: p50/p95 of the ranked list, one article, scoring status, feed list."""
     import random
 
-    from django.contrib.auth import get_user_model
-    from django.db import connection
-    from django.test import Client
-
     from articles.models import Article, ArticleRank, Category, Feed
     from articles.ranking import ranks_retopic, topic_sets_ensure
 
@@ -388,13 +401,7 @@ def p4_api() -> dict[str, Any]:
     ranks_retopic(
         ranks=ArticleRank.objects.all()
     )  # the links were written in bulk, past the receiver
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
-    user = get_user_model().objects.create_user(
-        username=f"bench{secrets.token_hex(3)}", password="x"
-    )
-    client = Client()
-    client.force_login(user)
+    client = analyzed_and_signed_in()
     one = ids[len(ids) // 2]
     endpoints = {
         "ranked_list_50": "/api/articles?sort_by=composite_score&limit=50",
@@ -716,10 +723,6 @@ def p12_search() -> dict[str, Any]:
     """100,000 articles of varied text: p50/p95 of full-text search in the ranked list."""
     import random
 
-    from django.contrib.auth import get_user_model
-    from django.db import connection
-    from django.test import Client
-
     from articles.models import Article, ArticleRank, Feed
     from articles.ranking import topic_sets_ensure
 
@@ -749,13 +752,7 @@ def p12_search() -> dict[str, Any]:
             for a in batch
         ])  # fmt: skip
     load_seconds = time.monotonic() - started
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
-    user = get_user_model().objects.create_user(
-        username=f"bench{secrets.token_hex(3)}", password="x"
-    )
-    client = Client()
-    client.force_login(user)
+    client = analyzed_and_signed_in()
 
     def matches(q: str) -> int:
         from articles.search import articles_search

@@ -17,9 +17,6 @@ from typing import Any
 
 from django.db import connection
 
-# Held for the life of the process that took it: the open file or the server session *is*
-# the lock (a module global because releasing it is the process ending).
-_held: list[Any] = []
 # Any constant bigint names the lock on PostgreSQL; this one spells "sift-beat".
 _ADVISORY_KEY = 0x7369667462656174
 
@@ -28,11 +25,11 @@ class AlreadyRunning(Exception):
     """Another process holds the lock."""
 
 
-def beat_lock_acquire() -> None:
-    """Take the beat lock for this process, or raise AlreadyRunning."""
-    if _held:
-        return
-    _held.append(_take())
+def beat_lock_take() -> Any:
+    """Take the beat lock, or raise AlreadyRunning. The returned object *is* the lock (an
+    open file, or a server session): keep it for the life of the process, `close()` it to
+    give the lock back."""
+    return _take()
 
 
 def beat_lock_free() -> bool:

@@ -33,13 +33,14 @@ def leave_shutdown_to_the_main_process(**_: Any) -> None:
 
 
 @beat_init.connect
-def one_beat_per_database(**_: Any) -> None:
+def one_beat_per_database(sender: Any, **_: Any) -> None:
     """A second beat on the same database stops at once, saying why (`common.singleton`).
-    SystemExit passes through Celery's signal dispatch, which logs and swallows Exceptions."""
-    from common.singleton import AlreadyRunning, beat_lock_acquire
+    The lock is kept on the beat service, for as long as it runs. SystemExit passes through
+    Celery's signal dispatch, which logs and swallows Exceptions."""
+    from common.singleton import AlreadyRunning, beat_lock_take
 
     try:
-        beat_lock_acquire()
+        sender.sift_beat_lock = beat_lock_take()
     except AlreadyRunning as exc:
         logger.critical(
             "Another celery beat already runs on this database (%s): two would send every "

@@ -94,9 +94,9 @@ def test_a_crashed_worker_is_started_again_and_a_stop_is_not_a_crash(tmp_path):
 @pytest.mark.django_db(transaction=True)
 def test_a_second_beat_on_the_same_database_stops_at_once_saying_why():
     """H3.10: a second `make run` (another port) started a second beat on the same database."""
-    from common import singleton
+    from common.singleton import beat_lock_take
 
-    singleton.beat_lock_acquire()  # what the running Sift's beat holds
+    held = beat_lock_take()  # what the running Sift's beat holds
     try:
         second = subprocess.run(
             [sys.executable, "-m", "celery", "-A", "config", "beat", "-l", "INFO", "--pidfile="],
@@ -107,7 +107,7 @@ def test_a_second_beat_on_the_same_database_stops_at_once_saying_why():
         with pytest.raises(CommandError, match="Sift is already running on this database"):
             call_command("sift_preflight", port=free_port())
     finally:
-        singleton._held.pop().close()
+        held.close()
     assert beat_lock_free()
     call_command("sift_preflight", port=free_port())  # free again: no error
 
