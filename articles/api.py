@@ -133,8 +133,7 @@ class ArticleSerializer(serializers.ModelSerializer[Article]):
         """Why it ranks where it does, in the reader's own words: the phrases of their
         interests it matched (checked against their text), each topic's weight, the quality
         factor (0.5 + quality/20), what the reader's 👎 multiplies it by, and the model's
-        reasoning. Empty lists for articles scored
-        before Sift asked for the phrases."""
+        reasoning. Empty lists for articles scored before Sift asked for the phrases."""
         return {
             "matched_interests": list(obj.matched_interests or []),
             "matched_anti_interests": list(obj.matched_anti_interests or []),
@@ -182,6 +181,19 @@ class ArticleListItemSerializer(ArticleSerializer):
         return {"summary": text, "content": None}
 
 
+class SearchField(serializers.CharField):
+    """A full-text search: at least one word (`articles.search`)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=False, max_length=500, **kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        if not search_words(value):
+            raise serializers.ValidationError("Search for at least one word.")
+        return value
+
+
 class ArticleListParams(StrictSerializer):
     SORTS = ["composite_score", "published_at"]
     STATES = [s.value for s in Article.ScoringState] + ["pending", "blocked"]
@@ -197,12 +209,7 @@ class ArticleListParams(StrictSerializer):
     exclude_blocked = serializers.BooleanField(default=True)
     is_starred = serializers.BooleanField(required=False, allow_null=True, default=None)
     folder_id = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-    q = serializers.CharField(required=False, max_length=500)
-
-    def validate_q(self, value: str) -> str:
-        if not search_words(value):
-            raise serializers.ValidationError("Search for at least one word.")
-        return value
+    q = SearchField()
 
     def validate_limit(self, value: int) -> int:
         # Clamped, not refused: the seed frontend asks 50, 100, 150 … and reads a page shorter
@@ -303,10 +310,8 @@ class MarkReadIn(StrictSerializer):
     folder_id = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     category = serializers.CharField(required=False, max_length=100)
     is_starred = serializers.BooleanField(required=False, allow_null=True, default=None)
-    q = serializers.CharField(required=False, max_length=500)
+    q = SearchField()
     older_than_days = serializers.IntegerField(required=False, min_value=0, max_value=36_500)
-
-    validate_q = ArticleListParams.validate_q
 
 
 class ArticlesMarkReadView(APIView):

@@ -322,13 +322,13 @@ def feed_load(*, url: str) -> tuple[str, Fetched, ParsedFeed]:
     (`<link rel="alternate">`); when it names several, FeedChoice lists them. Returns the
     feed's own URL with what was fetched. Raises FeedError. No database: OPML imports call
     it from threads."""
-    fetched = feed_fetch(url=url)
-    if fetched.body is None:
-        raise FeedError("The server answered 304 to an unconditional request.")
-    if "html" in fetched.content_type.lower() or fetched.body.lstrip()[:15].lower().startswith(
+    fetched = _fetch_whole(url)
+    body = fetched.body
+    assert body is not None  # _fetch_whole refuses a 304
+    if "html" in fetched.content_type.lower() or body.lstrip()[:15].lower().startswith(
         (b"<!doctype html", b"<html")
     ):
-        links = feed_links(html=fetched.body, base_url=fetched.final_url)
+        links = feed_links(html=body, base_url=fetched.final_url)
         if not links:
             kind = fetched.content_type.split(";")[0].strip() or "no content type"
             raise FeedError(
@@ -345,14 +345,19 @@ def feed_load(*, url: str) -> tuple[str, Fetched, ParsedFeed]:
         url = links[0].url
         if problem := feed_url_problem(url):
             raise FeedError(problem)
-        fetched = feed_fetch(url=url)
-        if fetched.body is None:
-            raise FeedError("The server answered 304 to an unconditional request.")
+        fetched = _fetch_whole(url)
     parsed = feed_parse(fetched=fetched)
     if parsed.problem:
         # A new feed must be readable; one already subscribed keeps what can be recovered.
         raise FeedError(parsed.problem)
     return url, fetched, parsed
+
+
+def _fetch_whole(url: str) -> Fetched:
+    fetched = feed_fetch(url=url)
+    if fetched.body is None:
+        raise FeedError("The server answered 304 to an unconditional request.")
+    return fetched
 
 
 def feed_subscribed_problem(url: str) -> str:
@@ -441,10 +446,9 @@ def article_mark(
     feedback: str | None = "",
 ) -> None:
     """Read/unread, starred, and 👍 / 👎 (`None` clears it; the default "" leaves it as it
-    is). Never
-    asks the LLM again: feedback shapes future prompts and weight suggestions, and a 👎
-    moves the article down at once (its score × DISLIKED_FACTOR); re-scoring is the
-    reader's own choice (POST /api/scoring/rescore, with a dry run first)."""
+    is). Never asks the LLM again: feedback shapes future prompts and weight suggestions,
+    and a 👎 moves the article down at once (its score × DISLIKED_FACTOR); re-scoring is
+    the reader's own choice (POST /api/scoring/rescore, with a dry run first)."""
     changes: dict[str, Any] = {}
     if is_read is not None:
         changes["is_read"] = is_read

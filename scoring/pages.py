@@ -14,7 +14,7 @@ from articles.api import ArticleListParams
 from articles.models import Category, Feed, Folder
 from articles.selectors import articles_filtered, feeds_with_counts
 from llmconfig.models import UserSettings
-from scoring.services import rescore_cost, rescore_recent_ids, scoring_status, skipped_ids
+from scoring.services import rescore_recent_ids, scoring_status, skipped_cost
 
 PAGE_SIZE = 100  # rendered by the server; "Load more" asks the API for the rest
 
@@ -48,7 +48,7 @@ def reading(request: HttpRequest) -> HttpResponse:
     articles = list(articles_filtered(params.validated_data)[:PAGE_SIZE])
     status = scoring_status()
     filters = {k: v for k, v in query.items() if k in (*FILTERS, "is_read", "is_starred")}
-    skipped = skipped_ids() if status["skipped"] else []
+    skipped = skipped_cost(skipped=status["skipped"])
     context = {
         "nav": "reading",
         "articles": articles,
@@ -58,8 +58,8 @@ def reading(request: HttpRequest) -> HttpResponse:
         "has_feeds": Feed.objects.exists(),
         "pending": status["unscored"] + status["queued"] + status["scoring"],
         "status": status,
-        "skipped": len(skipped),
-        "skipped_cost": rescore_cost(ids=skipped, mode="full")["llm_calls"] if skipped else 0,
+        "skipped": skipped["articles"],
+        "skipped_cost": skipped["llm_calls"],
         "categories": Category.objects.order_by("name").values_list("name", "weight"),
         "feeds": Feed.objects.order_by("display_order", "id"),
         "folders": Folder.objects.order_by("name"),

@@ -236,3 +236,13 @@ def test_skipped_articles_can_be_scored_on_request_with_their_cost_first(api, fa
     assert {a.scoring_state for a in Article.objects.filter(pk__in=[a.pk for a in skipped])} == {
         "queued"
     }
+
+
+def test_the_reading_page_counts_the_skipped_and_what_scoring_them_costs(client, user):
+    for _ in range(3):
+        ArticleFactory(scoring_state="skipped")
+    UserSettings.objects.update(categorization_model="ollama/qwen3:4b")
+    client.force_login(user)
+    page = client.get("/").content.decode()
+    assert "3 older articles were kept without a score" in page
+    assert "Score the newest 3 (6 LLM calls at most)" in page

@@ -50,6 +50,7 @@ from scoring.services.queue import (
     rescore_cost,
     rescore_recent,
     rescore_recent_ids,
+    skipped_cost,
     skipped_ids,
 )
 from scoring.services.status import (
@@ -92,6 +93,7 @@ __all__ = [
     "rescore_recent_ids",
     "score_next_articles",
     "scoring_status",
+    "skipped_cost",
     "skipped_ids",
     "step_set",
     "unblocked_rescore",

@@ -100,6 +100,18 @@ def rescore_cost(*, ids: list[int], mode: str) -> RescoreCost:
     targets = Article.objects.filter(id__in=ids).exclude(scoring_state=State.SCORING)
     articles = targets.count()
     untopiced = articles if mode == Mode.FULL else targets.filter(categories__isnull=True).count()
+    return _cost(articles=articles, untopiced=untopiced)
+
+
+def skipped_cost(*, skipped: int) -> RescoreCost:
+    """What "Score them" costs for `skipped` articles kept back by the backfill (the reading
+    page shows it on every load, so it is counted, not looked up): `skipped_ids` takes at
+    most RESCORE_RECENT_LIMIT of them, and a full score of each."""
+    articles = min(skipped, settings.RESCORE_RECENT_LIMIT)
+    return _cost(articles=articles, untopiced=articles)
+
+
+def _cost(*, articles: int, untopiced: int) -> RescoreCost:
     us = UserSettings.load()
     categorize = -(-untopiced // us.batch_size_for(us.effective_categorization_model))
     score = -(-articles // us.batch_size_for(us.effective_scoring_model))
