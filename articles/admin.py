@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from articles import services
-from articles.models import Article, Category, Feed, Folder
+from articles.models import Article, Category, Feed, Folder, Reading, Subscription, TopicWeight
 
 
 class FeedAdminForm(forms.ModelForm[Feed]):
@@ -17,7 +17,7 @@ class FeedAdminForm(forms.ModelForm[Feed]):
 
     class Meta:
         model = Feed
-        fields = ["url", "title", "folder", "display_order"]
+        fields = ["url", "title"]
 
     def clean_url(self) -> str:
         url: str = self.cleaned_data["url"]
@@ -36,10 +36,13 @@ class FeedAdminForm(forms.ModelForm[Feed]):
 
 @admin.register(Feed)
 class FeedAdmin(admin.ModelAdmin[Feed]):
+    """Feeds as Sift fetches them, once for all their readers. A feed added here is the
+    operator's subscription (readers subscribe on their own pages)."""
+
     form = FeedAdminForm
-    list_display = ["__str__", "url", "folder", "display_order", "last_fetched_at", "last_error"]
+    list_display = ["__str__", "url", "last_fetched_at", "last_error"]
     search_fields = ["title", "url"]
-    list_filter = ["folder", "last_fetched_at"]
+    list_filter = ["last_fetched_at"]
     readonly_fields = ["etag", "last_modified", "last_fetched_at", "last_attempt_at", "last_error"]
     actions = ["refresh_selected"]
 
@@ -57,29 +60,51 @@ class FeedAdmin(admin.ModelAdmin[Feed]):
     def save_model(self, request: HttpRequest, obj: Feed, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         if not change:
+            services.subscription_create(reader=request.user, feed=obj)
             services.feed_refresh_later(feed_id=obj.pk)
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin[Subscription]):
+    list_display = ["__str__", "reader", "feed", "folder", "display_order"]
+    list_filter = ["reader"]
+    list_select_related = ["reader", "feed", "folder"]
+    fields = ["title", "folder", "display_order"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # a subscription comes with the reader's readings: the API makes it
+
+    def delete_model(self, request: HttpRequest, obj: Subscription) -> None:
+        services.subscription_delete(subscription=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Subscription]) -> None:
+        for subscription in queryset:
+            services.subscription_delete(subscription=subscription)
 
 
 @admin.register(Folder)
 class FolderAdmin(admin.ModelAdmin[Folder]):
-    list_display = ["name"]
+    list_display = ["name", "reader"]
+    list_filter = ["reader"]
     search_fields = ["name"]
 
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin[Category]):
-    list_display = ["name", "weight"]
-    list_editable = ["weight"]
-    list_filter = ["weight"]
+    list_display = ["name"]
     search_fields = ["name"]
 
-    def save_model(self, request: HttpRequest, obj: Category, form: Any, change: bool) -> None:
-        """A weight changed here reranks like one changed over the API."""
-        if change and "weight" in form.changed_data:
-            services.category_weight_set(name=obj.name, weight=obj.weight)
-            if set(form.changed_data) == {"weight"}:
-                return
-        super().save_model(request, obj, form, change)
+
+@admin.register(TopicWeight)
+class TopicWeightAdmin(admin.ModelAdmin[TopicWeight]):
+    """A reader's weights; a change reranks their articles as over the API."""
+
+    list_display = ["category", "reader", "weight"]
+    list_filter = ["reader", "weight"]
+    autocomplete_fields = ["category"]
+
+    def save_model(self, request: HttpRequest, obj: TopicWeight, form: Any, change: bool) -> None:
+        services.category_weight_set(reader=obj.reader, name=obj.category.name, weight=obj.weight)
 
 
 class ScoreRangeFilter(admin.SimpleListFilter):
@@ -88,11 +113,11 @@ class ScoreRangeFilter(admin.SimpleListFilter):
     RANGES = {"0": (0, 0), "0-5": (0.001, 5), "5-10": (5, 10), "10-20": (10, 20)}
 
     def lookups(
-        self, request: HttpRequest, model_admin: admin.ModelAdmin[Article]
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Reading]
     ) -> list[tuple[str, str]]:
         return [(k, k) for k in self.RANGES]
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Article]) -> QuerySet[Article]:
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Reading]) -> QuerySet[Reading]:
         value = self.value()
         if value not in self.RANGES:
             return queryset
@@ -102,58 +127,78 @@ class ScoreRangeFilter(admin.SimpleListFilter):
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin[Article]):
-    list_display = [
-        "title", "feed", "scoring_state", "composite_score", "interest_score", "quality_score",
-        "published_at", "is_read", "feedback",
-    ]  # fmt: skip
-    list_filter = [
-        "scoring_state", "is_read", "is_starred", "feedback", ScoreRangeFilter, "feed", "categories",
-    ]  # fmt: skip
-    search_fields = ["title", "url", "score_reasoning", "scoring_error"]
+    """Articles as stored, once for every reader, with their topics (asked once)."""
+
+    list_display = ["title", "feed", "published_at", "categorized_at"]
+    list_filter = ["feed", "categories"]
+    search_fields = ["title", "url"]
     date_hierarchy = "published_at"
-    list_select_related = ["feed", "rank"]
+    list_select_related = ["feed"]
     autocomplete_fields = ["categories"]
     readonly_fields = [
-        # Read state follows the one rule for story copies: the actions below.
-        "is_read",
-        "scoring_state", "scoring_priority", "rescore_mode", "queued_at", "claimed_at",
-        "claimed_by", "claim_token", "scoring_attempts", "scoring_error", "scoring_raw_output",
-        "scored_at", "categorization_model", "scoring_model", "categorization_prompt_version",
-        "scoring_prompt_version", "created_at", "feedback_at", "composite_score",
-        # The LLM's verdict and the score made from it: changed by a re-score, not by hand.
-        "interest_score", "quality_score",
+        "categorized_at", "categorization_model", "categorization_prompt_version", "created_at",
     ]  # fmt: skip
+
+
+@admin.register(Reading)
+class ReadingAdmin(admin.ModelAdmin[Reading]):
+    """Each reader's articles: their verdict, rank and marks, and the scoring queue."""
+
+    list_display = [
+        "title", "reader", "scoring_state", "composite_score", "interest_score", "quality_score",
+        "is_read", "feedback",
+    ]  # fmt: skip
+    list_filter = ["scoring_state", "reader", "is_read", "is_starred", "feedback", ScoreRangeFilter]
+    search_fields = ["article__title", "article__url", "score_reasoning", "scoring_error"]
+    list_select_related = ["article", "reader", "rank"]
+    fields = [
+        "reader", "article", "is_copy", "is_read", "is_starred", "feedback", "interest_score",
+        "quality_score", "score_reasoning", "matched_interests", "matched_anti_interests",
+        "scoring_state", "scoring_priority", "rescore_mode", "queued_at", "claimed_at",
+        "claimed_by", "scoring_attempts", "scoring_error", "scoring_raw_output", "scored_at",
+        "scoring_model", "scoring_prompt_version", "created_at", "feedback_at",
+    ]  # fmt: skip
+    # Everything is changed through the actions below (the one rule for read state, the
+    # rank that follows feedback) or by a re-score, never by hand.
+    readonly_fields = fields
     actions = ["mark_read", "mark_unread", "more_like_this", "less_like_this", "clear_feedback"]
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description="title", ordering="article__title")
+    def title(self, obj: Reading) -> str:
+        return obj.article.title
+
     @admin.action(description="Mark read (with every copy of the story)")
-    def mark_read(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
-        marked = services.articles_mark_read(articles=queryset, is_read=True)
+    def mark_read(self, request: HttpRequest, queryset: QuerySet[Reading]) -> None:
+        marked = services.articles_mark_read(readings=queryset, is_read=True)
         self.message_user(request, f"{marked} articles marked read.")
 
     @admin.action(description="Mark unread (with every copy of the story)")
-    def mark_unread(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
-        marked = services.articles_mark_read(articles=queryset, is_read=False)
+    def mark_unread(self, request: HttpRequest, queryset: QuerySet[Reading]) -> None:
+        marked = services.articles_mark_read(readings=queryset, is_read=False)
         self.message_user(request, f"{marked} articles marked unread.")
 
     @admin.display(description="composite score", ordering="rank__score", empty_value="–")
-    def composite_score(self, obj: Article) -> float | None:
+    def composite_score(self, obj: Reading) -> float | None:
         return obj.composite_score
 
     @admin.action(description="👍 More like this")
-    def more_like_this(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
+    def more_like_this(self, request: HttpRequest, queryset: QuerySet[Reading]) -> None:
         self._feedback(request, queryset, Article.Feedback.UP)
 
     @admin.action(description="👎 Less like this")
-    def less_like_this(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
+    def less_like_this(self, request: HttpRequest, queryset: QuerySet[Reading]) -> None:
         self._feedback(request, queryset, Article.Feedback.DOWN)
 
     @admin.action(description="Clear 👍 / 👎")
-    def clear_feedback(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
+    def clear_feedback(self, request: HttpRequest, queryset: QuerySet[Reading]) -> None:
         self._feedback(request, queryset, None)
 
     def _feedback(
-        self, request: HttpRequest, queryset: QuerySet[Article], feedback: str | None
+        self, request: HttpRequest, queryset: QuerySet[Reading], feedback: str | None
     ) -> None:
-        for article in queryset:
-            services.article_mark(article=article, feedback=feedback)
+        for reading in queryset:
+            services.article_mark(reading=reading, feedback=feedback)
         self.message_user(request, f"Feedback saved on {queryset.count()} articles.")

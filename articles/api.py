@@ -24,12 +24,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from articles import opml, services
-from articles.models import Article, Category, Feed, Folder
+from articles.models import Article, Category, Feed, Folder, Reading, Subscription, TopicWeight
 from articles.search import search_words
 from articles.selectors import (
     articles_filtered,
     articles_matching,
     feeds_with_counts,
+    folders_with_counts,
     for_display,
 )
 from common.parsers import JSONParser
@@ -46,32 +47,49 @@ def _datetime(value: Any) -> str | None:
     return None if value is None else _DATETIME.to_representation(value)
 
 
-class ArticleSerializer(serializers.ModelSerializer[Article]):
-    feed_title = serializers.CharField(source="feed.title", read_only=True)
+def reader_weights(reader: Any) -> dict[int, str]:
+    """Category id → this reader's weight, for the topics they weighted (others: neutral)."""
+    return dict(TopicWeight.objects.filter(reader=reader).values_list("category_id", "weight"))
+
+
+class ArticleSerializer(serializers.Serializer[Reading]):
+    """One reader's article: the article's own fields and topics, with the reader's verdict,
+    rank and marks. `id` is the article's (the same for every reader); the reader's topic
+    weights come in the context (`weights`, from `reader_weights`). The fields are declared
+    for the schema; `to_representation` builds them."""
+
+    id = serializers.IntegerField()
+    feed_id = serializers.IntegerField()
+    feed_title = serializers.CharField()
+    title = serializers.CharField()
+    url = serializers.URLField()
+    author = serializers.CharField()
+    published_at = serializers.DateTimeField(allow_null=True)
+    summary = serializers.CharField()
+    content = serializers.CharField(allow_null=True)
+    is_read = serializers.BooleanField()
+    is_starred = serializers.BooleanField()
+    starred_at = serializers.DateTimeField(allow_null=True)
     categories = serializers.SerializerMethodField()
+    interest_score = serializers.IntegerField(allow_null=True)
+    quality_score = serializers.IntegerField(allow_null=True)
+    composite_score = serializers.FloatField(allow_null=True)
     score_reasoning = serializers.SerializerMethodField()
+    scoring_state = serializers.ChoiceField(choices=Article.ScoringState.choices)
+    scored_at = serializers.DateTimeField(allow_null=True)
+    scoring_priority = serializers.IntegerField()
+    rescore_mode = serializers.ChoiceField(choices=Article.RescoreMode.choices, allow_null=True)
+    is_rescoring = serializers.BooleanField()
+    feedback = serializers.ChoiceField(choices=Article.Feedback.choices, allow_null=True)
+    feedback_at = serializers.DateTimeField(allow_null=True)
     explanation = serializers.SerializerMethodField()
+    story_id = serializers.IntegerField(allow_null=True)
     sources = serializers.SerializerMethodField()
-    is_rescoring = serializers.BooleanField(read_only=True)
-    composite_score = serializers.FloatField(read_only=True, allow_null=True)
 
-    class Meta:
-        model = Article
-        fields = [
-            "id", "feed_id", "feed_title", "title", "url", "author", "published_at", "summary",
-            "content", "is_read", "is_starred", "starred_at", "categories", "interest_score",
-            "quality_score",
-            "composite_score", "score_reasoning", "scoring_state", "scored_at",
-            "scoring_priority", "rescore_mode", "is_rescoring", "feedback", "feedback_at",
-            "explanation", "story_id", "sources",
-        ]  # fmt: skip
-        read_only_fields = fields
-
-    def to_representation(self, instance: Article) -> dict[str, Any]:
-        """What DRF's field-by-field rendering gives for the fields above (a test compares
-        the two on every kind of article), built directly: the ranked list renders 50 of
-        these per request and DRF's per-field machinery was most of its time (bench P4)."""
-        a = instance
+    def to_representation(self, instance: Reading) -> dict[str, Any]:
+        """The fields above, built directly: the ranked list renders 50 of these per request
+        and DRF's per-field machinery was most of its time (bench P4)."""
+        r, a = instance, instance.article
         return {
             "id": a.id,
             "feed_id": a.feed_id,
@@ -81,10 +99,18 @@ class ArticleSerializer(serializers.ModelSerializer[Article]):
             "author": a.author,
             "published_at": _datetime(a.published_at),
             **self.body(a),
+            **self.marks_and_verdict(r),
+            "categories": self.get_categories(r),
+            "explanation": self.get_explanation(r),
+            "story_id": a.story_id,
+            "sources": self.get_sources(r),
+        }
+
+    def marks_and_verdict(self, a: Reading) -> dict[str, Any]:
+        return {
             "is_read": a.is_read,
             "is_starred": a.is_starred,
             "starred_at": _datetime(a.starred_at),
-            "categories": self.get_categories(a),
             "interest_score": a.interest_score,
             "quality_score": a.quality_score,
             "composite_score": a.composite_score,
@@ -96,24 +122,25 @@ class ArticleSerializer(serializers.ModelSerializer[Article]):
             "is_rescoring": a.is_rescoring,
             "feedback": a.feedback,
             "feedback_at": _datetime(a.feedback_at),
-            "explanation": self.get_explanation(a),
-            "story_id": a.story_id,
-            "sources": self.get_sources(a),
         }
 
     def body(self, a: Article) -> dict[str, str | None]:
         return {"summary": a.summary, "content": a.content}
 
     @staticmethod
-    def _topics(obj: Article) -> list[Category]:
+    def _topics(obj: Reading) -> list[Category]:
         """The prefetched topics, read once per article: each `.all()` builds a QuerySet,
         and four fields need them (measured: a quarter of the ranked list's time)."""
         if "_topics" not in obj.__dict__:
-            obj.__dict__["_topics"] = list(obj.categories.all())
+            obj.__dict__["_topics"] = list(obj.article.categories.all())
         topics: list[Category] = obj.__dict__["_topics"]
         return topics
 
-    def get_categories(self, obj: Article) -> list[str]:
+    def _weights(self) -> dict[int, str]:
+        weights: dict[int, str] = self.context.get("weights", {})
+        return weights
+
+    def get_categories(self, obj: Reading) -> list[str]:
         return [c.name for c in self._topics(obj)]
 
     @extend_schema_field(
@@ -129,7 +156,7 @@ class ArticleSerializer(serializers.ModelSerializer[Article]):
             },
         )
     )
-    def get_explanation(self, obj: Article) -> dict[str, Any]:
+    def get_explanation(self, obj: Reading) -> dict[str, Any]:
         """Why it ranks where it does, in the reader's own words: the phrases of their
         interests it matched (checked against their text), each topic's weight, the quality
         factor (0.5 + quality/20), what the reader's 👎 multiplies it by, and the model's
@@ -137,7 +164,10 @@ class ArticleSerializer(serializers.ModelSerializer[Article]):
         return {
             "matched_interests": list(obj.matched_interests or []),
             "matched_anti_interests": list(obj.matched_anti_interests or []),
-            "weights": {c.name: c.weight for c in self._topics(obj)},
+            "weights": {
+                c.name: self._weights().get(c.id, Category.Weight.NEUTRAL)
+                for c in self._topics(obj)
+            },
             "quality_factor": obj.quality_factor,
             "feedback_factor": obj.feedback_factor,
             "reasoning": self.get_score_reasoning(obj),
@@ -154,14 +184,18 @@ class ArticleSerializer(serializers.ModelSerializer[Article]):
             many=True,
         )
     )
-    def get_sources(self, obj: Article) -> list[dict[str, Any]]:
+    def get_sources(self, obj: Reading) -> list[dict[str, Any]]:
         """Every feed that carried this story: the article itself, then its copies (the list
         shows a story once; `story_id` is set on a copy and names its lead)."""
-        rows = [obj, *obj.copies.all()]
+        rows = [obj.article, *obj.article.copies.all()]
         return [{"id": a.id, "feed_title": a.feed.title, "url": a.url} for a in rows]
 
-    def get_score_reasoning(self, obj: Article) -> str:
-        return obj.reasoning_shown(self._topics(obj))
+    def get_score_reasoning(self, obj: Reading) -> str:
+        weights = self._weights()
+        blocked = sorted(
+            c.name for c in self._topics(obj) if weights.get(c.id) == Category.Weight.BLOCKED
+        )
+        return "Blocked: " + ", ".join(blocked) if blocked else obj.score_reasoning
 
 
 LIST_SUMMARY_CHARS = 500
@@ -252,8 +286,10 @@ class ArticleListView(APIView):
         params = ArticleListParams(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
         data = params.validated_data
-        qs = articles_filtered(data).defer("content")[data["skip"] : data["skip"] + data["limit"]]
-        return Response(ArticleListItemSerializer(qs, many=True).data)
+        found = articles_filtered(request.user, data).defer("article__content")
+        page = found[data["skip"] : data["skip"] + data["limit"]]
+        context = {"weights": reader_weights(request.user)}
+        return Response(ArticleListItemSerializer(page, many=True, context=context).data)
 
 
 class ArticleUpdateIn(StrictSerializer):
@@ -275,31 +311,34 @@ class ArticleUpdateIn(StrictSerializer):
         return attrs
 
 
-def get_article(pk: int) -> Article:
-    article = for_display(Article.objects.filter(pk=pk)).first()
-    if article is None:
+def get_reading(reader: Any, pk: int) -> Reading:
+    """The reader's article `pk`: another reader's (or none) does not exist for them."""
+    reading = for_display(Reading.objects.filter(reader=reader, article_id=pk)).first()
+    if reading is None:
         raise NotFound("Article not found")
-    return article
+    return reading
 
 
 class ArticleDetailView(APIView):
     @extend_schema(responses=ArticleSerializer)
     def get(self, request: Request, pk: int) -> Response:
-        return Response(ArticleSerializer(get_article(pk)).data)
+        context = {"weights": reader_weights(request.user)}
+        return Response(ArticleSerializer(get_reading(request.user, pk), context=context).data)
 
     @extend_schema(request=ArticleUpdateIn, responses=ArticleSerializer)
     def patch(self, request: Request, pk: int) -> Response:
-        article = get_article(pk)
+        reading = get_reading(request.user, pk)
         serializer = ArticleUpdateIn(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         services.article_mark(
-            article=article,
+            reading=reading,
             is_read=data.get("is_read"),
             is_starred=data.get("is_starred"),
             feedback=data.get("feedback", ""),
         )
-        return Response(ArticleSerializer(article).data)
+        context = {"weights": reader_weights(request.user)}
+        return Response(ArticleSerializer(reading, context=context).data)
 
 
 class MarkReadIn(StrictSerializer):
@@ -320,44 +359,46 @@ class ArticlesMarkReadView(APIView):
         serializer = MarkReadIn(data=request.data)
         serializer.is_valid(raise_exception=True)
         marked = services.articles_mark_read(
-            articles=articles_matching(serializer.validated_data).filter(is_read=False)
+            readings=articles_matching(request.user, serializer.validated_data).filter(
+                is_read=False
+            )
         )
         return Response({"message": f"Marked {marked} articles as read", "marked": marked})
 
 
 # --- feeds -----------------------------------------------------------------------------------
-class FeedSerializer(serializers.ModelSerializer[Feed]):
-    unread_count = serializers.IntegerField(read_only=True)
-    folder_id = serializers.IntegerField(read_only=True, allow_null=True)
+class FeedSerializer(serializers.Serializer[Subscription]):
+    """A reader's feed: `id` is the feed's (the same for every reader); the title is the
+    reader's own for it, else the feed's."""
 
-    class Meta:
-        model = Feed
-        fields = [
-            "id",
-            "url",
-            "title",
-            "folder_id",
-            "display_order",
-            "last_fetched_at",
-            "last_error",
-            "entries_dropped",
-            "unread_count",
-        ]
-        read_only_fields = fields
+    id = serializers.IntegerField(source="feed_id")
+    url = serializers.URLField(source="feed.url")
+    title = serializers.CharField(source="shown_title")
+    folder_id = serializers.IntegerField(allow_null=True)
+    display_order = serializers.IntegerField()
+    last_fetched_at = serializers.DateTimeField(source="feed.last_fetched_at", allow_null=True)
+    last_error = serializers.CharField(source="feed.last_error")
+    entries_dropped = serializers.IntegerField(source="feed.entries_dropped")
+    unread_count = serializers.IntegerField()
 
 
+@extend_schema_field({"type": "integer", "nullable": True})
 class FolderField(serializers.PrimaryKeyRelatedField):  # type: ignore[type-arg]
-    """A folder by its id (null: none)."""
+    """One of the reader's folders by its id (null: none); another's does not exist."""
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(queryset=Folder.objects.all(), allow_null=True, required=False, **kwargs)
+        super().__init__(allow_null=True, required=False, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Folder]:
+        return Folder.objects.filter(reader=self.context["request"].user)
 
 
 class FeedCreateIn(StrictSerializer):
     url = serializers.URLField(
         max_length=2000,
         help_text="The feed's address, or a web page's: its feed is found through the page's "
-        '<link rel="alternate">; a page naming several answers 400 with `choices`.',
+        '<link rel="alternate">; a page naming several answers 400 with `choices`. A feed '
+        "another reader has is not fetched again.",
     )
     title = serializers.CharField(required=False, allow_blank=True, max_length=500)
     folder_id = FolderField()
@@ -365,25 +406,36 @@ class FeedCreateIn(StrictSerializer):
     def validate_url(self, value: str) -> str:
         if problem := services.feed_url_problem(value):
             raise serializers.ValidationError(problem)
-        if Feed.objects.filter(url=value).exists():
-            raise serializers.ValidationError("This feed is already subscribed.")
+        if problem := services.feed_subscribed_problem(self.context["request"].user, value):
+            raise serializers.ValidationError(problem)
         return value
+
+
+def get_subscription(reader: Any, feed_id: int) -> Subscription:
+    """The reader's subscription to feed `feed_id`: another reader's does not exist."""
+    return get_object_or_404(
+        Subscription.objects.select_related("feed"), reader=reader, feed_id=feed_id
+    )
+
+
+def feed_out(reader: Any, feed_id: int) -> dict[str, Any]:
+    return FeedSerializer(feeds_with_counts(reader, pk=feed_id)[0]).data  # type: ignore[return-value]
 
 
 class FeedListView(APIView):
     @extend_schema(responses=FeedSerializer(many=True))
     def get(self, request: Request) -> Response:
-        return Response(FeedSerializer(feeds_with_counts(), many=True).data)
+        return Response(FeedSerializer(feeds_with_counts(request.user), many=True).data)
 
     @extend_schema(request=FeedCreateIn, responses={201: FeedSerializer})
     def post(self, request: Request) -> Response:
-        serializer = FeedCreateIn(data=request.data)
+        serializer = FeedCreateIn(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        feed, _new = services.feed_create(folder=data.pop("folder_id", None), **data)
-        return Response(
-            FeedSerializer(feeds_with_counts(pk=feed.pk)[0]).data, status=status.HTTP_201_CREATED
+        sub = services.feed_subscribe(
+            reader=request.user, folder=data.pop("folder_id", None), **data
         )
+        return Response(feed_out(request.user, sub.feed_id), status=status.HTTP_201_CREATED)
 
 
 class FeedUpdateIn(StrictSerializer):
@@ -397,19 +449,20 @@ class FeedUpdateIn(StrictSerializer):
 class FeedDetailView(APIView):
     @extend_schema(request=FeedUpdateIn, responses=FeedSerializer)
     def patch(self, request: Request, pk: int) -> Response:
-        feed = get_object_or_404(Feed, pk=pk)
-        serializer = FeedUpdateIn(data=request.data)
+        subscription = get_subscription(request.user, pk)
+        serializer = FeedUpdateIn(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         if "folder_id" in data:
             data["folder"] = data.pop("folder_id")
-        services.feed_update(feed=feed, **data)
-        return Response(FeedSerializer(feeds_with_counts(pk=pk)[0]).data)
+        services.subscription_update(subscription=subscription, **data)
+        return Response(feed_out(request.user, pk))
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
-        feed = get_object_or_404(Feed, pk=pk)
-        services.feed_delete(feed=feed)
+        """Unsubscribe: the reader's articles of the feed go; the feed stays for its other
+        readers."""
+        services.subscription_delete(subscription=get_subscription(request.user, pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -423,7 +476,8 @@ class FeedReorderIn(StrictSerializer):
     def validate_feed_ids(self, value: list[int]) -> list[int]:
         if len(set(value)) != len(value):
             raise serializers.ValidationError("Each feed may appear once.")
-        known = set(Feed.objects.filter(id__in=value).values_list("id", flat=True))
+        mine = Subscription.objects.filter(reader=self.context["request"].user, feed_id__in=value)
+        known = set(mine.values_list("feed_id", flat=True))
         if missing := [i for i in value if i not in known]:
             raise serializers.ValidationError(f"Unknown feed ids: {missing}")
         return value
@@ -432,22 +486,22 @@ class FeedReorderIn(StrictSerializer):
 class FeedReorderView(APIView):
     @extend_schema(request=FeedReorderIn, responses=FeedSerializer(many=True))
     def patch(self, request: Request) -> Response:
-        serializer = FeedReorderIn(data=request.data)
+        serializer = FeedReorderIn(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        services.feeds_reorder(feed_ids=serializer.validated_data["feed_ids"])
-        return Response(FeedSerializer(feeds_with_counts(), many=True).data)
+        services.feeds_reorder(reader=request.user, feed_ids=serializer.validated_data["feed_ids"])
+        return Response(FeedSerializer(feeds_with_counts(request.user), many=True).data)
 
 
 class FeedMarkAllReadView(APIView):
     @extend_schema(request=None, responses=MARKED_OUT)
     def post(self, request: Request, pk: int) -> Response:
-        feed = get_object_or_404(Feed, pk=pk)
-        marked = services.feed_mark_read(feed=feed)
+        subscription = get_subscription(request.user, pk)
+        marked = services.feed_mark_read(reader=request.user, feed_id=subscription.feed_id)
         return Response({"message": f"Marked {marked} articles as read", "marked": marked})
 
 
 class FeedRefreshOneView(APIView):
-    """Refresh one feed in the background (a worker fetches it); 202 at once."""
+    """Refresh one of the reader's feeds in the background (a worker fetches it); 202 at once."""
 
     @extend_schema(
         operation_id="feed_refresh_one",
@@ -458,17 +512,17 @@ class FeedRefreshOneView(APIView):
         },
     )
     def post(self, request: Request, pk: int) -> Response:
-        feed = get_object_or_404(Feed, pk=pk)
-        services.feed_refresh_later(feed_id=feed.pk)
+        subscription = get_subscription(request.user, pk)
+        services.feed_refresh_later(feed_id=subscription.feed_id)
         return Response(
-            {"message": f"Refreshing {feed}; new articles appear as they are scored."},
+            {"message": f"Refreshing {subscription}; new articles appear as they are scored."},
             status=status.HTTP_202_ACCEPTED,
         )
 
 
 class FeedRefreshView(APIView):
-    """Refresh every feed in the background: one task per feed, least recently attempted
-    first. 202 at once; new articles appear as they are scored."""
+    """Refresh every feed of the reader's in the background: one task per feed, least
+    recently attempted first. 202 at once; new articles appear as they are scored."""
 
     @extend_schema(
         request=None,
@@ -480,7 +534,9 @@ class FeedRefreshView(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        queued = services.feeds_refresh_later()
+        queued = services.feeds_refresh_later(
+            feeds=Feed.objects.filter(subscriptions__reader=request.user)
+        )
         message = f"Refreshing {queued} feeds." if queued else "No feeds configured."
         return Response({"message": message, "queued": queued}, status=status.HTTP_202_ACCEPTED)
 
@@ -490,7 +546,9 @@ class OPMLView(APIView):
 
     @extend_schema(responses={(200, "text/x-opml"): OpenApiTypes.STR})
     def get(self, request: Request) -> HttpResponse:
-        response = HttpResponse(opml.opml_export(), content_type="text/x-opml; charset=utf-8")
+        response = HttpResponse(
+            opml.opml_export(reader=request.user), content_type="text/x-opml; charset=utf-8"
+        )
         response["Content-Disposition"] = 'attachment; filename="sift-feeds.opml"'
         return response
 
@@ -521,7 +579,7 @@ class OPMLView(APIView):
             return Response(
                 {"file": ["The OPML file is larger than 5 MB."]}, status=status.HTTP_400_BAD_REQUEST
             )
-        return Response(opml.opml_import(data=upload.read()))
+        return Response(opml.opml_import(reader=request.user, data=upload.read()))
 
 
 # --- folders ----------------------------------------------------------------------------------
@@ -538,43 +596,46 @@ class FolderIn(StrictSerializer):
     name = serializers.CharField(max_length=200, trim_whitespace=True)
 
     def validate_name(self, value: str) -> str:
-        if Folder.objects.filter(name=value).exists():
+        if Folder.objects.filter(reader=self.context["request"].user, name=value).exists():
             raise serializers.ValidationError("A folder of this name exists.")
         return value
 
 
-def _folders() -> QuerySet[Folder]:
-    return Folder.objects.annotate(feed_count=Count("feeds")).order_by("name")
+def get_folder(reader: Any, pk: int) -> Folder:
+    return get_object_or_404(Folder, reader=reader, pk=pk)
 
 
 class FolderListView(APIView):
     @extend_schema(responses=FolderSerializer(many=True))
     def get(self, request: Request) -> Response:
-        return Response(FolderSerializer(_folders(), many=True).data)
+        return Response(FolderSerializer(folders_with_counts(request.user), many=True).data)
 
     @extend_schema(request=FolderIn, responses={201: FolderSerializer})
     def post(self, request: Request) -> Response:
-        serializer = FolderIn(data=request.data)
+        serializer = FolderIn(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        folder = services.folder_get_or_create(name=serializer.validated_data["name"])
+        folder = services.folder_get_or_create(
+            reader=request.user, name=serializer.validated_data["name"]
+        )
         return Response(
-            FolderSerializer(_folders().get(pk=folder.pk)).data, status=status.HTTP_201_CREATED
+            FolderSerializer(folders_with_counts(request.user).get(pk=folder.pk)).data,
+            status=status.HTTP_201_CREATED,
         )
 
 
 class FolderDetailView(APIView):
     @extend_schema(request=FolderIn, responses=FolderSerializer)
     def patch(self, request: Request, pk: int) -> Response:
-        folder = get_object_or_404(Folder, pk=pk)
-        serializer = FolderIn(data=request.data)
+        folder = get_folder(request.user, pk)
+        serializer = FolderIn(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         services.folder_rename(folder=folder, name=serializer.validated_data["name"])
-        return Response(FolderSerializer(_folders().get(pk=pk)).data)
+        return Response(FolderSerializer(folders_with_counts(request.user).get(pk=pk)).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
         """The folder goes; its feeds stay, outside any folder."""
-        services.folder_delete(folder=get_object_or_404(Folder, pk=pk))
+        services.folder_delete(folder=get_folder(request.user, pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -588,20 +649,22 @@ class CategoryListView(APIView):
         return Response(list(Category.objects.order_by("name").values_list("name", flat=True)))
 
 
-class TopicSerializer(serializers.ModelSerializer[Category]):
-    article_count = serializers.IntegerField(read_only=True)
-
-    class Meta:
-        model = Category
-        fields = ["name", "weight", "article_count"]
+class TopicSerializer(serializers.Serializer[Category]):
+    name = serializers.CharField()
+    weight = serializers.ChoiceField(
+        choices=Category.Weight.choices, help_text="The reader's own (neutral unless set)."
+    )
+    article_count = serializers.IntegerField(help_text="How many of the reader's articles.")
 
 
 class TopicListView(APIView):
-    """Every category with its weight and how many articles carry it (Sift's own pages)."""
+    """Every category with the reader's weight and how many of their articles carry it
+    (Sift's own pages)."""
 
     @extend_schema(responses=TopicSerializer(many=True))
     def get(self, request: Request) -> Response:
-        return Response(TopicSerializer(Category.objects.with_article_counts(), many=True).data)
+        topics = Category.objects.with_article_counts(request.user)
+        return Response(TopicSerializer(topics, many=True).data)
 
 
 class WeightIn(StrictSerializer):
@@ -609,12 +672,14 @@ class WeightIn(StrictSerializer):
 
 
 class CategoryWeightView(APIView):
+    """The reader's weight for a topic: it reranks their articles at once, no one else's."""
+
     @extend_schema(request=WeightIn, responses={200: TopicSerializer, 404: OpenApiResponse()})
     def patch(self, request: Request, name: str) -> Response:
         serializer = WeightIn(data=request.data)
         serializer.is_valid(raise_exception=True)
         category = services.category_weight_set(
-            name=name, weight=serializer.validated_data["weight"]
+            reader=request.user, name=name, weight=serializer.validated_data["weight"]
         )
-        category.article_count = category.articles.count()  # type: ignore[attr-defined]
-        return Response(TopicSerializer(category).data)
+        topic = Category.objects.with_article_counts(request.user).get(pk=category.pk)
+        return Response(TopicSerializer(topic).data)

@@ -3,13 +3,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import (
     Count,
     F,
+    OuterRef,
     Q,
+    Subquery,
     Value,
 )
 from django.db.models.functions import Coalesce
@@ -32,22 +35,27 @@ RANK_DATE = F("rank__rank_date")
 
 
 class Folder(models.Model):
-    """A group of feeds the reader made (OPML's nested outlines, a reader app's label)."""
+    """A group of feeds a reader made (OPML's nested outlines, a reader app's label)."""
 
-    name = models.CharField(max_length=200, unique=True)
+    reader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="folders"
+    )
+    name = models.CharField(max_length=200)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["reader", "name"], name="folder_unique_per_reader")
+        ]
 
     def __str__(self) -> str:
         return self.name
 
 
 class FeedQuerySet(models.QuerySet["Feed"]):
-    def next_display_order(self) -> int:
-        """Where a new feed goes: after the last one."""
-        last = self.order_by("-display_order").values_list("display_order", flat=True).first()
-        return (last or 0) + 1
+    def subscribed(self) -> FeedQuerySet:
+        """Feeds someone reads: the only ones fetched."""
+        return self.filter(subscriptions__isnull=False).distinct()
 
     def in_refresh_order(self) -> FeedQuerySet:
         """Least recently attempted first (never attempted before all): a feed that hangs
@@ -56,12 +64,10 @@ class FeedQuerySet(models.QuerySet["Feed"]):
 
 
 class Feed(models.Model):
+    """A feed URL, fetched once however many readers subscribe to it (`Subscription`)."""
+
     url = models.URLField(max_length=2000, unique=True)
     title = models.CharField(max_length=500, blank=True, default="")
-    folder = models.ForeignKey(
-        Folder, null=True, blank=True, on_delete=models.SET_NULL, related_name="feeds"
-    )
-    display_order = models.IntegerField(default=0)
     etag = models.CharField(max_length=500, blank=True, default="")
     last_modified = models.CharField(max_length=200, blank=True, default="")
     last_fetched_at = models.DateTimeField(null=True, blank=True)
@@ -74,45 +80,107 @@ class Feed(models.Model):
     objects = FeedQuerySet.as_manager()
 
     class Meta:
-        ordering = ["display_order", "id"]
+        ordering = ["id"]
 
     def __str__(self) -> str:
         return self.title or self.url
 
 
-class CategoryQuerySet(models.QuerySet["Category"]):
-    def with_article_counts(self) -> CategoryQuerySet:
-        """Sorted by name, each with `article_count` (the topic weights table)."""
-        return self.annotate(article_count=Count("articles")).order_by("name")
+class SubscriptionQuerySet(models.QuerySet["Subscription"]):
+    def next_display_order(self) -> int:
+        """Where a new feed goes in this reader's list: after the last one."""
+        last = self.order_by("-display_order").values_list("display_order", flat=True).first()
+        return (last or 0) + 1
 
-    def with_feedback_counts(self) -> CategoryQuerySet:
-        """Topics the reader has marked articles of, each with `liked` and `disliked`."""
+
+class Subscription(models.Model):
+    """A reader's feed: their own title for it, folder and place in their list."""
+
+    reader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="subscriptions"
+    )
+    feed = models.ForeignKey(Feed, on_delete=models.CASCADE, related_name="subscriptions")
+    title = models.CharField(max_length=500, blank=True, default="")  # "": the feed's own
+    folder = models.ForeignKey(
+        Folder, null=True, blank=True, on_delete=models.SET_NULL, related_name="subscriptions"
+    )
+    display_order = models.IntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SubscriptionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["display_order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["reader", "feed"], name="subscription_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.shown_title
+
+    @property
+    def shown_title(self) -> str:
+        return self.title or self.feed.title or self.feed.url
+
+
+class Weight(models.TextChoices):
+    BLOCKED = "blocked", "Blocked"
+    LOW = "low", "Low"
+    NEUTRAL = "neutral", "Neutral"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
+class CategoryQuerySet(models.QuerySet["Category"]):
+    def with_weights(self, reader: Any) -> CategoryQuerySet:
+        """Each with `weight`: this reader's (neutral unless they set one)."""
+        mine = TopicWeight.objects.filter(reader=reader, category=OuterRef("pk"))
+        return self.annotate(
+            weight=Coalesce(Subquery(mine.values("weight")[:1]), Value(Weight.NEUTRAL))
+        )
+
+    def with_article_counts(self, reader: Any) -> CategoryQuerySet:
+        """Sorted by name, each with this reader's `weight` and `article_count` (how many
+        of their articles carry it): the topic weights table."""
+        theirs = Reading.objects.filter(reader=reader, article__categories=OuterRef("pk"))
+        count = theirs.order_by().values("reader").annotate(n=Count("*")).values("n")[:1]
         return (
-            self.annotate(
-                liked=Count("articles", filter=Q(articles__feedback="up")),
-                disliked=Count("articles", filter=Q(articles__feedback="down")),
-            )
-            .filter(Q(liked__gt=0) | Q(disliked__gt=0))
+            self.with_weights(reader)
+            .annotate(article_count=Coalesce(Subquery(count), Value(0)))
             .order_by("name")
         )
 
-    def weights(self) -> dict[str, str]:
-        """Category name → weight, sorted by name (the seed's `topic_weights`)."""
-        return dict(self.order_by("name").values_list("name", "weight"))
+    def with_feedback_counts(self, reader: Any) -> CategoryQuerySet:
+        """Topics the reader has marked articles of, each with `liked` and `disliked`."""
+        marked = Reading.objects.filter(reader=reader, feedback__isnull=False)
+        rows = (
+            marked.values("article__categories")
+            .annotate(
+                liked=Count("id", filter=Q(feedback="up")),
+                disliked=Count("id", filter=Q(feedback="down")),
+            )
+            .order_by()
+        )
+        counts = {r["article__categories"]: r for r in rows if r["article__categories"]}
+        topics = list(self.with_weights(reader).filter(id__in=counts).order_by("name"))
+        for topic in topics:
+            topic.liked = counts[topic.id]["liked"]  # type: ignore[attr-defined]
+            topic.disliked = counts[topic.id]["disliked"]  # type: ignore[attr-defined]
+        return topics  # type: ignore[return-value]
+
+    def weights(self, reader: Any) -> dict[str, str]:
+        """Category name → this reader's weight, sorted by name (the seed's `topic_weights`)."""
+        return dict(self.with_weights(reader).order_by("name").values_list("name", "weight"))
 
 
 class Category(models.Model):
-    class Weight(models.TextChoices):
-        BLOCKED = "blocked", "Blocked"
-        LOW = "low", "Low"
-        NEUTRAL = "neutral", "Neutral"
-        MEDIUM = "medium", "Medium"
-        HIGH = "high", "High"
+    """A topic. Topics are shared (an article is categorized once for every reader); the
+    weight each reader gives one is theirs (`TopicWeight`)."""
 
+    Weight = Weight
     MULTIPLIERS = {"blocked": 0.0, "low": 0.5, "neutral": 1.0, "medium": 1.5, "high": 2.0}
 
     name = models.SlugField(max_length=100, unique=True, help_text="kebab-case, e.g. ai-ml")
-    weight = models.CharField(max_length=10, choices=Weight.choices, default=Weight.NEUTRAL)
 
     objects = CategoryQuerySet.as_manager()
 
@@ -122,10 +190,6 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def multiplier(self) -> float:
-        return self.MULTIPLIERS[self.weight]
 
     @staticmethod
     def normalize(raw: str) -> str:
@@ -137,6 +201,24 @@ class Category(models.Model):
         name = re.sub(r"[^a-z0-9-]", "", name)
         name = re.sub(r"-{2,}", "-", name)
         return name.strip("-")[:100].strip("-")
+
+
+class TopicWeight(models.Model):
+    """A reader's weight for a topic; no row: neutral."""
+
+    reader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="topic_weights"
+    )
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="reader_weights")
+    weight = models.CharField(max_length=10, choices=Weight.choices, default=Weight.NEUTRAL)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["reader", "category"], name="topic_weight_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category_id}: {self.weight}"
 
 
 class TopicSetQuerySet(models.QuerySet["TopicSet"]):
@@ -182,97 +264,37 @@ class TopicSet(models.Model):
 
 
 class ArticleQuerySet(models.QuerySet["Article"]):
-    def pending(self) -> ArticleQuerySet:
-        return self.filter(
-            scoring_state__in=[
-                Article.ScoringState.UNSCORED,
-                Article.ScoringState.QUEUED,
-                Article.ScoringState.SCORING,
-            ]
-        )
-
     def leads(self) -> ArticleQuerySet:
         """Articles that lead their story: the ones the LLM is asked about."""
         return self.filter(story__isnull=True)
 
-    def queued(self) -> ArticleQuerySet:
-        return self.filter(scoring_state=Article.ScoringState.QUEUED)
-
-    def blocked(self) -> ArticleQuerySet:
-        return self.filter(rank__score=0, scoring_state=Article.ScoringState.SCORED)
-
-    def visible(self, *, include_blocked: bool = False) -> ArticleQuerySet:
-        """The default reading list: scored and not blocked (blocked ones too, ranked last at
-        0, when asked). An article being re-scored keeps its old score and stays listed
-        until the new one lands."""
-        has_score = Q(scoring_state=Article.ScoringState.SCORED) | Q(
-            scoring_state__in=[Article.ScoringState.QUEUED, Article.ScoringState.SCORING],
-            scored_at__isnull=False,
-        )
-        # An inner join on the rank: the list walks the `rank_order` index and stops at the
-        # page's last row.
-        floor = Q(rank__score__gte=0) if include_blocked else Q(rank__score__gt=0)
-        return self.filter(has_score, floor, story__isnull=True)
-
-    def unlisted(self) -> ArticleQuerySet:
-        """Rows the reading list never shows, blocked ones aside (`blocked().leads()`): the
-        other copies of a story, and skipped or failed articles. No join, so the unread
-        counts find them through their own indexes."""
-        return self.filter(
-            Q(story__isnull=False)
-            | Q(scoring_state__in=[Article.ScoringState.SKIPPED, Article.ScoringState.FAILED])
-        )
-
-    def in_claim_order(self) -> ArticleQuerySet:
-        """Re-scores first, then oldest queued first (the index `article_claim_order`)."""
-        return self.order_by("-scoring_priority", "queued_at", "id")
-
-    def stale_claims(self) -> ArticleQuerySet:
-        """Claimed longer ago than any task may run: its worker died."""
-        cutoff = timezone.now() - timedelta(seconds=settings.SCORING_CLAIM_TIMEOUT)
-        return self.filter(scoring_state=Article.ScoringState.SCORING, claimed_at__lt=cutoff)
-
-    def feedback_examples(self, feedback: str, limit: int) -> list[str]:
-        """The titles the reader gave this feedback, newest feedback first."""
-        return list(
-            self.filter(feedback=feedback)
-            .order_by("-feedback_at", "-id")
-            .values_list("title", flat=True)[:limit]
-        )
-
-    def recent_unread(self) -> ArticleQuerySet:
-        since = timezone.now() - timedelta(days=settings.RESCORE_RECENT_DAYS)
-        return self.filter(is_read=False, published_at__gte=since)
-
-    def order_for_list(self, sort_by: str, order: str) -> ArticleQuerySet:
-        """Deterministic order for the API: score sort puts nulls last and equal scores
-        newest first; ties broken by id."""
-        if sort_by == "composite_score":
-            if order == "asc":
-                return self.order_by(F("rank__score").asc(nulls_last=True), "published_at", "id")
-            # Matches the index `rank_order`, the hot path of the reading list.
-            return self.order_by(RANK_SCORE.desc(), RANK_DATE.desc(), F("id").desc())
-        key = F("published_at")
-        primary = key.asc(nulls_last=True) if order == "asc" else key.desc(nulls_last=True)
-        return self.order_by(primary, "-id" if order != "asc" else "id")
+    def uncategorized(self) -> ArticleQuerySet:
+        return self.filter(categorized_at__isnull=True)
 
 
 class Article(models.Model):
+    """An entry of a feed, stored once for every reader of the feed, with what is asked of
+    the LLM once for all of them: its topics. Each reader's verdict, rank and marks are on
+    their `Reading` of it."""
+
     class ScoringState(models.TextChoices):
         UNSCORED = "unscored", "Unscored"
         QUEUED = "queued", "Queued"
         SCORING = "scoring", "Scoring"
         SCORED = "scored", "Scored"
         FAILED = "failed", "Failed"
-        # Older than FEED_BACKFILL_DAYS on its feed's first fetch: kept, not sent to the LLM.
+        # Older than FEED_BACKFILL_DAYS when the reader subscribed: kept, not sent to the LLM.
         SKIPPED = "skipped", "Skipped (backfill)"
 
     class RescoreMode(models.TextChoices):
         FULL = "full", "Categorize and score"
         SCORE_ONLY = "score_only", "Score only"
 
-    # No index of its own: `article_feed_unread` (feed, is_read) serves every feed lookup, and
-    # each index is written again by every update of the row (claims, scores, read marks).
+    class Feedback(models.TextChoices):
+        UP = "up", "👍 More like this"
+        DOWN = "down", "👎 Less like this"
+
+    # No index of its own: `article_feed_published` serves every feed lookup.
     feed = models.ForeignKey(
         Feed, on_delete=models.CASCADE, related_name="articles", db_index=False
     )
@@ -296,23 +318,137 @@ class Article(models.Model):
     published_at = models.DateTimeField(null=True, blank=True, db_index=True)
     summary = models.TextField(blank=True, default="")
     content = models.TextField(blank=True, default="")
+    # Asked once for every reader. NULL `categorized_at`: not yet (or to be asked again:
+    # a full re-score); the topics on show stay until the new ones land.
+    categories = models.ManyToManyField(Category, blank=True, related_name="articles")
+    categorized_at = models.DateTimeField(null=True, blank=True)
+    categorization_model = models.CharField(max_length=200, blank=True, default="")
+    categorization_prompt_version = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        indexes = [
+            models.Index(fields=["feed", "published_at"], name="article_feed_published"),
+            models.Index(fields=["story"], name="article_copies", condition=Q(story__isnull=False)),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ReadingQuerySet(models.QuerySet["Reading"]):
+    def of(self, reader: Any) -> ReadingQuerySet:
+        return self.filter(reader=reader)
+
+    def pending(self) -> ReadingQuerySet:
+        return self.filter(
+            scoring_state__in=[
+                Article.ScoringState.UNSCORED,
+                Article.ScoringState.QUEUED,
+                Article.ScoringState.SCORING,
+            ]
+        )
+
+    def leads(self) -> ReadingQuerySet:
+        """Readings the reader's list shows a story by (not a copy of one they have)."""
+        return self.filter(is_copy=False)
+
+    def queued(self) -> ReadingQuerySet:
+        return self.filter(scoring_state=Article.ScoringState.QUEUED)
+
+    def blocked(self) -> ReadingQuerySet:
+        return self.filter(rank__score=0, scoring_state=Article.ScoringState.SCORED)
+
+    def visible(self, *, include_blocked: bool = False) -> ReadingQuerySet:
+        """The default reading list: scored and not blocked (blocked ones too, ranked last at
+        0, when asked). An article being re-scored keeps its old score and stays listed
+        until the new one lands."""
+        has_score = Q(scoring_state=Article.ScoringState.SCORED) | Q(
+            scoring_state__in=[Article.ScoringState.QUEUED, Article.ScoringState.SCORING],
+            scored_at__isnull=False,
+        )
+        # An inner join on the rank: the list walks the `rank_order` index and stops at the
+        # page's last row.
+        floor = Q(rank__score__gte=0) if include_blocked else Q(rank__score__gt=0)
+        return self.filter(has_score, floor, is_copy=False)
+
+    def unlisted(self) -> ReadingQuerySet:
+        """Rows the reading list never shows, blocked ones aside (`blocked().leads()`): the
+        other copies of a story, and skipped or failed articles. No join, so the unread
+        counts find them through their own indexes."""
+        return self.filter(
+            Q(is_copy=True)
+            | Q(scoring_state__in=[Article.ScoringState.SKIPPED, Article.ScoringState.FAILED])
+        )
+
+    def in_claim_order(self) -> ReadingQuerySet:
+        """Re-scores first, then oldest queued first (the index `reading_claim_order`)."""
+        return self.order_by("-scoring_priority", "queued_at", "id")
+
+    def stale_claims(self) -> ReadingQuerySet:
+        """Claimed longer ago than any task may run: its worker died."""
+        cutoff = timezone.now() - timedelta(seconds=settings.SCORING_CLAIM_TIMEOUT)
+        return self.filter(scoring_state=Article.ScoringState.SCORING, claimed_at__lt=cutoff)
+
+    def feedback_examples(self, feedback: str, limit: int) -> list[str]:
+        """The titles the reader gave this feedback, newest feedback first."""
+        return list(
+            self.filter(feedback=feedback)
+            .order_by("-feedback_at", "-id")
+            .values_list("article__title", flat=True)[:limit]
+        )
+
+    def recent_unread(self) -> ReadingQuerySet:
+        since = timezone.now() - timedelta(days=settings.RESCORE_RECENT_DAYS)
+        return self.filter(is_read=False, article__published_at__gte=since)
+
+    def order_for_list(self, sort_by: str, order: str) -> ReadingQuerySet:
+        """Deterministic order for the API: score sort puts nulls last and equal scores
+        newest first; ties broken by id."""
+        if sort_by == "composite_score":
+            if order == "asc":
+                return self.order_by(
+                    F("rank__score").asc(nulls_last=True), "article__published_at", "id"
+                )
+            # Matches the index `rank_order`, the hot path of the reading list.
+            return self.order_by(RANK_SCORE.desc(), RANK_DATE.desc(), F("id").desc())
+        key = F("article__published_at")
+        primary = key.asc(nulls_last=True) if order == "asc" else key.desc(nulls_last=True)
+        return self.order_by(primary, "-id" if order != "asc" else "id")
+
+
+class Reading(models.Model):
+    """One reader's article: their verdict (interest and quality, with the reasons), their
+    marks (read, starred, 👍 / 👎), and the scoring queue. The queue lives here: one row a
+    (reader, article), so a reader's re-score, budget or backlog is theirs alone, and the
+    LLM is asked to score an article once per reader who reads its feed. Celery messages
+    only say "there is work"."""
+
+    reader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="readings",
+        db_index=False,  # every index below starts with it
+    )  # fmt: skip
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="readings")
+    # The article's feed, copied: the per-feed unread counts read this table alone.
+    feed = models.ForeignKey(Feed, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # A copy of a story whose lead this reader has too: it takes the lead's verdict and the
+    # list shows the story once, under the lead.
+    is_copy = models.BooleanField(default=False)
+
     is_read = models.BooleanField(default=False)
     # Saved for later; a re-score never touches it.
     is_starred = models.BooleanField(default=False)
     starred_at = models.DateTimeField(null=True, blank=True)
-    categories = models.ManyToManyField(Category, blank=True, related_name="articles")
-
-    class Feedback(models.TextChoices):
-        UP = "up", "👍 More like this"
-        DOWN = "down", "👎 Less like this"
-
     # The reader's 👍 / 👎, with when it was given (NULL: none).
     feedback = models.CharField(  # noqa: DJ001
-        max_length=4, choices=Feedback.choices, null=True, blank=True
+        max_length=4, choices=Article.Feedback.choices, null=True, blank=True
     )
     feedback_at = models.DateTimeField(null=True, blank=True)
 
-    # What the LLM said (the score it makes is on the article's `ArticleRank` row).
+    # What the LLM said (the score it makes is on the `ReadingRank` row).
     interest_score = models.PositiveSmallIntegerField(null=True, blank=True)
     quality_score = models.PositiveSmallIntegerField(null=True, blank=True)
     score_reasoning = models.TextField(blank=True, default="")
@@ -321,19 +457,17 @@ class Article(models.Model):
     matched_interests = models.JSONField(default=list, blank=True)
     matched_anti_interests = models.JSONField(default=list, blank=True)
     scored_at = models.DateTimeField(null=True, blank=True)
-    categorization_model = models.CharField(max_length=200, blank=True, default="")
     scoring_model = models.CharField(max_length=200, blank=True, default="")
-    categorization_prompt_version = models.PositiveIntegerField(null=True, blank=True)
     scoring_prompt_version = models.PositiveIntegerField(null=True, blank=True)
 
-    # The scoring queue lives here; Celery messages only say "there is work".
     scoring_state = models.CharField(
-        max_length=10, choices=ScoringState.choices, default=ScoringState.UNSCORED
-    )
+        max_length=10, choices=Article.ScoringState.choices,
+        default=Article.ScoringState.UNSCORED,
+    )  # fmt: skip
     scoring_priority = models.SmallIntegerField(default=0)
     # NULL: not being re-scored.
     rescore_mode = models.CharField(  # noqa: DJ001
-        max_length=10, choices=RescoreMode.choices, null=True, blank=True
+        max_length=10, choices=Article.RescoreMode.choices, null=True, blank=True
     )
     queued_at = models.DateTimeField(null=True, blank=True)
     # Indexed: the sweep asks when the last claim happened (Max), on every beat.
@@ -346,54 +480,56 @@ class Article(models.Model):
     batch_missed = models.BooleanField(default=False)
     scoring_error = models.TextField(blank=True, default="")
     scoring_raw_output = models.TextField(blank=True, default="")
-
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = ArticleQuerySet.as_manager()
+    objects = ReadingQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-published_at", "-id"]
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["reader", "article"], name="reading_unique"),
+        ]
         indexes = [
             models.Index(
-                F("scoring_state"), F("scoring_priority").desc(), F("queued_at"), F("id"),
-                name="article_claim_order",
+                F("reader"), F("scoring_state"), F("scoring_priority").desc(), F("queued_at"),
+                F("id"), name="reading_claim_order",
             ),
-            models.Index(fields=["feed", "is_read"], name="article_feed_unread"),
-            models.Index(fields=["is_read", "published_at"], name="article_unread_recent"),
+            models.Index(fields=["scoring_state", "claimed_at"], name="reading_state"),
+            models.Index(fields=["reader", "feed", "is_read"], name="reading_feed_unread"),
             # Partial: only the few rows they are about carry an entry, so the other rows'
             # updates do not pay for them.
             models.Index(
-                F("feedback_at").desc(), name="article_feedback_recent",
+                F("reader"), F("feedback_at").desc(), name="reading_feedback_recent",
                 condition=Q(feedback__isnull=False),
             ),
-            models.Index(fields=["story"], name="article_copies", condition=Q(story__isnull=False)),
             models.Index(
-                F("starred_at").desc(), name="article_starred", condition=Q(is_starred=True),
+                F("reader"), F("starred_at").desc(), name="reading_starred",
+                condition=Q(is_starred=True),
             ),
         ]  # fmt: skip
 
     def __str__(self) -> str:
-        return self.title
+        return f"{self.reader_id}: {self.article_id}"
 
-    def reasoning_shown(self, topics: Iterable[Category] | None = None) -> str:
-        """ "Blocked: …" while a topic is blocked (the LLM's reasoning is kept underneath
-        and shows again when the topic is unblocked). `topics`: the article's, when the
-        caller holds them already (the API reads them once per article); else prefetched."""
-        topics = self.categories.all() if topics is None else topics
-        blocked = sorted(c.name for c in topics if c.weight == Category.Weight.BLOCKED)
+    def reasoning_shown(self, weights: dict[int, str]) -> str:
+        """ "Blocked: …" while one of its topics is blocked for this reader (the LLM's
+        reasoning is kept underneath and shows again when the topic is unblocked).
+        `weights`: category id → this reader's weight, for the article's topics."""
+        topics = self.article.categories.all()
+        blocked = sorted(c.name for c in topics if weights.get(c.id) == Weight.BLOCKED)
         return "Blocked: " + ", ".join(blocked) if blocked else self.score_reasoning
 
     @property
     def is_rescoring(self) -> bool:
         return self.scored_at is not None and self.scoring_state in (
-            self.ScoringState.QUEUED,
-            self.ScoringState.SCORING,
+            Article.ScoringState.QUEUED,
+            Article.ScoringState.SCORING,
         )
 
     @property
     def feedback_factor(self) -> float:
         """What the reader's 👎 multiplies the score by (1 without one)."""
-        return ArticleRank.DISLIKED_FACTOR if self.feedback == self.Feedback.DOWN else 1.0
+        return ReadingRank.DISLIKED_FACTOR if self.feedback == Article.Feedback.DOWN else 1.0
 
     @property
     def quality_factor(self) -> float | None:
@@ -404,33 +540,35 @@ class Article(models.Model):
     def composite_score(self) -> float | None:
         """The score the list ranks by; None until the article has a verdict. Lists load it
         with `select_related("rank")`."""
-        rank: ArticleRank | None = getattr(self, "rank", None)  # none yet: DoesNotExist
+        rank: ReadingRank | None = getattr(self, "rank", None)  # none yet: DoesNotExist
         return None if rank is None else rank.score
 
     @property
     def is_blocked(self) -> bool:
-        return self.scoring_state == self.ScoringState.SCORED and self.composite_score == 0
+        return self.scoring_state == Article.ScoringState.SCORED and self.composite_score == 0
 
 
-class ArticleRank(models.Model):
-    """An article's place in the ranked list, in a narrow table of its own.
+class ReadingRank(models.Model):
+    """A reading's place in its reader's ranked list, in a narrow table of its own.
 
-    A topic weight change re-scores every article carrying the topic: 100,000 rows in bench
-    P10. Kept on the article, each of those writes copied the whole wide row (title, URL,
-    summary, content) and added an entry to each of its ten indexes, and the score's own
-    index ruled out in-place (HOT) updates: 5-8 s on the machine where this design takes
-    1.4-2.4 s. Here a write is ~50 bytes and three index entries, and the rerank reads only
-    these rows and one factor per set of topics (`TopicSet`), so its cost does not grow
-    with article length or with the number of topic links. Interest and quality are copied
-    from the article's verdict by `ArticleQuerySet.rank`, the one writer, so the rerank need
-    not read the article rows; the date is `published_at`, else when Sift stored the
-    article.
+    A topic weight change re-scores every article of the reader carrying the topic: 100,000
+    rows in bench P10. Kept on the wide row, each of those writes copied it whole and added
+    an entry to each of its indexes; here a write is ~50 bytes and three index entries, and
+    the rerank reads only these rows and one factor per set of topics (`TopicSet`), so its
+    cost does not grow with article length or with the number of topic links. Interest and
+    quality are copied from the verdict by `articles.ranking`, the one writer, so the rerank
+    need not read the reading rows; the date is `published_at`, else when Sift stored the
+    article. `reader` is copied too: one reader's weight change touches their rows only, and
+    their list walks an index of their own rows.
 
     A row exists once a verdict was written (scored, or blocked before being scored with
-    score 0 and no interest); an unscored article has none and sorts last."""
+    score 0 and no interest); an unscored reading has none and sorts last."""
 
-    article = models.OneToOneField(
-        Article, on_delete=models.CASCADE, primary_key=True, related_name="rank"
+    reading = models.OneToOneField(
+        Reading, on_delete=models.CASCADE, primary_key=True, related_name="rank"
+    )
+    reader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
     )
     interest = models.PositiveSmallIntegerField(null=True, blank=True)
     quality = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -439,7 +577,7 @@ class ArticleRank(models.Model):
     # A copy of the article's topics (`TopicSet`), so a weight change re-ranks per set of
     # topics instead of reading every article's links.
     topic_set = models.ForeignKey(TopicSet, on_delete=models.PROTECT, related_name="ranks")
-    # The reader's 👎, copied from the article: the score is multiplied by DISLIKED_FACTOR,
+    # The reader's 👎, copied from the reading: the score is multiplied by DISLIKED_FACTOR,
     # so the article moves down at once and stays down through weight changes.
     disliked = models.BooleanField(default=False)
 
@@ -448,10 +586,11 @@ class ArticleRank(models.Model):
     class Meta:
         indexes = [
             models.Index(
-                Coalesce(F("score"), Value(-1.0)).desc(), F("rank_date").desc(),
-                F("article").desc(), name="rank_order",
+                F("reader"), Coalesce(F("score"), Value(-1.0)).desc(), F("rank_date").desc(),
+                F("reading").desc(), name="reading_rank_order",
             ),
+            models.Index(fields=["reader", "topic_set"], name="rank_reader_set"),
         ]  # fmt: skip
 
     def __str__(self) -> str:
-        return f"{self.article_id}: {self.score}"
+        return f"{self.reading_id}: {self.score}"

@@ -10,12 +10,13 @@ from xml.sax.saxutils import quoteattr
 from defusedxml import ElementTree
 from django.conf import settings
 
-from articles.models import Feed, Folder
+from articles.models import Feed, Folder, Subscription
 from articles.services import (
     FeedError,
     Fetched,
     ParsedFeed,
     feed_create_loaded,
+    subscription_create,
     feed_load,
     feed_url_problem,
     folder_get_or_create,
@@ -26,8 +27,9 @@ class OPMLError(FeedError):
     field = "file"
 
 
-def opml_export() -> str:
-    """Every feed, those in a folder nested in its folder's outline (as readers export)."""
+def opml_export(*, reader: Any) -> str:
+    """The reader's feeds, those in a folder nested in its folder's outline (as readers
+    export), each under the reader's own title for it."""
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<opml version="2.0">',
@@ -35,15 +37,17 @@ def opml_export() -> str:
         "  <body>",
     ]
 
-    def outline(feed: Feed, indent: str) -> str:
-        title = quoteattr(feed.title or feed.url)
-        return (
-            f'{indent}<outline type="rss" text={title} title={title} xmlUrl={quoteattr(feed.url)}/>'
-        )
+    def outline(sub: Subscription, indent: str) -> str:
+        title, url = quoteattr(sub.shown_title), quoteattr(sub.feed.url)
+        return f'{indent}<outline type="rss" text={title} title={title} xmlUrl={url}/>'
 
-    feeds = list(Feed.objects.select_related("folder").order_by("display_order", "id"))
-    lines += [outline(feed, "    ") for feed in feeds if feed.folder is None]
-    for folder in Folder.objects.order_by("name"):
+    feeds = list(
+        Subscription.objects.filter(reader=reader)
+        .select_related("feed")
+        .order_by("display_order", "id")
+    )
+    lines += [outline(feed, "    ") for feed in feeds if feed.folder_id is None]
+    for folder in Folder.objects.filter(reader=reader).order_by("name"):
         name = quoteattr(folder.name)
         lines.append(f"    <outline text={name} title={name}>")
         lines += [outline(feed, "      ") for feed in feeds if feed.folder_id == folder.pk]
@@ -101,22 +105,34 @@ def _load(url: str) -> tuple[str, Fetched, ParsedFeed] | FeedError:
         return exc
 
 
-def opml_import(*, data: bytes) -> dict[str, Any]:
-    """Subscribe to the feeds that are new, each checked as "Add feed" checks one: fetched
-    and parsed now (OPML_FETCH_CONCURRENCY at a time, each under the fetch deadline), its
-    articles stored, in its folder (created when new). A feed that cannot be read is refused
-    with its reason, not added. A feed already subscribed keeps its folder."""
+def opml_import(*, reader: Any, data: bytes) -> dict[str, Any]:
+    """Subscribe the reader to the feeds that are new to them, each checked as "Add feed"
+    checks one: a feed Sift has already is subscribed to at once; another is fetched and
+    parsed now (OPML_FETCH_CONCURRENCY at a time, each under the fetch deadline), its
+    articles stored; each in its folder (created when new). A feed that cannot be read is
+    refused with its reason, not added. A feed already subscribed keeps its folder."""
     outlines, skipped = opml_parse(data=data)
-    existing = set(Feed.objects.values_list("url", flat=True))
+    existing = set(
+        Subscription.objects.filter(reader=reader).values_list("feed__url", flat=True)
+    )
+    known = {f.url: f for f in Feed.objects.filter(url__in=[o.url for o in outlines])}
     new: dict[str, Outline] = {}
+    created = 0
     for entry in outlines:
         if entry.url in existing or entry.url in new:
             skipped += 1
+        elif entry.url in known:  # another reader's feed: no fetch
+            existing.add(entry.url)
+            subscription_create(
+                reader=reader, feed=known[entry.url], title=entry.title,
+                folder=_folder(reader, entry.folder),
+            )  # fmt: skip
+            created += 1
         else:
             new[entry.url] = entry
     with ThreadPoolExecutor(max_workers=settings.OPML_FETCH_CONCURRENCY) as pool:
         loaded = dict(zip(new, pool.map(_load, new), strict=True))  # no database in threads
-    created, refused = 0, []
+    refused = []
     for url, entry in new.items():
         result = loaded[url]
         if isinstance(result, FeedError):
@@ -127,9 +143,13 @@ def opml_import(*, data: bytes) -> dict[str, Any]:
             skipped += 1  # a page whose feed is listed too, or already subscribed
             continue
         existing.add(feed_url)
-        folder = folder_get_or_create(name=entry.folder) if entry.folder else None
         feed_create_loaded(
-            url=feed_url, title=entry.title, fetched=fetched, parsed=parsed, folder=folder
-        )
+            reader=reader, url=feed_url, title=entry.title, fetched=fetched, parsed=parsed,
+            folder=_folder(reader, entry.folder),
+        )  # fmt: skip
         created += 1
     return {"created": created, "skipped": skipped, "refused": refused}
+
+
+def _folder(reader: Any, name: str) -> Folder | None:
+    return folder_get_or_create(reader=reader, name=name) if name else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from articles.models import Article, ArticleRank, Category
+from articles.models import Article, Category
 from articles.ranking import ranks_retopic
 
 # Set on a topic between the "pre_clear" and "post_clear" of `category.articles.clear()`:
@@ -30,4 +30,4 @@ def article_topics_changed(
         ids = instance.__dict__.pop(_CLEARED, [])
     else:
         ids = list(pk_set or ())
-    ranks_retopic(ranks=ArticleRank.objects.filter(article_id__in=ids))
+    ranks_retopic(articles=ids)

@@ -9,11 +9,12 @@ they filter keeps its own order (by score, unless asked otherwise).
 from __future__ import annotations
 
 import re
+from typing import Any, TypeVar
 
 from django.db import connection
 from django.db.models.expressions import RawSQL
 
-from articles.models import ArticleQuerySet
+from django.db.models import QuerySet
 
 # The indexed expression, word for word as the index has it (PostgreSQL uses the index only
 # for the same expression). to_tsvector refuses documents over 1 MB, so heads are indexed.
@@ -22,6 +23,7 @@ SEARCH_DOCUMENT = (
     "COALESCE(LEFT(summary, 20000), '') || ' ' || COALESCE(LEFT(content, 100000), ''))"
 )
 MAX_WORDS = 20
+QS = TypeVar("QS", bound=QuerySet[Any])
 
 
 def search_words(q: str) -> list[str]:
@@ -30,8 +32,8 @@ def search_words(q: str) -> list[str]:
     return re.findall(r"\w+", q.lower())[:MAX_WORDS]
 
 
-def articles_search(qs: ArticleQuerySet, q: str) -> ArticleQuerySet:
-    """These articles, only those holding every word of `q`."""
+def articles_search(qs: QS, q: str, *, field: str = "id") -> QS:
+    """These rows, only those whose article (its id in `field`) holds every word of `q`."""
     words = search_words(q)
     if not words:
         return qs.none()
@@ -44,4 +46,4 @@ def articles_search(qs: ArticleQuerySet, q: str) -> ArticleQuerySet:
         found = RawSQL(  # noqa: S611
             sql + "plainto_tsquery('simple'::regconfig, %s)", [" ".join(words)]
         )
-    return qs.filter(id__in=found)
+    return qs.filter(**{f"{field}__in": found})

@@ -1,4 +1,6 @@
-"""Feed ingestion: fetch (httpx), parse (feedparser), sanitize (nh3), store new articles queued.
+"""Feeds and what readers do with them: ingestion (fetch with httpx, parse with feedparser,
+sanitize with nh3, store each new article once and a reading of it for each subscriber),
+subscriptions, folders, marks and topic weights, each a reader's own.
 
 A broken feed records its error on the feed row and never stops the others.
 """
@@ -17,14 +19,25 @@ import feedparser
 import nh3
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from articles import tasks
 from articles.discovery import feed_links
-from articles.models import Article, Category, Feed, FeedQuerySet, Folder, TopicSet
-from articles.ranking import article_feedback_rerank, topic_sets_rerank
-from articles.signals import articles_stored, category_weight_changed
+from accounts.models import Profile
+from articles.models import (
+    Article,
+    Category,
+    Feed,
+    FeedQuerySet,
+    Folder,
+    Reading,
+    Subscription,
+    TopicSet,
+    TopicWeight,
+)
+from articles.ranking import reading_feedback_rerank, topic_sets_rerank
+from articles.signals import category_weight_changed, readings_stored
 from articles.stories import Candidate, canonical_url, story_candidates, title_key
 from common.errors import DomainError
 from common.fetch import FetchError, fetch
@@ -183,14 +196,21 @@ def feed_parse(*, fetched: Fetched) -> ParsedFeed:
     )
 
 
+def backfill_cutoff() -> datetime | None:
+    """Articles published before this are kept but not scored when a reader subscribes
+    (FEED_BACKFILL_DAYS; None: no limit)."""
+    days = settings.FEED_BACKFILL_DAYS
+    return timezone.now() - timedelta(days=days) if days else None
+
+
 def articles_store(*, feed: Feed, entries: list[dict[str, Any]], backfill: bool = False) -> int:
     """Insert the entries this database has not seen (by URL, and by entry id within the
-    feed) as `unscored` articles, and announce them after commit (`articles_stored`, which
-    scoring turns into queued work; its sweep adopts any it missed). Returns how many were
-    new.
+    feed) once, with a reading of each for every subscriber of the feed, and announce the
+    readings after commit (`readings_stored`, which scoring turns into queued work; its
+    sweep adopts any it missed). Returns how many articles were new.
 
     `backfill` (a feed's first fetch): entries published before FEED_BACKFILL_DAYS are
-    stored `skipped` instead, so adding a feed with years of history does not queue years
+    read `skipped` instead, so adding a feed with years of history does not queue years
     of LLM calls. An entry without a date counts as new."""
     if not entries:
         return 0
@@ -202,11 +222,7 @@ def articles_store(*, feed: Feed, entries: list[dict[str, Any]], backfill: bool 
         if guids
         else set()
     )
-    cutoff = (
-        timezone.now() - timedelta(days=settings.FEED_BACKFILL_DAYS)
-        if backfill and settings.FEED_BACKFILL_DAYS
-        else None
-    )
+    cutoff = backfill_cutoff() if backfill else None
     fresh: dict[str, Article] = {}
     copy_of: dict[str, int | str] = {}  # url -> the story it copies (an id, or a fresh url)
     candidates = story_candidates(entries)
@@ -214,23 +230,22 @@ def articles_store(*, feed: Feed, entries: list[dict[str, Any]], backfill: bool 
         if e["url"] in seen_urls or e["url"] in fresh or (e["guid"] and e["guid"] in seen_guids):
             continue
         at = e.get("published_at") or timezone.now()
-        old = cutoff is not None and at < cutoff
-        state = Article.ScoringState.SKIPPED if old else Article.ScoringState.UNSCORED
         canonical, title = canonical_url(e["url"]), title_key(e["title"])
         lead = candidates.story_of(canonical, title, at)
         if lead is None:
             candidates.add(Candidate(e["url"], canonical, title, at))
         else:
             copy_of[e["url"]] = lead
-        fresh[e["url"]] = Article(feed=feed, scoring_state=state, canonical_url=canonical, **e)
+        fresh[e["url"]] = Article(feed=feed, canonical_url=canonical, **e)
     if not fresh:
         return 0
     # Short transactions: SQLite has one write lock for the whole database, and every other
     # write (a read mark, a worker's score) waits while it is held.
     stored: dict[str, int] = {}
     articles = list(fresh.values())
+    readers = list(feed.subscriptions.values_list("reader_id", flat=True))
     for start in range(0, len(articles), STORE_CHUNK):
-        _store_chunk(articles[start : start + STORE_CHUNK], copy_of, stored)
+        _store_chunk(articles[start : start + STORE_CHUNK], copy_of, stored, readers, cutoff)
     return len(fresh)
 
 
@@ -238,10 +253,15 @@ STORE_CHUNK = 200
 
 
 def _store_chunk(
-    articles: list[Article], copy_of: dict[str, int | str], stored: dict[str, int]
+    articles: list[Article],
+    copy_of: dict[str, int | str],
+    stored: dict[str, int],
+    readers: list[int],
+    cutoff: datetime | None,
 ) -> None:
-    """Insert these articles, link the copies among them to their stories and announce them;
-    `stored` (url → id) grows with them, since a copy's lead may be in an earlier chunk."""
+    """Insert these articles, link the copies among them to their stories, make each
+    reader's readings of them and announce those; `stored` (url → id) grows with them,
+    since a copy's lead may be in an earlier chunk."""
     urls = [a.url for a in articles]
     with transaction.atomic():
         # ignore_conflicts: a concurrent refresh of the same feed cannot insert twice.
@@ -259,8 +279,9 @@ def _store_chunk(
                 Article.objects.filter(id=ids[url]).update(story_id=lead_id)
         # Scoring owns what happens next: a copy of a story already scored takes its score,
         # the new leads join the queue.
-        new_ids = list(ids.values())
-        transaction.on_commit(lambda: articles_stored.send(sender=Article, ids=new_ids))
+        readings_make(
+            articles=Article.objects.filter(id__in=ids.values()), readers=readers, cutoff=cutoff
+        )
 
 
 def feed_refresh(*, feed: Feed) -> int:
@@ -295,11 +316,50 @@ def feed_refresh(*, feed: Feed) -> int:
     return new
 
 
+def readings_make(
+    *, articles: QuerySet[Article], readers: list[int], cutoff: datetime | None
+) -> list[int]:
+    """Each reader's reading of each of these articles (those they have already are left
+    as they are), announced after commit. Published before `cutoff`: `skipped`. A copy of a
+    story whose lead the reader has is marked so: it takes the lead's verdict. Returns the
+    new readings' ids."""
+    if not readers:
+        return []
+    rows = list(articles.values_list("id", "feed_id", "published_at", "created_at"))
+    made: list[int] = []
+    for reader_id in readers:
+        Profile.objects.get_or_create(user_id=reader_id)
+        before = Reading.objects.filter(reader_id=reader_id, article_id__in=[r[0] for r in rows])
+        have = set(before.values_list("article_id", flat=True))
+        fresh = [
+            Reading(
+                reader_id=reader_id,
+                article_id=article_id,
+                feed_id=feed_id,
+                scoring_state=(
+                    Article.ScoringState.SKIPPED
+                    if cutoff is not None and (published or created or timezone.now()) < cutoff
+                    else Article.ScoringState.UNSCORED
+                ),
+            )
+            for article_id, feed_id, published, created in rows
+            if article_id not in have
+        ]
+        Reading.objects.bulk_create(fresh, ignore_conflicts=True, batch_size=500)
+        new = Reading.objects.filter(reader_id=reader_id, article_id__in=[r.article_id for r in fresh])
+        lead = Reading.objects.filter(reader_id=reader_id, article_id=OuterRef("article__story_id"))
+        new.filter(article__story__isnull=False).filter(Exists(lead)).update(is_copy=True)
+        made += list(new.values_list("id", flat=True))
+    if made:
+        transaction.on_commit(lambda: readings_stored.send(sender=Reading, ids=made))
+    return made
+
+
 def feeds_refresh_later(*, feeds: FeedQuerySet | None = None) -> int:
-    """One `refresh_feed` task per feed (all feeds by default), least recently attempted
-    first, so feeds are fetched side by side by every worker process of the `feeds` queue
-    and a slow one delays only itself. Returns how many were queued."""
-    feeds = feeds if feeds is not None else Feed.objects.all()
+    """One `refresh_feed` task per feed (every feed someone reads by default), least recently
+    attempted first, so feeds are fetched side by side by every worker process of the
+    `feeds` queue and a slow one delays only itself. Returns how many were queued."""
+    feeds = feeds if feeds is not None else Feed.objects.subscribed()
     ids = list(feeds.in_refresh_order().values_list("id", flat=True))
     for feed_id in ids:
         feed_refresh_later(feed_id=feed_id)
@@ -360,60 +420,112 @@ def _fetch_whole(url: str) -> Fetched:
     return fetched
 
 
-def feed_subscribed_problem(url: str) -> str:
-    return "This feed is already subscribed." if Feed.objects.filter(url=url).exists() else ""
+def feed_subscribed_problem(reader: Any, url: str) -> str:
+    subscribed = Subscription.objects.filter(reader=reader, feed__url=url).exists()
+    return "This feed is already subscribed." if subscribed else ""
 
 
-def feed_create(*, url: str, title: str = "", folder: Folder | None = None) -> tuple[Feed, int]:
-    """Add a feed only if it can be fetched and parsed now; store its articles."""
-    url, fetched, parsed = feed_load(url=url)
-    if problem := feed_subscribed_problem(url):  # the page's feed, found above
+def feed_subscribe(
+    *, reader: Any, url: str, title: str = "", folder: Folder | None = None
+) -> Subscription:
+    """Subscribe a reader to a feed: one Sift already fetches is not fetched again (the
+    reader gets its articles of the backfill window scored, and the older ones kept);
+    a new one only if it can be fetched and parsed now."""
+    feed = Feed.objects.filter(url=url).first()
+    if feed is None:
+        url, fetched, parsed = feed_load(url=url)
+        if problem := feed_subscribed_problem(reader, url):  # the page's feed, found above
+            raise FeedError(problem)
+        feed = Feed.objects.filter(url=url).first()
+        if feed is None:
+            return feed_create_loaded(
+                reader=reader, url=url, title=title, fetched=fetched, parsed=parsed, folder=folder
+            )
+    elif problem := feed_subscribed_problem(reader, url):
         raise FeedError(problem)
-    return feed_create_loaded(url=url, title=title, fetched=fetched, parsed=parsed, folder=folder)
+    return subscription_create(reader=reader, feed=feed, title=title, folder=folder)
+
+
+def subscription_create(
+    *, reader: Any, feed: Feed, title: str = "", folder: Folder | None = None
+) -> Subscription:
+    """A reader's subscription to a feed Sift has, with their readings of its articles."""
+    with transaction.atomic():
+        subscription, _ = Subscription.objects.get_or_create(
+            reader=reader,
+            feed=feed,
+            defaults={
+                "title": title,
+                "folder": folder,
+                "display_order": Subscription.objects.filter(reader=reader).next_display_order(),
+            },
+        )
+        readings_make(articles=feed.articles.all(), readers=[reader.pk], cutoff=backfill_cutoff())
+    return subscription
 
 
 def feed_create_loaded(
-    *, url: str, title: str, fetched: Fetched, parsed: ParsedFeed, folder: Folder | None = None
-) -> tuple[Feed, int]:
-    """Subscribe to a feed `feed_load` has just fetched and parsed, with its articles."""
+    *,
+    reader: Any,
+    url: str,
+    title: str,
+    fetched: Fetched,
+    parsed: ParsedFeed,
+    folder: Folder | None = None,
+) -> Subscription:
+    """Subscribe a reader to a feed `feed_load` has just fetched and parsed, storing it and
+    its articles when Sift does not have it yet."""
     with transaction.atomic():
-        feed = Feed.objects.create(
+        feed, created = Feed.objects.get_or_create(
             url=url,
-            title=title or parsed.title,
-            folder=folder,
-            display_order=Feed.objects.next_display_order(),
-            etag=fetched.etag[:500],
-            last_modified=fetched.last_modified[:200],
-            last_fetched_at=timezone.now(),
-            last_attempt_at=timezone.now(),
-            entries_dropped=parsed.dropped,
+            defaults={
+                "title": parsed.title,
+                "etag": fetched.etag[:500],
+                "last_modified": fetched.last_modified[:200],
+                "last_fetched_at": timezone.now(),
+                "last_attempt_at": timezone.now(),
+                "entries_dropped": parsed.dropped,
+            },
         )
-        new = articles_store(feed=feed, entries=parsed.entries, backfill=True)
-    return feed, new
+        subscription = subscription_create(reader=reader, feed=feed, title=title, folder=folder)
+        if created:
+            articles_store(feed=feed, entries=parsed.entries, backfill=True)
+    return subscription
 
 
-def feed_update(*, feed: Feed, **fields: Any) -> Feed:
-    """Change a feed's title, folder or display order."""
+def subscription_update(*, subscription: Subscription, **fields: Any) -> Subscription:
+    """Change a reader's title, folder or place for a feed."""
     for name, value in fields.items():
-        setattr(feed, name, value)
-    feed.save(update_fields=list(fields) or None)
-    return feed
+        setattr(subscription, name, value)
+    subscription.save(update_fields=list(fields) or None)
+    return subscription
 
 
-def feed_delete(*, feed: Feed) -> None:
-    feed.delete()  # its articles go with it (on_delete=CASCADE)
+def subscription_delete(*, subscription: Subscription) -> None:
+    """Unsubscribe: the reader's readings of the feed go; the feed and its articles go too
+    when no one else reads it."""
+    with transaction.atomic():
+        Reading.objects.filter(reader_id=subscription.reader_id, feed_id=subscription.feed_id).delete()
+        feed_id = subscription.feed_id
+        subscription.delete()
+        Feed.objects.filter(id=feed_id, subscriptions__isnull=True).delete()
 
 
-def feeds_reorder(*, feed_ids: list[int]) -> None:
-    """The feeds in this order (each id once, all known: the caller checked)."""
+def feeds_reorder(*, reader: Any, feed_ids: list[int]) -> None:
+    """The reader's feeds in this order (each id once, all theirs: the caller checked)."""
     with transaction.atomic():
         for position, feed_id in enumerate(feed_ids):
-            Feed.objects.filter(pk=feed_id).update(display_order=position)
+            Subscription.objects.filter(reader=reader, feed_id=feed_id).update(
+                display_order=position
+            )
 
 
-def feed_mark_read(*, feed: Feed) -> int:
-    """Mark-all-read on a feed: its articles, and their stories' copies in other feeds."""
-    return articles_mark_read(articles=Article.objects.filter(feed=feed, is_read=False))
+def feed_mark_read(*, reader: Any, feed_id: int) -> int:
+    """Mark-all-read on a feed: the reader's articles of it, and their stories' copies in
+    the reader's other feeds."""
+    return articles_mark_read(
+        readings=Reading.objects.filter(reader=reader, feed_id=feed_id, is_read=False)
+    )
 
 
 def feed_refresh_later(*, feed_id: int) -> None:
@@ -421,8 +533,8 @@ def feed_refresh_later(*, feed_id: int) -> None:
 
 
 # --- folders -----------------------------------------------------------------------------------
-def folder_get_or_create(*, name: str) -> Folder:
-    folder, _ = Folder.objects.get_or_create(name=name.strip()[:200])
+def folder_get_or_create(*, reader: Any, name: str) -> Folder:
+    folder, _ = Folder.objects.get_or_create(reader=reader, name=name.strip()[:200])
     return folder
 
 
@@ -440,19 +552,20 @@ def folder_delete(*, folder: Folder) -> None:
 # --- the reader's marks ------------------------------------------------------------------------
 def article_mark(
     *,
-    article: Article,
+    reading: Reading,
     is_read: bool | None = None,
     is_starred: bool | None = None,
     feedback: str | None = "",
 ) -> None:
     """Read/unread, starred, and 👍 / 👎 (`None` clears it; the default "" leaves it as it
-    is). Never asks the LLM again: feedback shapes future prompts and weight suggestions,
-    and a 👎 moves the article down at once (its score × DISLIKED_FACTOR); re-scoring is
-    the reader's own choice (POST /api/scoring/rescore, with a dry run first)."""
+    is), the reader's own. Never asks the LLM again: feedback shapes the reader's future
+    prompts and weight suggestions, and a 👎 moves the article down at once (its score ×
+    DISLIKED_FACTOR); re-scoring is the reader's own choice (POST /api/scoring/rescore,
+    with a dry run first)."""
     changes: dict[str, Any] = {}
     if is_read is not None:
         changes["is_read"] = is_read
-    if is_starred is not None and is_starred != article.is_starred:
+    if is_starred is not None and is_starred != reading.is_starred:
         changes["is_starred"] = is_starred
         changes["starred_at"] = timezone.now() if is_starred else None
     if feedback != "":
@@ -460,31 +573,38 @@ def article_mark(
         changes["feedback_at"] = timezone.now() if feedback else None
     if "is_read" in changes:
         articles_mark_read(
-            articles=Article.objects.filter(pk=article.pk), is_read=changes["is_read"]
+            readings=Reading.objects.filter(pk=reading.pk), is_read=changes["is_read"]
         )
     if changes:
         with transaction.atomic():
-            Article.objects.filter(pk=article.pk).update(**changes)
+            Reading.objects.filter(pk=reading.pk).update(**changes)
             for name, value in changes.items():
-                setattr(article, name, value)
+                setattr(reading, name, value)
             if "feedback" in changes:
-                article_feedback_rerank(article=article)
-                if hasattr(article, "rank"):
-                    article.rank.refresh_from_db(fields=["score", "disliked"])
+                reading_feedback_rerank(reading=reading)
+                if hasattr(reading, "rank"):
+                    reading.rank.refresh_from_db(fields=["score", "disliked"])
 
 
-def articles_mark_read(*, articles: QuerySet[Article], is_read: bool = True) -> int:
-    """Mark these articles read (or unread), and with each one every copy of its story from
-    the other feeds: one story, read once, wherever it is listed. The one rule for read state
-    (an article, a feed's mark-all-read, the admin). Returns how many rows changed."""
-    leads = {lead or pk for pk, lead in articles.values_list("pk", "story_id")}
-    if not leads:
-        return 0
-    return (
-        Article.objects.filter(Q(pk__in=leads) | Q(story_id__in=leads))
-        .exclude(is_read=is_read)
-        .update(is_read=is_read)
-    )
+def articles_mark_read(*, readings: QuerySet[Reading], is_read: bool = True) -> int:
+    """Mark these readings read (or unread), and with each one every copy of its story in
+    the same reader's other feeds: one story, read once, wherever it is listed. The one rule
+    for read state (an article, a feed's mark-all-read, the admin). Returns how many rows
+    changed."""
+    leads: dict[int, set[int]] = {}
+    for reader_id, article_id, story_id in readings.values_list(
+        "reader_id", "article_id", "article__story_id"
+    ):
+        leads.setdefault(reader_id, set()).add(story_id or article_id)
+    changed = 0
+    for reader_id, ids in leads.items():
+        changed += (
+            Reading.objects.filter(reader_id=reader_id)
+            .filter(Q(article_id__in=ids) | Q(article__story_id__in=ids))
+            .exclude(is_read=is_read)
+            .update(is_read=is_read)
+        )
+    return changed
 
 
 # --- topics ----------------------------------------------------------------------------------
@@ -492,19 +612,26 @@ class CategoryNotFound(DomainError):
     status_code = 404
 
 
-def category_weight_set(*, name: str, weight: str) -> Category:
-    """Change a topic's weight and rerank every article carrying it at once, in one
-    set-based UPDATE and one transaction (no LLM call). Only existing topics: a typo must not
-    create a topic that then sits in every filter list."""
+def category_weight_set(*, reader: Any, name: str, weight: str) -> Category:
+    """Change a reader's weight of a topic and rerank their articles carrying it at once, in
+    one set-based UPDATE and one transaction (no LLM call, no other reader's row). Only
+    existing topics: a typo must not create a topic that then sits in every filter list."""
     with transaction.atomic():
-        category = (
-            Category.objects.select_for_update().filter(name=Category.normalize(name)).first()
-        )
+        category = Category.objects.filter(name=Category.normalize(name)).first()
         if category is None:
             raise CategoryNotFound(f"No category named {name!r}.")
-        old, category.weight = category.weight, weight
+        # Orders this change with the reader's scoring writes (see `write_scored`).
+        Profile.objects.get_or_create(user_id=reader.pk)
+        list(Profile.objects.select_for_update().filter(user_id=reader.pk).values("pk"))
+        row = TopicWeight.objects.filter(reader=reader, category=category).first()
+        old = row.weight if row else Category.Weight.NEUTRAL
         if old != weight:
-            category.save(update_fields=["weight"])
-            topic_sets_rerank(sets=TopicSet.objects.holding(category))
-            category_weight_changed.send(sender=Category, category=category, old=old)
+            TopicWeight.objects.update_or_create(
+                reader=reader, category=category, defaults={"weight": weight}
+            )
+            topic_sets_rerank(reader_id=reader.pk, sets=TopicSet.objects.holding(category))
+            category_weight_changed.send(
+                sender=Category, reader_id=reader.pk, category=category, old=old
+            )
+    category.weight = weight  # type: ignore[attr-defined]
     return category

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from django.dispatch import Signal
 
-# Sent after commit with `ids`: articles just stored (new leads `unscored`, story copies
-# linked to their lead, old entries `skipped`).
-articles_stored = Signal()
+# Sent after commit with `ids`: readings just made (a feed's new articles for each of its
+# readers, or a reader's new subscription): `unscored`, copies of a story the reader has the
+# lead of marked so, old entries `skipped`.
+readings_stored = Signal()
 
-# Sent inside the transaction that changed it, with `category` and `old` (its weight
-# before), after the articles carrying it were reranked.
+# Sent inside the transaction that changed it, with `reader_id`, `category` and `old` (the
+# reader's weight before), after that reader's articles carrying it were reranked.
 category_weight_changed = Signal()

@@ -32,8 +32,6 @@ class UserSettingsForm(forms.ModelForm[UserSettings]):
     class Meta:
         model = UserSettings
         fields = [
-            "interests",
-            "anti_interests",
             "categorization_model",
             "use_separate_models",
             "scoring_model",
@@ -103,7 +101,6 @@ class UserSettingsAdmin(admin.ModelAdmin[UserSettings]):
     ]
     readonly_fields = ["created_at", "updated_at"]
     fieldsets = [
-        ("Reader", {"fields": ["interests", "anti_interests"]}),
         (
             "Models",
             {

@@ -17,7 +17,8 @@ from llmconfig.schemas import MAX_BATCH_SIZE
 
 
 class UserSettings(models.Model):
-    """The runtime LLM configuration and the reader's interests: one row, made on demand.
+    """The runtime LLM configuration: one row for the install, made on demand, the
+    operator's to change (each reader's interests are on their `accounts.Profile`).
 
     Read afresh for every scoring task, never cached at import, so a change in the admin or
     the API applies to the next article.
@@ -25,10 +26,6 @@ class UserSettings(models.Model):
 
     SINGLETON_PK = 1
 
-    interests = models.TextField(blank=True, default="")
-    anti_interests = models.TextField(blank=True, default="")
-    # Opening an article (its link, or `o`) marks it read, as in most readers.
-    mark_read_on_open = models.BooleanField(default=True)
     categorization_model = models.CharField(
         max_length=200, blank=True, default="", help_text="Model id, e.g. ollama/qwen3:4b."
     )
@@ -175,10 +172,21 @@ class PromptTemplate(models.Model):
 
 
 class LLMCallQuerySet(models.QuerySet["LLMCall"]):
-    def record(self, calls: list[CallRecord], *, article_id: int | None = None) -> None:
+    def record(
+        self, calls: list[CallRecord], *, article_id: int | None = None, reader_id: int | None = None
+    ) -> None:
         """The calls of one unit of work (an article, an API request) in one insert."""
         if calls:
-            self.bulk_create([self.model(**vars(call), article_id=article_id) for call in calls])
+            self.bulk_create(
+                [
+                    self.model(**vars(call), article_id=article_id, reader_id=reader_id)
+                    for call in calls
+                ]
+            )
+
+    def scoring_for(self, reader_id: int, since: Any) -> int:
+        """How many scoring calls were made for this reader since then (their budget)."""
+        return self.filter(reader_id=reader_id, purpose="score", created_at__gte=since).count()
 
     def per_model(self) -> list[dict[str, Any]]:
         """What each model costs: mean prompt tokens, mean prompt-eval and eval ms (a
@@ -239,6 +247,9 @@ class LLMCall(models.Model):
     articles = models.PositiveSmallIntegerField(
         default=1, help_text="How many articles the call asked about (more than 1: batched)."
     )
+    # The reader a scoring call was for (their budget counts it); NULL: a categorizing call,
+    # made once for every reader, or the operator's own.
+    reader_id = models.BigIntegerField(null=True, blank=True)
     latency_ms = models.PositiveIntegerField()
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
     error = models.TextField(blank=True, default="")
@@ -249,6 +260,12 @@ class LLMCall(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = "LLM call"
+        indexes = [
+            models.Index(
+                fields=["reader_id", "created_at"], name="llmcall_reader_recent",
+                condition=Q(reader_id__isnull=False),
+            ),
+        ]  # fmt: skip
 
     def __str__(self) -> str:
         return f"{self.purpose} on {self.model_id}: {self.outcome}"

@@ -8,7 +8,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from articles.models import Article, Category
+from accounts.models import Profile
+from articles.models import Article, Category, Reading
 from common.permissions import OperatorAPIView
 from common.serializers import MAX_ID, StrictSerializer
 from llmconfig.api.ollama import ConfigIn, ConfigOut, ConfigUpdateOut, config_out
@@ -36,14 +37,22 @@ class StatusOut(serializers.Serializer[Any]):
     )
     ready = serializers.BooleanField()
     reason = serializers.CharField(allow_blank=True)
+    waiting = serializers.CharField(
+        allow_blank=True,
+        help_text="Why this reader's articles wait however free the LLM is (no interests "
+        "yet, or today's scoring budget spent); empty when they do not.",
+    )
+    waiting_until = serializers.DateTimeField(
+        allow_null=True, help_text="When a spent budget starts again."
+    )
 
 
 class ScoringStatusView(APIView):
-    """Counts per state, the phase, and whether scoring can run (and why not)."""
+    """The reader's counts per state, the phase, and whether scoring can run (and why not)."""
 
     @extend_schema(responses=StatusOut)
     def get(self, request: Request) -> Response:
-        return Response(services.scoring_status())
+        return Response(services.scoring_status(reader_id=request.user.pk))
 
 
 class RescoreIn(StrictSerializer):
@@ -51,7 +60,8 @@ class RescoreIn(StrictSerializer):
         child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         required=False,
         max_length=1000,
-        help_text="These articles (any state, `skipped` included); default: recent unread.",
+        help_text="These of the reader's articles (any state, `skipped` included); default: "
+        "recent unread.",
     )
     mode = serializers.ChoiceField(
         choices=Article.RescoreMode.choices, default=Article.RescoreMode.FULL
@@ -65,7 +75,8 @@ class RescoreIn(StrictSerializer):
 
     def validate_article_ids(self, value: list[int]) -> list[int]:
         ids = list(dict.fromkeys(value))
-        unknown = set(ids) - set(Article.objects.filter(id__in=ids).values_list("id", flat=True))
+        theirs = Reading.objects.filter(reader=self.context["request"].user, article_id__in=ids)
+        unknown = set(ids) - set(theirs.values_list("article_id", flat=True))
         if unknown:
             raise serializers.ValidationError(
                 f"Unknown article ids: {', '.join(map(str, sorted(unknown)))}."
@@ -74,9 +85,10 @@ class RescoreIn(StrictSerializer):
 
 
 class RescoreView(APIView):
-    """Re-queue articles ahead of other work: the given `article_ids`, or recent unread ones
-    (RESCORE_RECENT_DAYS, at most RESCORE_RECENT_LIMIT). With `?dry_run=1` nothing is queued:
-    the answer says how many articles and LLM calls it would cost."""
+    """Re-queue the reader's articles ahead of other work, for them alone: the given
+    `article_ids`, or recent unread ones (RESCORE_RECENT_DAYS, at most RESCORE_RECENT_LIMIT).
+    With `?dry_run=1` nothing is queued: the answer says how many articles and LLM calls it
+    would cost."""
 
     @extend_schema(
         request=RescoreIn,
@@ -92,19 +104,21 @@ class RescoreView(APIView):
         ),
     )
     def post(self, request: Request) -> Response:
-        body = RescoreIn(data=request.data or {})
+        body = RescoreIn(data=request.data or {}, context={"request": request})
         body.is_valid(raise_exception=True)
         dry = DryRun(data=request.query_params.dict())
         dry.is_valid(raise_exception=True)
         mode = body.validated_data["mode"]
         ids = body.validated_data.get("article_ids")
         if body.validated_data["skipped"]:
-            ids = services.skipped_ids()
+            readings = services.skipped(request.user)
         elif ids is None:
-            ids = services.rescore_recent_ids()
-        cost = services.rescore_cost(ids=ids, mode=mode)
+            readings = services.recent_unread(request.user)
+        else:
+            readings = Reading.objects.filter(reader=request.user, article_id__in=ids)
+        cost = services.rescore_cost(readings=readings, mode=mode)
         dry_run = dry.validated_data["dry_run"]
-        queued = 0 if dry_run else services.articles_rescore(ids=ids, mode=mode)
+        queued = 0 if dry_run else services.readings_rescore(readings=readings, mode=mode)
         return Response({"queued": queued, **cost, "dry_run": dry_run})
 
 
@@ -127,7 +141,7 @@ class WeightSuggestionsView(APIView):
 
     @extend_schema(responses=SuggestionOut(many=True))
     def get(self, request: Request) -> Response:
-        return Response(services.weight_suggestions())
+        return Response(services.weight_suggestions(reader_id=request.user.pk))
 
 
 # --- the reader's interests (a change re-scores: scoring decides how) -----------------------
@@ -151,22 +165,22 @@ class PreferencesOut(serializers.Serializer[Any]):
 
 
 class PreferencesView(APIView):
-    """The reader's interests. Saving re-scores recent unread articles (score only: topics do
-    not depend on interests, so only the scoring call is repeated)."""
+    """The reader's interests. Saving re-scores their recent unread articles (score only:
+    topics do not depend on interests, so only the scoring call is repeated)."""
 
-    def _out(self, us: UserSettings, **extra: Any) -> dict[str, Any]:
+    def _out(self, request: Request, profile: Profile, **extra: Any) -> dict[str, Any]:
         return {
-            "interests": us.interests,
-            "anti_interests": us.anti_interests,
-            "mark_read_on_open": us.mark_read_on_open,
-            "topic_weights": Category.objects.weights(),
-            "updated_at": us.updated_at,
+            "interests": profile.interests,
+            "anti_interests": profile.anti_interests,
+            "mark_read_on_open": profile.mark_read_on_open,
+            "topic_weights": Category.objects.weights(request.user),
+            "updated_at": profile.updated_at,
             **extra,
         }
 
     @extend_schema(responses=PreferencesOut)
     def get(self, request: Request) -> Response:
-        return Response(self._out(UserSettings.load()))
+        return Response(self._out(request, Profile.of(request.user)))
 
     @extend_schema(
         request=PreferencesSerializer,
@@ -178,8 +192,10 @@ class PreferencesView(APIView):
     def put(self, request: Request) -> Response:
         serializer = PreferencesSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        us, queued = services.preferences_update(**serializer.validated_data)
-        return Response(self._out(us, rescore_queued=queued))
+        profile, queued = services.preferences_update(
+            reader_id=request.user.pk, **serializer.validated_data
+        )
+        return Response(self._out(request, profile, rescore_queued=queued))
 
 
 # --- the model choice (a change may re-score: scoring decides how) -------------------------

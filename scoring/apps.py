@@ -10,10 +10,10 @@ class ScoringConfig(AppConfig):
     def ready(self) -> None:
         """Scoring sits above ingestion: articles announce what they stored, scoring queues
         it (and nudges the workers). The sweep adopts anything a lost signal missed."""
-        from articles.signals import articles_stored, category_weight_changed
+        from articles.signals import readings_stored, category_weight_changed
         from scoring import receivers
 
-        articles_stored.connect(receivers.queue_stored_articles, dispatch_uid="scoring-queue")
+        readings_stored.connect(receivers.queue_stored_readings, dispatch_uid="scoring-queue")
         category_weight_changed.connect(
             receivers.rescore_unblocked, dispatch_uid="scoring-unblocked"
         )

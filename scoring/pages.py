@@ -10,11 +10,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from articles.api import ArticleListParams
-from articles.models import Category, Feed, Folder
+from accounts.models import Profile
+from articles.api import ArticleListParams, reader_weights
+from articles.models import Category, Folder, Reading, Subscription
 from articles.selectors import articles_filtered, feeds_with_counts
-from llmconfig.models import UserSettings
-from scoring.services import rescore_recent_ids, scoring_status, skipped_cost
+from scoring.services import recent_unread, scoring_status, skipped_cost
 
 PAGE_SIZE = 100  # rendered by the server; "Load more" asks the API for the rest
 
@@ -45,8 +45,10 @@ def reading(request: HttpRequest) -> HttpResponse:
         error = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in params.errors.items())
         params = ArticleListParams(data={"limit": PAGE_SIZE, "is_read": "false"})
         params.is_valid()
-    articles = list(articles_filtered(params.validated_data)[:PAGE_SIZE])
-    status = scoring_status()
+    reader = request.user
+    articles = list(articles_filtered(reader, params.validated_data)[:PAGE_SIZE])
+    _shown(articles, reader_weights(reader))
+    status = scoring_status(reader_id=reader.pk)
     filters = {k: v for k, v in query.items() if k in (*FILTERS, "is_read", "is_starred")}
     skipped = skipped_cost(skipped=status["skipped"])
     context = {
@@ -55,15 +57,17 @@ def reading(request: HttpRequest) -> HttpResponse:
         "page_size": PAGE_SIZE,
         "next_query": urlencode(filters),
         "mark_query_json": json.dumps(_mark_filters(params.validated_data)),
-        "has_feeds": Feed.objects.exists(),
+        "has_feeds": Subscription.objects.filter(reader=reader).exists(),
         "pending": status["unscored"] + status["queued"] + status["scoring"],
         "status": status,
         "skipped": skipped["articles"],
         "skipped_cost": skipped["llm_calls"],
-        "categories": Category.objects.order_by("name").values_list("name", "weight"),
-        "feeds": Feed.objects.order_by("display_order", "id"),
-        "folders": Folder.objects.order_by("name"),
-        "mark_read_on_open": UserSettings.load().mark_read_on_open,
+        "categories": Category.objects.with_weights(reader)
+        .order_by("name")
+        .values_list("name", "weight"),
+        "feeds": Subscription.objects.filter(reader=reader).select_related("feed"),
+        "folders": Folder.objects.filter(reader=reader).order_by("name"),
+        "mark_read_on_open": Profile.of(reader).mark_read_on_open,
         "error": error,
         "current": {
             "q": request.GET.get("q", ""),
@@ -78,19 +82,31 @@ def reading(request: HttpRequest) -> HttpResponse:
     return render(request, "sift/reading.html", context)
 
 
+def _shown(readings: list[Reading], weights: dict[int, str]) -> None:
+    """What the list shows of each reading that depends on the reader's topic weights: the
+    reasoning ("Blocked: …" while one of its topics is) and each topic's weight."""
+    for r in readings:
+        topics = list(r.article.categories.all())
+        r.reasoning = r.reasoning_shown(weights)  # type: ignore[attr-defined]
+        r.topic_weights = [  # type: ignore[attr-defined]
+            (c.name, weights.get(c.id, Category.Weight.NEUTRAL)) for c in topics
+        ]
+
+
 @login_required
 def sources(request: HttpRequest) -> HttpResponse:
     """What the ranking reads: the reader's interests, the feeds and the topic weights."""
-    us = UserSettings.load()
+    reader = request.user
+    profile = Profile.of(reader)
     context = {
         "nav": "sources",
-        "interests": us.interests,
-        "anti_interests": us.anti_interests,
-        "mark_read_on_open": us.mark_read_on_open,
-        "folders": Folder.objects.order_by("name"),
-        "rescore_preview": len(rescore_recent_ids()),
-        "feeds": feeds_with_counts(),
-        "topics": Category.objects.with_article_counts(),
+        "interests": profile.interests,
+        "anti_interests": profile.anti_interests,
+        "mark_read_on_open": profile.mark_read_on_open,
+        "folders": Folder.objects.filter(reader=reader).order_by("name"),
+        "rescore_preview": recent_unread(reader).count(),
+        "feeds": feeds_with_counts(reader),
+        "topics": Category.objects.with_article_counts(reader),
         "weights": Category.Weight.choices,
     }
     return render(request, "sift/sources.html", context)

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from articles.models import Article, Category
+from articles.models import Category, Reading
 from scoring import services
 
 
-def queue_stored_articles(sender: Any, ids: list[int], **kwargs: Any) -> None:
-    services.copies_inherit(articles=Article.objects.filter(id__in=ids))
-    services.articles_enqueue(ids=ids)
+def queue_stored_readings(sender: Any, ids: list[int], **kwargs: Any) -> None:
+    """New readings (new articles of a feed, or a reader's new subscription): copies of a
+    story the reader has scored take that verdict, the rest join the queue."""
+    readings = Reading.objects.filter(id__in=ids)
+    services.copies_inherit(readings=readings)
+    services.readings_enqueue(readings=readings)
 
 
-def rescore_unblocked(sender: Any, category: Category, old: str, **kwargs: Any) -> None:
+def rescore_unblocked(
+    sender: Any, reader_id: int, category: Category, old: str, **kwargs: Any
+) -> None:
     if old == Category.Weight.BLOCKED:
-        services.unblocked_rescore(category=category)
+        services.unblocked_rescore(reader_id=reader_id, category=category)

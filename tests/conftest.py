@@ -112,10 +112,11 @@ def _seeded_rows(request):
 
 @pytest.fixture
 def user(django_user_model):
-    """The install's operator (a staff account): most tests drive the operator's routes."""
-    return django_user_model.objects.create_user(
-        username="operator", password="pw-operator-123", is_staff=True
-    )
+    """The install's operator (a staff account): most tests drive the operator's routes. The
+    factories' default reader: the articles they make are this account's."""
+    from tests.factories import default_reader
+
+    return default_reader()
 
 
 @pytest.fixture

@@ -1,35 +1,145 @@
+"""Factories. Articles and feeds are shared; what is a reader's (their subscription, their
+reading of an article with its verdict and marks, their topic weights) goes to `reader`,
+by default the install's operator (`default_reader`), who reads every factory-made feed.
+
+`ArticleFactory` takes the reading's fields too (`scoring_state=`, `is_read=`,
+`composite_score=` …) and returns the article as that reader sees it (`AsRead`): the
+article's own fields from the article, the reading's (verdict, marks, queue, score) from
+the reading; `reading_of(article)` reads the reading afresh."""
+
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import factory
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from articles.models import Article, ArticleRank, Category, Feed
+from accounts.models import Profile
+from articles.models import Article, Category, Feed, Reading, ReadingRank, Subscription, TopicWeight
 from articles.ranking import topic_sets_ensure
+
+# The factories' reader scores against something (a reader without interests waits, and no
+# LLM call is spent on them); no test article mentions these words.
+DEFAULT_INTERESTS = "quokka husbandry"
+
+READING_FIELDS = {f.name for f in Reading._meta.get_fields()} - {"id", "article", "feed", "rank"}
+
+
+def default_reader() -> Any:
+    """The operator (staff, "operator"), made once: the `user` fixture is the same account."""
+    user, created = get_user_model().objects.get_or_create(
+        username="operator", defaults={"is_staff": True}
+    )
+    if created:
+        user.set_password("pw-operator-123")
+        user.save()
+    Profile.objects.get_or_create(user=user, defaults={"interests": DEFAULT_INTERESTS})
+    return user
+
+
+def reading_of(article: Article | AsRead, reader: Any = None) -> Reading:
+    return Reading.objects.select_related("rank").get(
+        article_id=article.pk, reader=reader or default_reader()
+    )
+
+
+READING_ATTRS = READING_FIELDS | {
+    "composite_score", "is_blocked", "is_rescoring", "quality_factor", "feedback_factor",
+    "reader_id", "rank",
+}  # fmt: skip
+
+
+class AsRead:
+    """An article as one reader sees it: a test's view of two rows, the shared `article`
+    and the reader's `reading` of it. Attributes of the reading (its fields, score and
+    flags) come from the reading; everything else from the article; `refresh_from_db`
+    re-reads both."""
+
+    def __init__(self, article: Article, reading: Reading) -> None:
+        object.__setattr__(self, "article", article)
+        object.__setattr__(self, "reading", reading)
+
+    def __getattr__(self, name: str) -> Any:
+        target = self.reading if name in READING_ATTRS else self.article
+        return getattr(target, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self.reading if name in READING_ATTRS else self.article, name, value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, (AsRead, Article)) and other.pk == self.article.pk
+
+    def __hash__(self) -> int:
+        return hash(self.article.pk)
+
+    def __int__(self) -> int:  # where the ORM takes it for the article's id
+        return int(self.article.pk)
+
+    def __str__(self) -> str:
+        return str(self.article)
+
+    @property
+    def pk(self) -> int:
+        return int(self.article.pk)
+
+    @property
+    def id(self) -> int:
+        return int(self.article.pk)
+
+    def refresh_from_db(self, **kwargs: Any) -> None:
+        self.article.refresh_from_db()
+        object.__setattr__(
+            self, "reading", Reading.objects.select_related("rank").get(pk=self.reading.pk)
+        )
+
+    def save(self, **kwargs: Any) -> None:
+        self.article.save()
+        self.reading.save()
+
+
+def unwrap(value: Any) -> Any:
+    return value.article if isinstance(value, AsRead) else value
 
 
 class FeedFactory(factory.django.DjangoModelFactory):
+    """A feed the reader (default: the operator) subscribes to; `reader=False`: no one."""
+
     class Meta:
         model = Feed
 
     url = factory.Sequence(lambda n: f"https://example.com/feed-{n}.xml")
     title = factory.Sequence(lambda n: f"Feed {n}")
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        reader = kwargs.pop("reader", None)
+        sub = {k: kwargs.pop(k) for k in ("folder", "display_order") if k in kwargs}
+        feed = super()._create(model_class, *args, **kwargs)
+        if reader is not False:
+            Subscription.objects.create(reader=reader or default_reader(), feed=feed, **sub)
+        return feed
+
 
 class CategoryFactory(factory.django.DjangoModelFactory):
-    """Seeded categories exist already: creating one by name updates its weight."""
+    """Seeded categories exist already. `weight=` is the reader's (default: the operator)."""
 
     class Meta:
         model = Category
 
     name = factory.Sequence(lambda n: f"topic-{n}")
-    weight = Category.Weight.NEUTRAL
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        name = kwargs.pop("name")
-        obj, _ = model_class.objects.update_or_create(name=name, defaults=kwargs)
+        weight = kwargs.pop("weight", None)
+        reader = kwargs.pop("reader", None)
+        obj, _ = model_class.objects.get_or_create(name=kwargs.pop("name"), defaults=kwargs)
+        if weight is not None:
+            TopicWeight.objects.update_or_create(
+                reader=reader or default_reader(), category=obj, defaults={"weight": weight}
+            )
+        obj.weight = weight or Category.Weight.NEUTRAL
         return obj
 
 
@@ -47,18 +157,31 @@ class ArticleFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        """`composite_score=` places the article in the ranked list with that score, as a
-        verdict written earlier would have (its `ArticleRank` row)."""
+        """The reading's fields go to the reader's reading of it; `composite_score=` places
+        it in their ranked list with that score, as a verdict written earlier would have
+        (its `ReadingRank` row)."""
+        kwargs = {k: unwrap(v) for k, v in kwargs.items()}
         score = kwargs.pop("composite_score", None)
+        reader = kwargs.pop("reader", None) or default_reader()
+        mine = {k: kwargs.pop(k) for k in list(kwargs) if k in READING_FIELDS}
+        if mine.get("scoring_state") == Article.ScoringState.SCORED or kwargs.get(
+            "categorization_model"
+        ):
+            kwargs.setdefault("categorized_at", timezone.now())
         article = super()._create(model_class, *args, **kwargs)
+        story = article.story_id
+        is_copy = bool(story) and Reading.objects.filter(reader=reader, article_id=story).exists()
+        reading = Reading.objects.create(
+            reader=reader, article=article, feed_id=article.feed_id, is_copy=is_copy, **mine
+        )
         if score is not None:
-            ArticleRank.objects.create(
-                article=article, interest=article.interest_score,
-                quality=article.quality_score, score=score,
+            ReadingRank.objects.create(
+                reading=reading, reader=reader, interest=reading.interest_score,
+                quality=reading.quality_score, score=score,
                 rank_date=article.published_at or article.created_at,
                 topic_set_id=topic_sets_ensure(keys={""})[""],  # topics come later
             )  # fmt: skip
-        return article
+        return AsRead(article, reading)
 
 
 class ScoredArticleFactory(ArticleFactory):
@@ -70,3 +193,42 @@ class ScoredArticleFactory(ArticleFactory):
     scored_at = factory.LazyFunction(timezone.now)
     categorization_model = "ollama/qwen3:4b"
     scoring_model = "ollama/qwen3:4b"
+
+
+# --- the single reader's doors, as the tests before several readers called them ------------
+def articles_rank(*, articles: Any) -> int:
+    """Rank the default reader's readings of these articles (`readings_rank`)."""
+    from articles.ranking import readings_rank
+
+    ids = [a.pk for a in articles] if isinstance(articles, list) else articles.values("id")
+    return readings_rank(readings=Reading.objects.filter(article_id__in=ids))
+
+
+def articles_rescore(*, ids: Any, mode: str, reader: Any = None) -> int:
+    from scoring.services import readings_rescore
+
+    theirs = Reading.objects.filter(reader=reader or default_reader(), article_id__in=list(ids))
+    return readings_rescore(readings=theirs, mode=mode)
+
+
+def articles_enqueue(*, ids: Any = None, reader: Any = None) -> int:
+    from scoring.services import readings_enqueue
+
+    theirs = Reading.objects.filter(reader=reader or default_reader())
+    if ids is not None:
+        theirs = theirs.filter(article_id__in=list(ids))
+    return readings_enqueue(readings=theirs)
+
+
+def set_interests(interests: str = "", anti_interests: str = "", reader: Any = None) -> Profile:
+    """The reader's interests, saved as the admin would (no re-score)."""
+    profile = Profile.of(reader or default_reader())
+    profile.interests, profile.anti_interests = interests, anti_interests
+    profile.save()
+    return profile
+
+
+def category_weight_set(*, name: str, weight: str, reader: Any = None) -> Category:
+    from articles.services import category_weight_set as weight_set
+
+    return weight_set(reader=reader or default_reader(), name=name, weight=weight)

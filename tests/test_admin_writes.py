@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from articles.models import Article
+from articles.models import Article, Reading
 from llmconfig.models import UserSettings
 from tests.factories import ScoredArticleFactory
 
@@ -45,7 +45,7 @@ def test_interests_saved_in_the_admin_rescore_like_the_api(
     assert response.status_code == 302, response.content[:2000]
     assert UserSettings.load().interests == "Rust, databases"
     assert set(
-        Article.objects.filter(scoring_priority__gt=0).values_list("rescore_mode", flat=True)
+        Reading.objects.filter(scoring_priority__gt=0).values_list("rescore_mode", flat=True)
     ) == {"score_only"}
 
 

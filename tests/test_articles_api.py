@@ -10,10 +10,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from articles.models import Article, Category
+from articles.models import Article, Category, Reading
 from llmconfig.models import UserSettings
 from scoring import services
-from tests.factories import ArticleFactory, CategoryFactory, FeedFactory, ScoredArticleFactory
+from tests.factories import set_interests, ArticleFactory, CategoryFactory, FeedFactory, ScoredArticleFactory
 
 pytestmark = pytest.mark.django_db
 NOW = timezone.now()
@@ -87,9 +87,9 @@ def test_mark_read_and_unread_persist(api, sample):
         api.patch(f"/api/articles/{aid}", {"is_read": True}, format="json").json()["is_read"]
         is True
     )
-    assert Article.objects.get(id=aid).is_read is True
+    assert Reading.objects.get(article_id=aid).is_read is True
     api.patch(f"/api/articles/{aid}", {"is_read": False}, format="json")
-    assert Article.objects.get(id=aid).is_read is False
+    assert Reading.objects.get(article_id=aid).is_read is False
     assert (
         api.patch(f"/api/articles/{aid}", {"is_read": "perhaps"}, format="json").status_code == 400
     )
@@ -117,7 +117,7 @@ def test_score_sort_puts_nulls_last_and_equal_scores_newest_first(api):
 def test_default_list_hides_unscored_and_blocked_but_keeps_rescoring(api, sample):
     ArticleFactory(title="Pending")
     ScoredArticleFactory(title="Blocked", composite_score=0)
-    from scoring.services import articles_rescore
+    from tests.factories import articles_rescore
 
     articles_rescore(ids=[sample["older"].id], mode="full")
     listed = api.get("/api/articles").json()
@@ -234,14 +234,12 @@ def test_preferences_carry_topic_weights(api):
 def test_preferences_saved_unchanged_queue_nothing(api, fake_ollama):
     """H3.1: saving what is already there (the demo does it on every start) re-scores
     nothing and asks the LLM nothing; a real change re-scores as before."""
-    us = UserSettings.load()
-    us.interests, us.anti_interests = "Rust", "Celebrity gossip"
-    us.save()
+    set_interests("Rust", "Celebrity gossip")
     ScoredArticleFactory.create_batch(3)
     same = {"interests": "Rust", "anti_interests": "Celebrity gossip "}
     response = api.put("/api/preferences", same, format="json")
     assert response.status_code == 200 and response.json()["rescore_queued"] == 0
-    assert not Article.objects.filter(scoring_priority__gt=0).exists()
+    assert not Reading.objects.filter(scoring_priority__gt=0).exists()
     assert fake_ollama.calls("/api/chat") == []
     response = api.put("/api/preferences", {**same, "interests": "Go"}, format="json")
     assert response.json()["rescore_queued"] == 3
@@ -260,9 +258,9 @@ def test_preferences_save_requeues_recent_unread_score_only(api, settings):
     )
     assert response.status_code == 200
     assert response.json()["rescore_queued"] == 2
-    assert UserSettings.load().interests == "Rust"
+    assert Profile.of(user).interests == "Rust"
     assert set(
-        Article.objects.filter(scoring_priority__gt=0).values_list("rescore_mode", flat=True)
+        Reading.objects.filter(scoring_priority__gt=0).values_list("rescore_mode", flat=True)
     ) == {"score_only"}
     assert api.put("/api/preferences", {"interest": "typo"}, format="json").status_code == 400
 
@@ -301,7 +299,7 @@ def test_rescore_endpoint_queues_recent_unread(api, settings):
     assert api.post("/api/scoring/rescore").json() == {
         "queued": 2, "articles": 2, "llm_calls": 4, "dry_run": False,
     }  # fmt: skip
-    assert Article.objects.filter(scoring_priority__gt=0, rescore_mode="full").count() == 2
+    assert Reading.objects.filter(scoring_priority__gt=0, rescore_mode="full").count() == 2
 
 
 def test_rescore_command(capsys):
@@ -312,7 +310,7 @@ def test_rescore_command(capsys):
     call_command("rescore", "--no-wait")
     assert "2 articles queued" in capsys.readouterr().out
     call_command("rescore", "--all", "--mode", "score_only", "--no-wait")
-    assert Article.objects.filter(rescore_mode="score_only").count() == 3
+    assert Reading.objects.filter(rescore_mode="score_only").count() == 3
 
 
 def test_category_weight_of_a_name_without_letters_is_404(api):

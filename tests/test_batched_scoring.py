@@ -10,12 +10,12 @@ import re
 import ollama
 import pytest
 
-from articles.models import Article, Category
+from articles.models import Article, Category, Reading
 from llmconfig.llm.ollama import num_ctx
 from llmconfig.models import LLMCall, UserSettings
 from scoring import services
 from scoring.services import Outcome
-from tests.factories import ArticleFactory, FeedFactory, ScoredArticleFactory
+from tests.factories import set_interests, articles_enqueue, articles_rescore, ArticleFactory, FeedFactory, ScoredArticleFactory
 from tests.live import Worker, purge_queues, wait_for
 
 pytestmark = pytest.mark.django_db
@@ -29,8 +29,8 @@ def llm(fake_ollama, settings):
     settings.LLM_MAX_IN_FLIGHT = 2
     us = UserSettings.load()
     us.categorization_model = "ollama/qwen3:4b"
-    us.interests = "databases, rust"
     us.save()
+    set_interests("databases, rust")
     return fake_ollama
 
 
@@ -113,7 +113,7 @@ def test_ids_the_model_invents_are_ignored_and_missing_articles_go_back_alone(ll
     assert [b["format"]["title"] for b in chats(llm)] == [
         "CategorizationResult", "ScoringResult", "CategorizationResult", "ScoringResult",
     ]  # fmt: skip
-    assert Article.objects.filter(scoring_state=State.SCORED, batch_missed=False).count() == 3
+    assert Reading.objects.filter(scoring_state=State.SCORED, batch_missed=False).count() == 3
 
 
 def test_a_malformed_batch_is_reasked_once_then_falls_back_to_one_call_per_article(llm):
@@ -153,7 +153,7 @@ def test_an_out_of_range_score_in_a_batch_is_never_stored(llm):
 
     llm.responder = responder
     assert run_batch() == [Outcome.SCORED] * 2
-    assert set(Article.objects.values_list("interest_score", flat=True)) == {6}
+    assert set(Reading.objects.values_list("interest_score", flat=True)) == {6}
     assert [b["format"]["title"] for b in chats(llm)] == [
         "BatchCategorization", "BatchScoring", "BatchScoring", "ScoringResult", "ScoringResult",
     ]  # fmt: skip
@@ -163,7 +163,7 @@ def test_rescores_lead_the_batch_and_score_only_keeps_topics(llm):
     normal = ArticleFactory.create_batch(3)
     rescored = ScoredArticleFactory(categorization_model="ollama/qwen3:4b")
     rescored.categories.add(Category.objects.get_or_create(name="databases")[0])
-    services.articles_rescore(ids=[rescored.id], mode=Article.RescoreMode.SCORE_ONLY)
+    articles_rescore(ids=[rescored.id], mode=Article.RescoreMode.SCORE_ONLY)
     claims = services.articles_claim(worker="w1", limit=5)
     assert [c.article_id for c in claims] == [rescored.id] + [a.id for a in normal]
     assert len({c.token for c in claims}) == 1  # one call's worth: one token
@@ -202,7 +202,7 @@ def test_an_article_deleted_after_its_claim_does_not_stop_the_batch(llm):
     Article.objects.filter(id=gone.id).delete()  # its feed removed meanwhile
     outcomes = services.articles_score(claims=claims, context=services.ScoringContext.load())
     assert outcomes == [Outcome.LOST, Outcome.SCORED]
-    assert Article.objects.get(id=kept.id).scoring_state == State.SCORED
+    assert Reading.objects.get(article_id=kept.id).scoring_state == State.SCORED
 
 
 def test_a_batch_counts_as_one_call_against_the_in_flight_limit(llm, settings):
@@ -223,7 +223,7 @@ def test_an_outage_puts_the_whole_batch_back_and_pauses(llm):
         assert run_batch() == [Outcome.PAUSED] * 4
     finally:
         llm.start()
-    assert set(Article.objects.values_list("scoring_state", "claim_token", "scoring_attempts")) == {
+    assert set(Reading.objects.values_list("scoring_state", "claim_token", "scoring_attempts")) == {
         (State.QUEUED, "", 0)
     }
     assert services.readiness_get()["ready"] is False
@@ -306,9 +306,9 @@ def test_real_workers_score_in_batches_within_the_limit(fake_ollama):
             for i in range(20)
         )
         ids = [a.id for a in rows]
-        services.articles_enqueue(ids=ids)
+        articles_enqueue(ids=ids)
         wait_for(
-            lambda: Article.objects.filter(id__in=ids, scoring_state="scored").count() == 20,
+            lambda: Reading.objects.filter(article_id__in=ids, scoring_state="scored").count() == 20,
             timeout=60,
             message="every article scored",
         )
@@ -317,7 +317,7 @@ def test_real_workers_score_in_batches_within_the_limit(fake_ollama):
     assert fake_ollama.max_in_flight <= 2
     # Batches of up to 5: far fewer than two calls per article.
     assert len(fake_ollama.calls("/api/chat")) <= 2 * 20 / 5 + 4
-    assert not Article.objects.filter(id__in=ids).exclude(claim_token="").exists()
+    assert not Reading.objects.filter(article_id__in=ids).exclude(claim_token="").exists()
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from articles.models import Article, Category
-from articles.ranking import articles_rank
+from articles.models import Article, Category, Reading
+from tests.factories import set_interests, articles_rank
 from llmconfig.models import UserSettings
 from scoring import services
 from scoring.services import Outcome
@@ -28,9 +28,8 @@ def run_one() -> Outcome:
 def llm(fake_ollama):
     us = UserSettings.load()
     us.categorization_model = "ollama/qwen3:4b"
-    us.interests = "Rust, self-hosting and PostgreSQL"
-    us.anti_interests = "celebrity gossip"
     us.save()
+    set_interests("Rust, self-hosting and PostgreSQL", "celebrity gossip")
     return fake_ollama
 
 
@@ -89,7 +88,7 @@ def test_the_admin_gives_feedback(admin_client):
     admin_client.post(
         url, {"action": "less_like_this", "_selected_action": [a.pk for a in articles]}
     )
-    assert set(Article.objects.values_list("feedback", flat=True)) == {"down"}
+    assert set(Reading.objects.values_list("feedback", flat=True)) == {"down"}
 
 
 def test_the_scoring_prompt_carries_recent_feedback_after_the_rubric(llm):
@@ -118,7 +117,7 @@ def test_suggestions_follow_clear_feedback_and_apply_in_one_call(api):
     assert got["mixed"]["suggested_weight"] is None
     applied = api.patch("/api/categories/gossip/weight", {"weight": "low"}, format="json")
     assert applied.status_code == 200
-    gossip_scores = Article.objects.filter(categories=gossip).values_list("rank__score", flat=True)
+    gossip_scores = Reading.objects.filter(categories=gossip).values_list("rank__score", flat=True)
     assert set(gossip_scores) == {2.8}  # 7 × 0.5 × (0.5 + 6/20): re-ranked at once
 
 
@@ -178,8 +177,8 @@ def test_a_real_worker_uses_feedback_keeps_explanations_and_skips_the_backfill(
     settings.FEED_BACKFILL_DAYS = 3
     us = UserSettings.load()
     us.categorization_model = "ollama/qwen3:4b"
-    us.interests = "Rust and self-hosting"
     us.save()
+    set_interests("Rust and self-hosting")
     ScoredArticleFactory(title="A loved old Rust post", feedback="up", feedback_at=timezone.now())
 
     def answer(body):
@@ -209,10 +208,10 @@ def test_a_real_worker_uses_feedback_keeps_explanations_and_skips_the_backfill(
             == 201
         )
         fresh = Article.objects.get(title="Fresh Rust news")
-        wait_for(lambda: Article.objects.get(id=fresh.id).scoring_state == "scored", timeout=30)
+        wait_for(lambda: Reading.objects.get(article_id=fresh.id).scoring_state == "scored", timeout=30)
     finally:
         worker.stop()
-    assert Article.objects.get(title="Ancient history").scoring_state == "skipped"
+    assert Reading.objects.get(title="Ancient history").scoring_state == "skipped"
     prompt = fake_ollama.calls("/api/chat")[-1].body["messages"][-1]["content"]
     assert "- A loved old Rust post" in prompt
     explanation = api.get(f"/api/articles/{fresh.id}").json()["explanation"]

@@ -8,7 +8,7 @@ from email.utils import format_datetime
 import pytest
 from django.utils import timezone
 
-from articles.models import Article, Feed
+from articles.models import Article, Feed, Reading
 from articles.services import feed_refresh
 from tests.factories import ArticleFactory, FeedFactory
 from tests.fakes.feeds import Route
@@ -320,7 +320,7 @@ def test_a_new_feed_queues_only_its_recent_articles(
     feeds.routes["/history.xml"] = Route(body=rss_dated([0.5, 2, 10, 400]))
     with django_capture_on_commit_callbacks(execute=True):
         assert add(api, feeds.url_for("/history.xml")).status_code == 201
-    states = dict(Article.objects.values_list("title", "scoring_state"))
+    states = dict(Reading.objects.values_list("article__title", "scoring_state"))
     assert states == {
         "Day 0.5": "queued", "Day 2": "queued", "Day 10": "skipped", "Day 400": "skipped",
     }  # fmt: skip
@@ -331,7 +331,7 @@ def test_a_new_feed_queues_only_its_recent_articles(
     # Later fetches are not a backfill: what appears after the first fetch is scored.
     feeds.routes["/history.xml"] = Route(body=rss_dated([0.5, 2, 10, 400, 30]))
     feed_refresh(feed=Feed.objects.get())
-    assert Article.objects.get(title="Day 30").scoring_state == "unscored"
+    assert Reading.objects.get(title="Day 30").scoring_state == "unscored"
 
 
 def test_skipped_articles_are_scored_on_request_and_the_cost_is_told_first(api, settings):
@@ -340,7 +340,7 @@ def test_skipped_articles_are_scored_on_request_and_the_cost_is_told_first(api, 
     dry = api.post("/api/scoring/rescore?dry_run=1", {"article_ids": ids}, format="json")
     assert dry.status_code == 200
     assert dry.json() == {"queued": 0, "articles": 3, "llm_calls": 6, "dry_run": True}
-    assert set(Article.objects.values_list("scoring_state", flat=True)) == {"skipped"}
+    assert set(Reading.objects.values_list("scoring_state", flat=True)) == {"skipped"}
     only = api.post(
         "/api/scoring/rescore?dry_run=true",
         {"article_ids": ids, "mode": "score_only"},
@@ -349,7 +349,7 @@ def test_skipped_articles_are_scored_on_request_and_the_cost_is_told_first(api, 
     assert only.json()["llm_calls"] == 6  # no topics yet: each is categorized too
     done = api.post("/api/scoring/rescore", {"article_ids": ids[:2]}, format="json").json()
     assert done == {"queued": 2, "articles": 2, "llm_calls": 4, "dry_run": False}
-    assert sorted(Article.objects.values_list("scoring_state", flat=True)) == [
+    assert sorted(Reading.objects.values_list("scoring_state", flat=True)) == [
         "queued", "queued", "skipped",
     ]  # fmt: skip
 

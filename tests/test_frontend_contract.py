@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from articles.models import Article
+from articles.models import Article, Reading
 from tests.live import Worker, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -123,7 +123,7 @@ def test_every_call_of_the_seed_frontend(frontend, feeds, fake_ollama):
     n_articles = Article.objects.filter(feed_id=feed["id"]).count()
     assert n_articles >= 2
     wait_for(
-        lambda: Article.objects.filter(scoring_state="scored").count() == n_articles,
+        lambda: Reading.objects.filter(scoring_state="scored").count() == n_articles,
         timeout=60,
         message="every article scored",
     )

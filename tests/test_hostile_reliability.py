@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
 
-from articles.models import Article, Feed
+from articles.models import Article, Feed, Reading
 from articles.services import articles_mark_read
 from common.queues import CeleryQueue
 from llmconfig.models import LLMCall, UserSettings
@@ -61,7 +61,7 @@ def queued_articles(n: int, tag: str) -> list[int]:
 
 
 def scored(ids: list[int]) -> int:
-    return Article.objects.filter(id__in=ids, scoring_state=State.SCORED).count()
+    return Reading.objects.filter(article_id__in=ids, scoring_state=State.SCORED).count()
 
 
 def big_feed(items: int) -> bytes:
@@ -119,7 +119,7 @@ def test_r12_a_20000_item_feed_is_ingested_in_seconds_and_refuses_no_write(model
     feeds.routes["/archive.xml"] = Route(big_feed(items))
     feed = FeedFactory(url=feeds.url_for("/archive.xml"))
     others = queued_articles(50, "r12")
-    Article.objects.filter(id__in=others).update(scoring_state=State.SCORED)
+    Reading.objects.filter(article_id__in=others).update(scoring_state=State.SCORED)
     fetcher = Worker(name="feeds", concurrency=1, queues=CeleryQueue.FEEDS.value).start()
     writes, refused, stop = [0], [0], threading.Event()
 
@@ -208,7 +208,7 @@ def test_r14_kill_9_of_the_pool_processes_and_time_to_progress_again(model, sett
     ).start()
     try:
         ids = queued_articles(12 if FULL else 6, "r14")
-        wait_for(lambda: Article.objects.filter(id__in=ids, scoring_state=State.SCORING).count() == 2,
+        wait_for(lambda: Reading.objects.filter(article_id__in=ids, scoring_state=State.SCORING).count() == 2,
                  30, message="two claims in flight")  # fmt: skip
         pool = _children(worker.proc.pid)
         assert len(pool) == 2
@@ -226,7 +226,7 @@ def test_r14_kill_9_of_the_pool_processes_and_time_to_progress_again(model, sett
            claim_timeout_s=600, scored=scored(ids), of=len(ids))  # fmt: skip
     assert replaced and not replaced & set(pool)
     assert progress_s < 60  # not the claim timeout
-    assert Article.objects.filter(id__in=ids, scoring_state=State.SCORED).count() == len(ids)
+    assert Reading.objects.filter(article_id__in=ids, scoring_state=State.SCORED).count() == len(ids)
 
 
 def test_r15_a_server_that_echoes_the_key_leaks_it_nowhere(fake_openai, api, anon):

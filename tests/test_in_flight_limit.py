@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from articles.models import Article
+from articles.models import Article, Reading
 from llmconfig.models import UserSettings
 from scoring import services
-from tests.factories import FeedFactory
+from tests.factories import articles_enqueue, FeedFactory
 from tests.live import Worker, purge_queues, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -38,10 +38,10 @@ def test_two_workers_and_a_burst_never_exceed_the_limit(fake_ollama, settings):
                 for i in range(3)
             )  # fmt: skip
             ids += [a.id for a in rows]
-            services.articles_enqueue(ids=[a.id for a in rows])
+            articles_enqueue(ids=[a.id for a in rows])
             services.nudge(count=8)  # and more messages than any limit
         wait_for(
-            lambda: Article.objects.filter(id__in=ids, scoring_state="scored").count() == len(ids),
+            lambda: Reading.objects.filter(article_id__in=ids, scoring_state="scored").count() == len(ids),
             timeout=90,
             message="every article scored",
         )

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from django.utils import timezone
 
-from articles.models import Article
+from articles.models import Article, Reading
 from llmconfig import ollama_server
 from llmconfig.models import ModelDownload, UserSettings
 from tests.factories import ArticleFactory, ScoredArticleFactory
@@ -384,7 +384,7 @@ def set_config(api, cat, score=None, rescore=True):
 
 def rescored_modes():
     return set(
-        Article.objects.filter(scoring_priority__gt=0).values_list("rescore_mode", flat=True)
+        Reading.objects.filter(scoring_priority__gt=0).values_list("rescore_mode", flat=True)
     )
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from articles.models import Article, ArticleRank, Category, TopicSet
-from articles.ranking import articles_rank
-from articles.services import category_weight_set
+from articles.models import Article, ReadingRank, Category, TopicSet, Reading
+from tests.factories import articles_rank
+from tests.factories import category_weight_set
 from llmconfig.models import UserSettings
 from tests.factories import ArticleFactory, CategoryFactory, ScoredArticleFactory
 from tests.live import Worker, purge_queues, wait_for
@@ -83,8 +83,8 @@ def test_only_the_topics_articles_change(api, django_assert_max_num_queries):
         scored(sports)
     with django_assert_max_num_queries(12):  # set-based: no query per article
         api.patch("/api/categories/sports/weight", {"weight": "low"}, format="json")
-    assert dict(Article.objects.filter(id__in=before).values_list("id", "rank__score")) == before
-    lows = set(Article.objects.filter(categories=sports).values_list("rank__score", flat=True))
+    assert dict(Reading.objects.filter(article_id__in=before).values_list("article_id", "rank__score")) == before
+    lows = set(Reading.objects.filter(categories=sports).values_list("rank__score", flat=True))
     assert lows == {3.2}  # 8 × 0.5 × (0.5 + 6/20), rounded to 4 places in SQL
 
 
@@ -93,7 +93,7 @@ def test_articles_with_the_same_topics_share_one_set_and_a_change_reaches_only_i
     one, two, both = scored(science), scored(science), scored(science)
     both.categories.add(space)
     untagged = ScoredArticleFactory(interest_score=8, quality_score=6, composite_score=6.4)
-    keys = dict(ArticleRank.objects.values_list("article_id", "topic_set__key"))
+    keys = dict(ReadingRank.objects.values_list("reading__article_id", "topic_set__key"))
     assert keys == {
         one.id: str(science.id), two.id: str(science.id),
         both.id: TopicSet.key_of([space.id, science.id]), untagged.id: "",
@@ -101,7 +101,7 @@ def test_articles_with_the_same_topics_share_one_set_and_a_change_reaches_only_i
     assert set(TopicSet.objects.get(key=keys[both.id]).categories.all()) == {science, space}
 
     category_weight_set(name="space", weight="high")
-    scores = dict(ArticleRank.objects.values_list("article_id", "score"))
+    scores = dict(ReadingRank.objects.values_list("reading__article_id", "score"))
     assert scores == {
         one.id: 6.4, two.id: 6.4, untagged.id: 6.4,
         both.id: pytest.approx(8 * (1.0 + 2.0) / 2 * 0.8),  # the mean of its two topics
@@ -117,12 +117,12 @@ def test_ranking_a_mix_of_articles_puts_each_in_the_set_of_its_topics():
     alone, paired, untagged = (ArticleFactory(**verdict) for _ in range(3))
     alone.categories.add(science)
     paired.categories.add(science, space)
-    assert not ArticleRank.objects.exists() and not TopicSet.objects.exists()
+    assert not ReadingRank.objects.exists() and not TopicSet.objects.exists()
 
     ranked = Article.objects.filter(id__in=[alone.id, paired.id, untagged.id])
     assert articles_rank(articles=ranked) == 3
     assert articles_rank(articles=ranked) == 3  # again: the same rows, now in sets that exist
-    rows = {r.article_id: (r.topic_set.key, r.score) for r in ArticleRank.objects.all()}
+    rows = {r.reading.article_id: (r.topic_set.key, r.score) for r in ReadingRank.objects.all()}
     assert rows == {
         alone.id: (str(science.id), 6.4),
         paired.id: (TopicSet.key_of([science.id, space.id]), pytest.approx(8 * 1.5 * 0.8)),
@@ -140,21 +140,21 @@ def test_topics_edited_by_hand_are_the_ones_the_next_weight_change_applies_to():
     sports.articles.remove(article)
     sports.articles.add(article)
     category_weight_set(name="sports", weight="blocked")
-    assert ArticleRank.objects.get(article=article).score == 0
+    assert ReadingRank.objects.get(reading__article=article).score == 0
 
     sports.articles.clear()  # sports no longer counts: science alone, now high
     category_weight_set(name="science", weight="high")
-    assert ArticleRank.objects.get(article=article).score == pytest.approx(8 * 2.0 * 0.8)
+    assert ReadingRank.objects.get(reading__article=article).score == pytest.approx(8 * 2.0 * 0.8)
 
     article.categories.set([sports])  # blocked, but a hand edit is not a re-score ...
-    assert ArticleRank.objects.get(article=article).score == pytest.approx(12.8)
+    assert ReadingRank.objects.get(reading__article=article).score == pytest.approx(12.8)
     category_weight_set(name="science", weight="low")  # ... nor is a topic it left
-    assert ArticleRank.objects.get(article=article).score == pytest.approx(12.8)
+    assert ReadingRank.objects.get(reading__article=article).score == pytest.approx(12.8)
     category_weight_set(name="sports", weight="medium")
-    assert ArticleRank.objects.get(article=article).score == pytest.approx(8 * 1.5 * 0.8)
+    assert ReadingRank.objects.get(reading__article=article).score == pytest.approx(8 * 1.5 * 0.8)
 
     article.categories.clear()
-    assert ArticleRank.objects.get(article=article).topic_set.key == ""
+    assert ReadingRank.objects.get(reading__article=article).topic_set.key == ""
 
 
 def test_a_deleted_topic_stops_counting():
@@ -163,10 +163,10 @@ def test_a_deleted_topic_stops_counting():
     article = scored(science)
     article.categories.add(sports)
     category_weight_set(name="science", weight="medium")
-    assert ArticleRank.objects.get(article=article).score == 0
+    assert ReadingRank.objects.get(reading__article=article).score == 0
     sports.delete()  # its links and its memberships go with it
     category_weight_set(name="science", weight="high")
-    assert ArticleRank.objects.get(article=article).score == pytest.approx(8 * 2.0 * 0.8)
+    assert ReadingRank.objects.get(reading__article=article).score == pytest.approx(8 * 2.0 * 0.8)
 
 
 def test_unblocking_what_was_never_scored_queues_a_score_only_rescore(api):
@@ -214,13 +214,13 @@ def test_a_weight_changed_while_the_llm_answers_is_not_overwritten(api, fake_oll
     worker = Worker(name="stale", concurrency=1, LLM_MAX_IN_FLIGHT=1).start()
     try:
         article = ArticleFactory(scoring_state=State.UNSCORED)
-        from scoring.services import articles_enqueue
+        from tests.factories import articles_enqueue
 
         articles_enqueue(ids=[article.id])
         wait_for(lambda: len(fake_ollama.calls("/api/chat")) == 2, timeout=30)  # scoring call
         api.patch("/api/categories/technology/weight", {"weight": "high"}, format="json")
         wait_for(
-            lambda: Article.objects.get(id=article.id).scoring_state == State.SCORED, timeout=30
+            lambda: Reading.objects.get(article_id=article.id).scoring_state == State.SCORED, timeout=30
         )
     finally:
         worker.stop()

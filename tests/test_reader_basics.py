@@ -8,11 +8,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from articles.models import Article, Feed, Folder
+from articles.models import Article, Feed, Folder, Reading
 from articles.search import search_words
 from llmconfig.models import UserSettings
 from scoring import services
-from tests.factories import ArticleFactory, CategoryFactory, FeedFactory, ScoredArticleFactory
+from tests.factories import articles_rescore, ArticleFactory, CategoryFactory, FeedFactory, ScoredArticleFactory
 from tests.fakes.feeds import Route
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +80,7 @@ def test_a_star_is_kept_and_listed_and_survives_a_rescore(api, fake_ollama):
     assert ids(api.get("/api/articles?is_starred=true")) == [starred.id]
     assert other.id in ids(api.get("/api/articles?is_starred=false"))
     UserSettings.objects.update(categorization_model="ollama/qwen3:4b")
-    services.articles_rescore(ids=[starred.id], mode="full")
+    articles_rescore(ids=[starred.id], mode="full")
     claim = services.article_claim(worker="w1")
     assert claim is not None and services.article_score(claim=claim) is services.Outcome.SCORED
     starred.refresh_from_db()
@@ -110,7 +110,7 @@ def test_mark_read_by_feed_folder_topic_age_and_all(api):
     assert mark(folder_id=news.id) == 1
     assert mark(category="rust") == 1
     assert mark(older_than_days=1) == 1
-    assert Article.objects.filter(is_read=True).count() == 3
+    assert Reading.objects.filter(is_read=True).count() == 3
     assert mark(feed_id=b_feed.id) == 2  # `waiting` and `fresh`
     assert mark() == 0
     for article in (in_folder, topical, aged, waiting, fresh):
@@ -126,7 +126,7 @@ def test_mark_read_refuses_bad_filters_naming_them(api, body, field):
     ScoredArticleFactory()
     response = api.post("/api/articles/mark-read", body, format="json")
     assert response.status_code == 400 and field in response.json()
-    assert not Article.objects.filter(is_read=True).exists()
+    assert not Reading.objects.filter(is_read=True).exists()
 
 
 # --- opening marks read (a preference) -----------------------------------------------------------
@@ -233,7 +233,7 @@ def test_skipped_articles_can_be_scored_on_request_with_their_cost_first(api, fa
     assert dry == {"queued": 0, "articles": 3, "llm_calls": 6, "dry_run": True}
     done = api.post("/api/scoring/rescore", {"skipped": True}, format="json").json()
     assert done["queued"] == 3
-    assert {a.scoring_state for a in Article.objects.filter(pk__in=[a.pk for a in skipped])} == {
+    assert {a.scoring_state for a in Reading.objects.filter(pk__in=[a.pk for a in skipped])} == {
         "queued"
     }
 

@@ -18,7 +18,7 @@ from html import escape
 
 import pytest
 
-from articles.models import Article
+from articles.models import Article, Reading
 from demo.articles import ANTI_INTERESTS, FEEDS, INTERESTS
 from llmconfig.models import LLMCall, UserSettings
 from tests.fakes.feeds import Route
@@ -26,6 +26,9 @@ from tests.live import Worker
 from tests.real_llm import MODEL_ALIAS, MODEL_FILE, REAL_PYTHON, start_llama_server
 
 KEBAB = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+from tests.factories import set_interests
+
 
 pytestmark = [
     pytest.mark.real,
@@ -68,8 +71,8 @@ def test_the_whole_pipeline_against_llama_cpp(api, feeds, llama_server):
     us = UserSettings.load()
     us.openai_base_url = llama_server
     us.categorization_model = f"openai/{MODEL_ALIAS}"
-    us.interests, us.anti_interests = INTERESTS, ANTI_INTERESTS
     us.save()
+    set_interests(INTERESTS, ANTI_INTERESTS)
 
     worker = Worker(
         concurrency=2, LLM_MAX_IN_FLIGHT=1, LLM_READ_TIMEOUT=120, LLM_RETRY_MAX_WAIT=2
@@ -82,15 +85,15 @@ def test_the_whole_pipeline_against_llama_cpp(api, feeds, llama_server):
         assert total == len(items)
         settled = (State.SCORED, State.FAILED)
         deadline = time.monotonic() + 900
-        while Article.objects.filter(scoring_state__in=settled).count() < total:
-            assert time.monotonic() < deadline, list(Article.objects.values("scoring_state"))
+        while Reading.objects.filter(scoring_state__in=settled).count() < total:
+            assert time.monotonic() < deadline, list(Reading.objects.values("scoring_state"))
             time.sleep(1)
         seconds = time.monotonic() - started
     finally:
         worker.stop()
 
-    scored = list(Article.objects.filter(scoring_state=State.SCORED).prefetch_related("categories"))
-    failed = list(Article.objects.filter(scoring_state=State.FAILED))
+    scored = list(Reading.objects.filter(scoring_state=State.SCORED).prefetch_related("categories"))
+    failed = list(Reading.objects.filter(scoring_state=State.FAILED))
     for article in scored:
         assert 0 <= article.interest_score <= 10 and 0 <= article.quality_score <= 10
         assert 0 <= article.composite_score <= 20

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from articles.models import Article, Category
-from articles.ranking import articles_rank
+from articles.models import Article, Category, Reading
+from tests.factories import set_interests, articles_enqueue, articles_rescore, articles_rank
 from llmconfig.models import LLMCall, PromptTemplate, UserSettings
 from scoring import services
 from scoring.services import Outcome
@@ -75,9 +75,7 @@ def test_full_scoring_categorizes_then_scores_and_records_versions(llm):
 
 
 def test_prompts_put_rubric_first_and_fill_interests(llm):
-    us = UserSettings.load()
-    us.interests = "Rust and databases"
-    us.save()
+    set_interests("Rust and databases")
     ArticleFactory(title="Postgres 18 released")
     run_one()
     cat, score = (c.body["messages"][-1]["content"] for c in llm.calls("/api/chat"))
@@ -132,7 +130,7 @@ def test_weights_shape_the_composite(llm):
 def test_score_only_rescore_makes_exactly_one_call(llm):
     article = ScoredArticleFactory()
     article.categories.set([CategoryFactory(name="science")])
-    services.articles_rescore(ids=[article.id], mode=Article.RescoreMode.SCORE_ONLY)
+    articles_rescore(ids=[article.id], mode=Article.RescoreMode.SCORE_ONLY)
     run_one()
     article.refresh_from_db()
     assert len(llm.calls("/api/chat")) == 1
@@ -147,7 +145,7 @@ def test_score_only_rescore_makes_exactly_one_call(llm):
 def test_full_rescore_makes_two_calls(llm):
     article = ScoredArticleFactory()
     article.categories.set([CategoryFactory(name="science")])
-    services.articles_rescore(ids=[article.id], mode=Article.RescoreMode.FULL)
+    articles_rescore(ids=[article.id], mode=Article.RescoreMode.FULL)
     run_one()
     assert len(llm.calls("/api/chat")) == 2
     assert [c.name for c in article.categories.all()] == ["technology"]
@@ -155,10 +153,10 @@ def test_full_rescore_makes_two_calls(llm):
 
 def test_rescoring_article_keeps_its_old_score_visible(llm):
     article = ScoredArticleFactory()
-    services.articles_rescore(ids=[article.id], mode=Article.RescoreMode.FULL)
+    articles_rescore(ids=[article.id], mode=Article.RescoreMode.FULL)
     article.refresh_from_db()
     assert article.is_rescoring and article.composite_score is not None
-    assert Article.objects.visible().filter(id=article.id).exists()
+    assert Reading.objects.visible().filter(article_id=article.id).exists()
 
 
 def test_models_are_read_from_settings_for_every_article(llm):
@@ -189,7 +187,7 @@ def test_rescores_are_claimed_before_older_normal_work(llm, settings):
     settings.LLM_MAX_IN_FLIGHT = 10  # claims held at once, none finished
     normal = ArticleFactory.create_batch(3, queued_at=timezone.now() - timedelta(hours=1))
     rescored = ScoredArticleFactory()
-    services.articles_rescore(ids=[rescored.id], mode=Article.RescoreMode.FULL)
+    articles_rescore(ids=[rescored.id], mode=Article.RescoreMode.FULL)
     claim = services.article_claim(worker="w")
     assert claim.article_id == rescored.id
     assert {services.article_claim(worker="w").article_id for _ in normal} == {a.id for a in normal}
@@ -247,7 +245,7 @@ def test_a_lost_claim_writes_nothing(llm):
     article = ArticleFactory()
     claim = services.article_claim(worker="w1")
     # The sweep decided w1 was dead and w2 took the article over.
-    Article.objects.filter(id=article.id).update(scoring_state=State.QUEUED)
+    Reading.objects.filter(article_id=article.id).update(scoring_state=State.QUEUED)
     claim2 = services.article_claim(worker="w2")
     assert services.article_score(claim=claim) is Outcome.LOST
     article.refresh_from_db()
@@ -263,9 +261,9 @@ def test_sweep_reclaims_stale_claims_and_adopts_unscored(llm, settings):
     unscored = ArticleFactory(scoring_state=State.UNSCORED, queued_at=None)
     result = services.queue_sweep()
     assert result["reclaimed"] == 1 and result["adopted"] == 1
-    assert Article.objects.get(id=stale.id).scoring_state == State.QUEUED
-    assert Article.objects.get(id=fresh.id).scoring_state == State.SCORING
-    assert Article.objects.get(id=unscored.id).scoring_state == State.QUEUED
+    assert Reading.objects.get(article_id=stale.id).scoring_state == State.QUEUED
+    assert Reading.objects.get(article_id=fresh.id).scoring_state == State.SCORING
+    assert Reading.objects.get(article_id=unscored.id).scoring_state == State.QUEUED
 
 
 def test_sweep_sends_when_work_is_stuck(llm, settings, django_capture_on_commit_callbacks):
@@ -286,24 +284,24 @@ def test_worker_restart_releases_its_claims(llm):
         scoring_state=State.SCORING, claimed_by="sift@b", claimed_at=timezone.now()
     )
     assert services.claims_release(worker="sift@a") == 1
-    assert Article.objects.get(id=mine.id).scoring_state == State.QUEUED
-    assert Article.objects.get(id=other.id).scoring_state == State.SCORING
+    assert Reading.objects.get(article_id=mine.id).scoring_state == State.QUEUED
+    assert Reading.objects.get(article_id=other.id).scoring_state == State.SCORING
 
 
 def test_enqueue_moves_only_unscored_and_failed(llm):
     a = ArticleFactory(scoring_state=State.UNSCORED)
     b = ArticleFactory(scoring_state=State.FAILED, scoring_attempts=3)
     c = ScoredArticleFactory()
-    assert services.articles_enqueue(ids=[a.id, b.id, c.id]) == 2
+    assert articles_enqueue(ids=[a.id, b.id, c.id]) == 2
     assert Article.objects.get(id=b.id).scoring_attempts == 0
-    assert Article.objects.get(id=c.id).scoring_state == State.SCORED
+    assert Reading.objects.get(article_id=c.id).scoring_state == State.SCORED
 
 
 def test_a_task_scores_until_the_queue_is_empty(llm):
     ArticleFactory.create_batch(5)
     outcomes = services.score_next_articles(worker="w", budget_seconds=60)
     assert outcomes == {"scored": 5}
-    assert Article.objects.filter(scoring_state=State.SCORED).count() == 5
+    assert Reading.objects.filter(scoring_state=State.SCORED).count() == 5
 
 
 def test_a_task_hands_over_when_its_budget_is_spent(llm, django_capture_on_commit_callbacks):
@@ -318,7 +316,7 @@ def test_a_task_stops_at_a_pause(llm):
     llm.stop()
     ArticleFactory.create_batch(3)
     assert services.score_next_articles(worker="w", budget_seconds=60) == {"paused": 1}
-    assert Article.objects.filter(scoring_state=State.QUEUED).count() == 3
+    assert Reading.objects.filter(scoring_state=State.QUEUED).count() == 3
 
 
 def test_a_bug_is_not_an_outage(llm, caplog):

@@ -233,4 +233,4 @@ def test_a_server_that_echoes_the_key_never_gets_it_shown_stored_or_logged(
     occurrences = sum(text.count(OPENAI_CANARY) for text in seen)
     assert occurrences == 0
     assert any("Incorrect API key provided: ***" in text for text in seen)
-    assert Article.objects.get(id=article.id).scoring_state in ("queued", "failed")
+    assert Reading.objects.get(article_id=article.id).scoring_state in ("queued", "failed")

@@ -9,13 +9,13 @@ import pytest
 from django.test import TestCase
 from django.utils import timezone
 
-from articles.models import Article
+from articles.models import Article, Reading
 from articles.services import articles_store
 from articles.stories import canonical_url
 from llmconfig.models import UserSettings
 from scoring import services
 from scoring.services import Outcome
-from tests.factories import FeedFactory
+from tests.factories import articles_enqueue, FeedFactory
 from tests.fakes.ollama import FakeModel
 from tests.live import Worker, purge_queues, wait_for
 
@@ -151,9 +151,9 @@ def test_reading_a_story_reads_every_copy(api):
         entry("https://a.example/r", "Same news"), entry("https://b.example/r", "Same news")
     )
     api.patch(f"/api/articles/{copy.id}", {"is_read": True}, format="json")
-    assert set(Article.objects.values_list("is_read", flat=True)) == {True}
+    assert set(Reading.objects.values_list("is_read", flat=True)) == {True}
     api.patch(f"/api/articles/{lead.id}", {"is_read": False}, format="json")
-    assert set(Article.objects.values_list("is_read", flat=True)) == {False}
+    assert set(Reading.objects.values_list("is_read", flat=True)) == {False}
 
 
 def test_mark_all_read_on_a_feed_reads_the_story_in_every_feed(api):
@@ -164,7 +164,7 @@ def test_mark_all_read_on_a_feed_reads_the_story_in_every_feed(api):
     assert copy.story_id == lead.id and copy.feed_id != lead.feed_id
     response = api.post(f"/api/feeds/{copy.feed_id}/mark-all-read")
     assert response.status_code == 200, response.content
-    assert set(Article.objects.values_list("is_read", flat=True)) == {True}
+    assert set(Reading.objects.values_list("is_read", flat=True)) == {True}
     unread = {f["id"]: f["unread_count"] for f in api.get("/api/feeds").json()}
     assert unread[lead.feed_id] == 0 and unread[copy.feed_id] == 0
 
@@ -176,9 +176,9 @@ def test_the_admin_marks_read_through_the_same_rule(admin_client):
     url = "/admin/articles/article/"
     response = admin_client.post(url, {"action": "mark_read", "_selected_action": [lead.id]})
     assert response.status_code == 302
-    assert set(Article.objects.values_list("is_read", flat=True)) == {True}
+    assert set(Reading.objects.values_list("is_read", flat=True)) == {True}
     admin_client.post(url, {"action": "mark_unread", "_selected_action": [copy.id]})
-    assert set(Article.objects.values_list("is_read", flat=True)) == {False}
+    assert set(Reading.objects.values_list("is_read", flat=True)) == {False}
     # The change form cannot set read state past the rule.
     page = admin_client.get(f"{url}{copy.id}/change/").content.decode()
     assert 'name="is_read"' not in page
@@ -189,7 +189,7 @@ def test_when_a_lead_fails_for_good_its_copies_are_scored_on_their_own(llm, sett
     lead, copy = store(
         entry("https://a.example/f", "Broken one"), entry("https://b.example/f", "Broken one")
     )
-    services.articles_enqueue(ids=[lead.id])
+    articles_enqueue(ids=[lead.id])
     llm.responder = lambda body: "not json at all"
     claim = services.article_claim(worker="w1")
     assert services.article_score(claim=claim) is Outcome.FAILED
@@ -233,9 +233,9 @@ def test_a_real_worker_scores_a_story_once(llm):
             entry("https://b.example/other", "Another story"),
         )
         store(entry("https://a.example/w", "Worker story"))
-        services.articles_enqueue()
+        articles_enqueue()
         wait_for(
-            lambda: Article.objects.filter(scoring_state=State.SCORED).count() == 3, timeout=30
+            lambda: Reading.objects.filter(scoring_state=State.SCORED).count() == 3, timeout=30
         )
     finally:
         worker.stop()

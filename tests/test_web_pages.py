@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from articles.models import Article, Category, Feed
+from articles.models import Article, Category, Feed, Reading
 from llmconfig.models import ModelDownload, UserSettings
 from tests.browser import CHROMEDRIVER, CHROMIUM, shot, text_of, wait
 from tests.factories import CategoryFactory, ScoredArticleFactory
@@ -132,7 +132,7 @@ def test_save_config_then_reevaluate(page, fake_ollama, worker):
     assert UserSettings.load().categorization_model == "ollama/llama3.2:3b"
     page.find_element(By.ID, "rescore").click()
     wait(page, lambda d: "3 articles queued for re-evaluation" in text_of(d, "config-result"))
-    assert Article.objects.filter(scoring_priority__gt=0).count() == 3
+    assert Reading.objects.filter(scoring_priority__gt=0).count() == 3
 
 
 def test_an_openai_compatible_server_is_set_up_and_its_model_chosen_on_the_page(
@@ -176,7 +176,7 @@ def test_reading_page_lists_ranked_and_marks_read(page):
         title="High score", composite_score=15.0, score_reasoning="Exactly your interests."
     )
     high.categories.set([CategoryFactory(name="science")])
-    from scoring.services import articles_rescore
+    from tests.factories import articles_rescore
 
     articles_rescore(ids=[low.id], mode="full")
     page.get(f"{page.base}/")
@@ -194,7 +194,7 @@ def test_reading_page_lists_ranked_and_marks_read(page):
             == "Mark unread"
         ),
     )
-    assert Article.objects.get(id=high.id).is_read is True
+    assert Reading.objects.get(article_id=high.id).is_read is True
     Select(page.find_element(By.ID, "f-category")).select_by_value("science")
     page.find_element(By.CSS_SELECTOR, ".filters button").click()
     wait(page, lambda d: "category=science" in d.current_url)
@@ -232,7 +232,7 @@ def test_interests_are_edited_on_the_page_and_the_cost_is_shown(page):
     assert "3 recent unread articles will be re-scored (3 LLM calls)" in text_of(
         page, "interests-result"
     )
-    assert UserSettings.load().interests == "Rust, databases"
+    assert Profile.of(user).interests == "Rust, databases"
     shot(page, "sources-interests")
 
 
@@ -363,13 +363,13 @@ def test_feedback_explanations_and_a_suggested_weight_on_the_pages(page):
         )
         up.click()
         wait(page, lambda d, up=up: up.get_attribute("aria-pressed") == "true")
-    assert set(Article.objects.values_list("feedback", flat=True)) == {"up"}
+    assert set(Reading.objects.values_list("feedback", flat=True)) == {"up"}
     shot(page, "reading-feedback")
     page.get(f"{page.base}/sources/")
     wait(page, lambda d: "👍 3" in text_of(d, "suggestions"))
     page.find_element(By.CSS_SELECTOR, "#suggestions button.apply").click()
     wait(page, lambda d: Category.objects.get(name="rust").weight == "medium")
-    assert set(Article.objects.values_list("rank__score", flat=True)) == {round(7 * 1.5 * 0.8, 4)}
+    assert set(Reading.objects.values_list("rank__score", flat=True)) == {round(7 * 1.5 * 0.8, 4)}
     assert "LLM call" in text_of(page, "feedback-rescore-cost")
     shot(page, "sources-suggestions")
 

@@ -14,10 +14,10 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from articles.models import Article
+from articles.models import Article, Reading
 from llmconfig.models import UserSettings
 from scoring import services
-from tests.factories import ArticleFactory, FeedFactory
+from tests.factories import articles_rescore, ArticleFactory, FeedFactory
 from tests.live import Beat, Worker, purge_queues, wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
@@ -87,7 +87,7 @@ def make_articles(n: int, **kwargs) -> list[int]:
 
 
 def scored_count(ids=None) -> int:
-    qs = Article.objects.filter(scoring_state=State.SCORED)
+    qs = Reading.objects.filter(scoring_state=State.SCORED)
     return qs.filter(id__in=ids).count() if ids is not None else qs.count()
 
 
@@ -108,7 +108,7 @@ def test_added_articles_are_scored_without_further_action(pipeline):
         article = ArticleFactory()  # saved and queued; the worker is nudged on commit
         services.nudge()
         wait_for(
-            lambda: Article.objects.get(id=article.id).scoring_state == State.SCORED,
+            lambda: Reading.objects.get(article_id=article.id).scoring_state == State.SCORED,
             timeout=30,
             message="article scored",
         )
@@ -132,14 +132,14 @@ def test_rescores_overtake_a_normal_backlog(pipeline, settings):
         backlog = make_articles(N)
         wait_for(lambda: scored_count(backlog) >= 4, timeout=60, message="backlog started")
         requested_at = timezone.now()
-        assert services.articles_rescore(ids=done_first, mode="full") == K
+        assert articles_rescore(ids=done_first, mode="full") == K
         wait_for(
-            lambda: not Article.objects.filter(id__in=done_first, scoring_priority__gt=0).exists(),
+            lambda: not Reading.objects.filter(article_id__in=done_first, scoring_priority__gt=0).exists(),
             timeout=60,
             message="re-scores done",
         )
         last_rescore = max(
-            Article.objects.filter(id__in=done_first).values_list("scored_at", flat=True)
+            Reading.objects.filter(article_id__in=done_first).values_list("scored_at", flat=True)
         )
         overtaken = Article.objects.filter(
             id__in=backlog, scored_at__gt=requested_at, scored_at__lt=last_rescore
@@ -180,7 +180,7 @@ def test_r1_kill_9_loses_nothing_and_applies_nothing_twice(pipeline, settings, b
         wait_for(lambda: scored_count(ids) == N, timeout=300, message="all scored after kills")
     finally:
         worker.stop()
-    assert Article.objects.filter(id__in=ids).exclude(scoring_state=State.SCORED).count() == 0
+    assert Reading.objects.filter(article_id__in=ids).exclude(scoring_state=State.SCORED).count() == 0
     calls = score_calls_per_article(pipeline)
     assert set(calls) == {f"Article {i}" for i in range(N)}
     repeated = sum(n - 1 for n in calls.values())
@@ -250,14 +250,14 @@ def test_r3_llm_outage_pauses_and_resumes_with_nothing_failed(pipeline, settings
         wait_for(lambda: services.scoring_status()["paused"], timeout=30, message="paused")
         # Stay down for the whole outage; nothing may be marked failed meanwhile.
         time.sleep(max(0.0, R3_OUTAGE_SECONDS - (time.monotonic() - down_at)))
-        assert not Article.objects.filter(scoring_state=State.FAILED).exists()
+        assert not Reading.objects.filter(scoring_state=State.FAILED).exists()
         pipeline.start()
         back_at = time.monotonic()
         wait_for(
             lambda: scored_count(ids) == N, timeout=90, message="all scored after the LLM came back"
         )
         assert services.scoring_status()["ready"] is True
-        failed = Article.objects.filter(scoring_state=State.FAILED).count()
+        failed = Reading.objects.filter(scoring_state=State.FAILED).count()
         report(
             "R3",
             outage_s=round(back_at - down_at, 1),
@@ -289,7 +289,7 @@ def test_r4_malformed_replies_are_reasked_and_everything_is_scored(pipeline, set
     from llmconfig.models import LLMCall
 
     invalid = LLMCall.objects.filter(outcome="invalid").count()
-    failed = Article.objects.filter(scoring_state=State.FAILED).count()
+    failed = Reading.objects.filter(scoring_state=State.FAILED).count()
     report(
         "R4",
         malformed_share=0.3,

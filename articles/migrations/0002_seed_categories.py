@@ -9,7 +9,7 @@ DEFAULT_CATEGORIES = ['technology', 'science', 'ai-ml', 'programming', 'web-deve
 def seed(apps, schema_editor):
     Category = apps.get_model("articles", "Category")
     Category.objects.bulk_create(
-        [Category(name=name, weight="neutral") for name in DEFAULT_CATEGORIES], ignore_conflicts=True
+        [Category(name=name) for name in DEFAULT_CATEGORIES], ignore_conflicts=True
     )
 
 

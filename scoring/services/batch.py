@@ -1,5 +1,6 @@
-"""Scoring claimed articles several to an LLM call, and one claimed article as a batch of
-one. What happens when a reply leaves an article out, or does not validate, is here."""
+"""Scoring one reader's claimed readings several to an LLM call, and one claimed reading as a
+batch of one. What happens when a reply leaves an article out, or does not validate, is
+here."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from articles.models import Article
+from articles.models import Article, Reading
 from llmconfig.llm import CallRecord, LLMAdapter, LLMError, LLMErrorKind, get_adapter
 from llmconfig.llm.registry import ProviderNotConfigured, UnknownModelError
 from llmconfig.models import LLMCall, PromptTemplate
@@ -18,7 +19,7 @@ from llmconfig.schemas import (
     BatchCategorization,
     BatchScoring,
 )
-from scoring.services.claims import Claim, claimed_articles, owned
+from scoring.services.claims import Claim, claimed_readings, owned
 from scoring.services.context import ScoringContext, reader_context
 from scoring.services.queue import State
 from scoring.services.single import (
@@ -40,6 +41,7 @@ from scoring.services.writes import (
     internal_error,
     pause,
     record_failure,
+    topics_write,
     write_scored,
 )
 
@@ -47,9 +49,12 @@ logger = logging.getLogger(__name__)
 
 
 def article_score(*, claim: Claim, context: ScoringContext | None = None) -> Outcome:
-    """Evaluate a claimed article and write the outcome, only while the claim still holds:
+    """Evaluate a claimed reading and write the outcome, only while the claim still holds:
     a batch of one (`articles_score`), asked with the single prompts."""
-    (outcome,) = articles_score(claims=[claim], context=context or ScoringContext.load())
+    if context is None:
+        reader_id = Reading.objects.filter(id=claim.reading_id).values_list("reader_id", flat=True)
+        context = ScoringContext.load(reader_id.first() or 0)
+    (outcome,) = articles_score(claims=[claim], context=context)
     return outcome
 
 
@@ -70,14 +75,19 @@ class _Paused(Exception):
 
 @dataclass
 class _Item:
-    """One claimed article on its way through a batch."""
+    """One claimed reading on its way through a batch. `calls`: its scoring calls (the
+    categorizing ones are every reader's, recorded as they are made)."""
 
     claim: Claim
-    article: Article
+    reading: Reading
     calls: list[CallRecord] = field(default_factory=list)
     topics: Topics | None = None
     result: Scored | None = None
-    outcome: Outcome | None = None  # set once the article is written, failed or released
+    outcome: Outcome | None = None  # set once the reading is written, failed or released
+
+    @property
+    def article(self) -> Article:
+        return self.reading.article
 
 
 @dataclass
@@ -165,25 +175,30 @@ def articles_score(*, claims: list[Claim], context: ScoringContext) -> list[Outc
        queue and pauses scoring, as for one article.
     Every article is written on its own, only while its claim holds.
     """
-    articles = claimed_articles([c.article_id for c in claims])
+    readings = claimed_readings([c.reading_id for c in claims])
     outcomes: list[Outcome] = []
     items: list[_Item] = []
     for claim in claims:
-        article = articles.get(claim.article_id)
-        if article is None:  # deleted since it was claimed
+        reading = readings.get(claim.reading_id)
+        if reading is None:  # deleted since it was claimed
             outcomes.append(Outcome.LOST)
             continue
-        linked = linked_by_embedding(claim, article, context)
+        linked = linked_by_embedding(claim, reading, context)
         if linked is not None:
             outcomes.append(linked)
             continue
-        items.append(_Item(claim, article, topics=kept_topics(article, context)))
+        items.append(_Item(claim, reading, topics=kept_topics(reading.article)))
     try:
         # Each article a batched reply left out before goes alone, both steps; then the rest.
-        groups = [[i] for i in items if i.article.batch_missed]
-        groups.append([i for i in items if not i.article.batch_missed])
+        groups = [[i] for i in items if i.reading.batch_missed]
+        groups.append([i for i in items if not i.reading.batch_missed])
         for group in groups:
-            _in_batches([i for i in group if i.topics is None], "categorize", context)
+            asked = [i for i in group if i.topics is None]
+            _in_batches(asked, "categorize", context)
+            for item in asked:
+                if item.topics is not None:
+                    # Every reader's from now on: written at once, not with this verdict.
+                    item.topics = topics_write(item.article, item.topics, context)
             for item in group:
                 if item.outcome is None and item.topics is not None:
                     item.result = blocked_result(item.topics, context)
@@ -193,7 +208,7 @@ def articles_score(*, claims: list[Claim], context: ScoringContext) -> list[Outc
     except _Paused as paused:
         for item in items:
             if item.outcome is None:
-                LLMCall.objects.record(item.calls, article_id=item.article.id)
+                _record(item)
                 item.outcome = pause(item.claim, paused.reason)
     except Exception as exc:
         logger.exception("scoring a batch of %d articles hit an internal error", len(items))
@@ -202,7 +217,7 @@ def articles_score(*, claims: list[Claim], context: ScoringContext) -> list[Outc
                 _fail(item, internal_error(exc))
     for item in items:
         if item.outcome is None and item.result is not None:
-            item.outcome = write_scored(item.claim, item.article, item.result, item.calls, context)
+            item.outcome = write_scored(item.claim, item.reading, item.result, item.calls)
         outcomes.append(item.outcome or Outcome.LOST)
     return outcomes
 
@@ -230,19 +245,22 @@ def _in_batches(items: list[_Item], purpose: str, context: ScoringContext) -> No
 
 def _step_one(item: _Item, purpose: str, context: ScoringContext) -> None:
     """One article through one step, as unbatched scoring asks it."""
+    shared: list[CallRecord] = []  # categorizing: every reader's call, no one's budget
     try:
         if purpose == "categorize":
-            item.topics = categorize_one(item.article, context, item.calls)
+            item.topics = categorize_one(item.article, context, shared)
         else:
             assert item.topics is not None
             item.result = score_one(item.article, item.topics, context, item.calls)
     except (UnknownModelError, ProviderNotConfigured) as exc:
         raise _Paused(str(exc)) from exc
     except LLMError as exc:
-        item.calls += exc.calls
+        (shared if purpose == "categorize" else item.calls).extend(exc.calls)
         if exc.kind in PAUSING:
             raise _Paused(exc.message) from exc
         _fail(item, exc)
+    finally:
+        LLMCall.objects.record(shared, article_id=item.article.id)
 
 
 def _step_batch(
@@ -257,7 +275,7 @@ def _step_batch(
             step.prompt(chunk), step.schema, temperature=0, purpose=step.purpose, max_retries=2
         )
     except LLMError as exc:
-        _record_batch_calls(exc.calls, chunk)
+        _record_batch_calls(exc.calls, chunk, step)
         if exc.kind in PAUSING:
             raise _Paused(exc.message) from exc
         if exc.kind is LLMErrorKind.INTERNAL:
@@ -269,7 +287,7 @@ def _step_batch(
         for item in chunk:
             _step_one(item, step.purpose, context)
         return
-    _record_batch_calls(completion.calls, chunk)
+    _record_batch_calls(completion.calls, chunk, step)
     # Keyed by the ids Sift sent: any other id the model wrote is never looked up.
     answers = {answer.id: answer for answer in completion.value.articles}
     for item in chunk:
@@ -280,26 +298,31 @@ def _step_batch(
             item.topics = Topics(topic_names(answer.categories), step.model, step.version)
         else:
             assert item.topics is not None
-            item.result = scored_result(answer, item.topics, context, step.version)
+            item.result = scored_result(answer, context, step.version)
 
 
-def _record_batch_calls(calls: list[CallRecord], chunk: list[_Item]) -> None:
-    """A batched call is one record, for all its articles (filed under the first)."""
+def _record_batch_calls(calls: list[CallRecord], chunk: list[_Item], step: _Step) -> None:
+    """A batched call is one record, for all its articles (filed under the first); a
+    scoring call is the reader's, a categorizing one everyone's."""
     for call in calls:
         call.articles = len(chunk)
-    LLMCall.objects.record(calls, article_id=chunk[0].article.id)
+    reader_id = chunk[0].reading.reader_id if step.purpose == "score" else None
+    LLMCall.objects.record(calls, article_id=chunk[0].article.id, reader_id=reader_id)
+
+
+def _record(item: _Item) -> None:
+    LLMCall.objects.record(item.calls, article_id=item.article.id, reader_id=item.reading.reader_id)
+    item.calls = []
 
 
 def _fail(item: _Item, exc: LLMError) -> None:
-    LLMCall.objects.record(item.calls, article_id=item.article.id)
-    item.calls = []
+    _record(item)
     item.outcome = record_failure(item.claim, exc)
 
 
 def _release(item: _Item) -> None:
     """Left out of a batched reply: back to the queue, not failed, and asked alone next."""
-    LLMCall.objects.record(item.calls, article_id=item.article.id)
-    item.calls = []
+    _record(item)
     written = owned(item.claim).update(
         scoring_state=State.QUEUED, claim_token="", batch_missed=True
     )

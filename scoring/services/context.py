@@ -1,52 +1,58 @@
-"""What every article of one task is scored against: the reader's models, interests,
-prompts, topic weights and feedback examples."""
+"""What every reading of one claim is scored against: the install's models and prompts, and
+the reader's interests, topic weights and feedback examples."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from articles.models import Article, Category
+from accounts.models import Profile
+from articles.models import Article, Category, Reading, TopicWeight
 from llmconfig.models import PromptTemplate, UserSettings
 
 
 @dataclass
 class ScoringContext:
-    """What every article of one task needs, read from the database when the task starts:
-    the models, interests, prompts and category weights. A change made in the admin or the
-    API applies from the next task (at most SCORING_TASK_BUDGET_SECONDS later)."""
+    """What every reading of one claim needs, read from the database when the task starts
+    (or first meets the reader): the models, prompts, the reader's interests and topic
+    weights. A change made in the admin or the API applies from the next task (at most
+    SCORING_TASK_BUDGET_SECONDS later)."""
 
     user_settings: UserSettings
+    profile: Profile
     prompts: dict[str, tuple[str, int]]
-    weights: dict[str, str]  # category name -> weight
+    weights: dict[str, str]  # category name -> this reader's weight (absent: neutral)
     category_ids: dict[str, int]
     feedback_examples: str
 
+    @property
+    def reader_id(self) -> int:
+        return int(self.profile.user_id)
+
     @classmethod
-    def load(cls) -> ScoringContext:
+    def load(cls, reader_id: int) -> ScoringContext:
         # In creation order: a new topic is appended, so the categorizing prompt's text up to
         # the end of the list stays the same and the LLM server's prompt cache keeps it.
-        rows = Category.objects.order_by("id").values_list("name", "weight", "id")
+        rows = Category.objects.order_by("id").values_list("name", "id")
+        mine = dict(
+            TopicWeight.objects.filter(reader_id=reader_id).values_list("category__name", "weight")
+        )
         return cls(
             user_settings=UserSettings.load(),
+            profile=Profile.objects.get_or_create(user_id=reader_id)[0],
             prompts={name: PromptTemplate.get_text(name) for name in PromptTemplate.Name.values},
-            weights={name: weight for name, weight, _ in rows},
-            category_ids={name: pk for name, _, pk in rows},
-            feedback_examples=feedback_examples(),
+            weights={name: mine.get(name, Category.Weight.NEUTRAL) for name, _ in rows},
+            category_ids=dict(rows),
+            feedback_examples=feedback_examples(reader_id),
         )
 
     def batch_size(self) -> int:
-        """How many articles a task claims at once: the larger of the two models' sizes."""
-        us = self.user_settings
-        return max(
-            us.batch_size_for(us.effective_categorization_model),
-            us.batch_size_for(us.effective_scoring_model),
-        )
+        return claim_size(self.user_settings)
 
     def existing_categories(self) -> str:
         return ", ".join(list(self.weights)[:300])
 
     def ensure_categories(self, names: list[str]) -> list[int]:
-        """Ids for these names, creating the ones that are new (neutral weight)."""
+        """Ids for these names, creating the ones that are new (neutral for everyone)."""
         missing = [n for n in names if n not in self.category_ids]
         if missing:
             Category.objects.bulk_create([Category(name=n) for n in missing], ignore_conflicts=True)
@@ -56,11 +62,19 @@ class ScoringContext:
         return [self.category_ids[n] for n in names if n in self.category_ids]
 
 
+def claim_size(us: UserSettings) -> int:
+    """How many readings a task claims at once: the larger of the two models' sizes."""
+    return max(
+        us.batch_size_for(us.effective_categorization_model),
+        us.batch_size_for(us.effective_scoring_model),
+    )
+
+
 def reader_context(context: ScoringContext) -> dict[str, str]:
-    us = context.user_settings
+    profile = context.profile
     return {
-        "interests": us.interests.strip() or "Not specified",
-        "anti_interests": us.anti_interests.strip() or "Not specified",
+        "interests": profile.interests.strip() or "Not specified",
+        "anti_interests": profile.anti_interests.strip() or "Not specified",
         "feedback_examples": context.feedback_examples,
     }
 
@@ -68,11 +82,12 @@ def reader_context(context: ScoringContext) -> dict[str, str]:
 FEEDBACK_EXAMPLES = 10  # titles of each kind in the scoring prompt: enough to show a taste
 
 
-def feedback_examples() -> str:
-    """The reader's most recent 👍 and 👎 titles for the scoring prompt. They come after the
+def feedback_examples(reader_id: int) -> str:
+    """The reader's most recent 👍 and 👎 titles for their scoring prompt. They come after the
     static rubric (the cacheable prefix) and change only when the reader gives feedback."""
-    liked = Article.objects.feedback_examples(Article.Feedback.UP, FEEDBACK_EXAMPLES)
-    disliked = Article.objects.feedback_examples(Article.Feedback.DOWN, FEEDBACK_EXAMPLES)
+    theirs = Reading.objects.filter(reader_id=reader_id)
+    liked = theirs.feedback_examples(Article.Feedback.UP, FEEDBACK_EXAMPLES)
+    disliked = theirs.feedback_examples(Article.Feedback.DOWN, FEEDBACK_EXAMPLES)
     if not liked and not disliked:
         return ""
 

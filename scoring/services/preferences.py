@@ -1,5 +1,5 @@
-"""The reader's changes that re-score: interests, the model choice, an unblocked topic;
-and the weight changes their feedback suggests."""
+"""Changes that re-score: a reader's interests or unblocked topic (their articles only), the
+operator's model choice (everyone's); and the weight changes a reader's feedback suggests."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ from typing import Any, TypedDict
 
 from django.db import transaction
 
-from articles.models import Article, Category
+from accounts.models import Profile
+from articles.models import Category, Reading
 from llmconfig.models import UserSettings
 from llmconfig.services import model_config_save
 from scoring.services.queue import (
     Mode,
     State,
-    articles_rescore,
+    readings_rescore,
     rescore_recent,
     rescore_unread_scored,
 )
@@ -22,8 +23,8 @@ from scoring.services.queue import (
 def model_config_change(
     *, categorization_model: str, scoring_model: str, use_separate_models: bool, rescore: bool
 ) -> tuple[UserSettings, int]:
-    """Save the model choice; with `rescore`, queue every unread scored article ahead of
-    other work: `full` when the categorization model changed, `score_only` when only the
+    """Save the model choice; with `rescore`, queue every reader's unread scored articles
+    ahead of other work: `full` when the categorization model changed, `score_only` when only the
     scoring model did, and `full` when nothing changed (an explicit request is honoured)."""
     with transaction.atomic():
         us, changed = model_config_save(
@@ -38,18 +39,26 @@ def model_config_change(
     return us, queued
 
 
-def unblocked_rescore(*, category: Category) -> int:
-    """A topic no longer blocked: its articles that were blocked before the LLM scored them
-    have nothing to restore, so they are re-scored (score only; their topics stand). The
-    others were reranked already."""
+def unblocked_rescore(*, reader_id: int, category: Category) -> int:
+    """A topic this reader no longer blocks: their articles that were blocked before the LLM
+    scored them have nothing to restore, so they are re-scored (score only; the topics
+    stand). The others were reranked already."""
+    still_blocked = Category.objects.filter(
+        reader_weights__reader_id=reader_id, reader_weights__weight=Category.Weight.BLOCKED
+    )
     never_scored = (
-        Article.objects.filter(
-            categories=category, scoring_state=State.SCORED, interest_score__isnull=True
+        Reading.objects.filter(
+            reader_id=reader_id,
+            article__categories=category,
+            scoring_state=State.SCORED,
+            interest_score__isnull=True,
         )
-        .exclude(categories__weight=Category.Weight.BLOCKED)
+        .exclude(article__categories__in=still_blocked)
         .values_list("id", flat=True)
     )
-    return articles_rescore(ids=list(never_scored), mode=Mode.SCORE_ONLY)
+    return readings_rescore(
+        readings=Reading.objects.filter(id__in=list(never_scored)), mode=Mode.SCORE_ONLY
+    )
 
 
 class WeightSuggestion(TypedDict):
@@ -74,15 +83,16 @@ WEIGHT_STEPS: list[str] = [
 ]
 
 
-def weight_suggestions() -> list[WeightSuggestion]:
-    """Per topic with feedback: 👍 and 👎 counts against the current weight, and the weight
-    one step up or down when the feedback clearly leans one way (applying it reranks at
-    once, like any weight change)."""
+def weight_suggestions(*, reader_id: int) -> list[WeightSuggestion]:
+    """Per topic with the reader's feedback: 👍 and 👎 counts against their weight, and the
+    weight one step up or down when the feedback clearly leans one way (applying it reranks
+    at once, like any weight change)."""
     out: list[WeightSuggestion] = []
-    for topic in Category.objects.with_feedback_counts():
+    for topic in Category.objects.with_feedback_counts(reader_id):
         liked, disliked = topic.liked, topic.disliked  # type: ignore[attr-defined]
         suggested, reason = None, "The feedback does not lean clearly either way."
-        step = WEIGHT_STEPS.index(topic.weight) if topic.weight in WEIGHT_STEPS else None
+        weight: str = topic.weight  # type: ignore[attr-defined]
+        step = WEIGHT_STEPS.index(weight) if weight in WEIGHT_STEPS else None
         if step is None:
             reason = "Blocked topics are unblocked by hand."
         elif liked >= SUGGEST_MIN_MARKS and liked >= SUGGEST_RATIO * disliked:
@@ -100,7 +110,7 @@ def weight_suggestions() -> list[WeightSuggestion]:
         out.append(
             {
                 "name": topic.name,
-                "weight": topic.weight,
+                "weight": weight,
                 "liked": liked,
                 "disliked": disliked,
                 "suggested_weight": suggested,
@@ -110,20 +120,21 @@ def weight_suggestions() -> list[WeightSuggestion]:
     return out
 
 
-def preferences_update(**fields: Any) -> tuple[UserSettings, int]:
-    """Save interests (and the reader's other preferences); when the interests changed,
-    re-score recent unread articles, score-only (topics stay valid). Saving what is already
-    there queues nothing and costs no LLM call (the prompt reads the text stripped, so
-    surrounding whitespace is no change either)."""
+def preferences_update(*, reader_id: int, **fields: Any) -> tuple[Profile, int]:
+    """Save a reader's interests (and their other preferences); when the interests changed,
+    re-score their recent unread articles, score-only (topics stay valid): no one else's.
+    Saving what is already there queues nothing and costs no LLM call (the prompt reads the
+    text stripped, so surrounding whitespace is no change either)."""
     with transaction.atomic():
-        us = UserSettings.load_for_update()
+        Profile.objects.get_or_create(user_id=reader_id)
+        profile = Profile.objects.select_for_update().get(user_id=reader_id)
         changed = any(
-            (getattr(us, name) or "").strip() != (value or "").strip()
+            (getattr(profile, name) or "").strip() != (value or "").strip()
             for name, value in fields.items()
             if name in ("interests", "anti_interests")
         )
         for name, value in fields.items():
-            setattr(us, name, value)
-        us.save()
-        queued = rescore_recent(mode=Mode.SCORE_ONLY) if changed else 0
-    return us, queued
+            setattr(profile, name, value)
+        profile.save()
+        queued = rescore_recent(reader=reader_id, mode=Mode.SCORE_ONLY) if changed else 0
+    return profile, queued

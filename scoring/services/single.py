@@ -1,5 +1,6 @@
-"""Asking the LLM about one article: categorize it, then score it (or not, for a blocked
-topic), and shape the answers into what is written."""
+"""Asking the LLM about one article: categorize it (once for every reader), then score it
+for one reader (or not, for a topic they blocked), and shape the answers into what is
+written."""
 
 from __future__ import annotations
 
@@ -16,25 +17,22 @@ from llmconfig.schemas import (
     ScoringResult,
 )
 from scoring.services.context import ScoringContext, reader_context
-from scoring.services.queue import Mode
 from scoring.services.status import step_set
 
 
 @dataclass
 class Scored:
-    """What the LLM said. No composite score: `ArticleQuerySet.rank` computes it from these
-    and the weights at the moment of writing. A blocked topic skips the scoring call, so
-    interest and quality stay None (a later unblock queues a score-only re-score)."""
+    """What the LLM said for one reader. No composite score: `articles.ranking` computes it
+    from these and the reader's weights at the moment of writing. A topic the reader blocked
+    skips the scoring call, so interest and quality stay None (a later unblock queues a
+    score-only re-score)."""
 
-    categories: list[str]
     interest: int | None
     quality: int | None
     reasoning: str
     matched_interests: list[str]
     matched_anti_interests: list[str]
-    categorization_model: str
     scoring_model: str
-    categorization_prompt_version: int | None
     scoring_prompt_version: int | None
 
 
@@ -47,13 +45,13 @@ class Topics:
     prompt_version: int | None
 
 
-def kept_topics(article: Article, context: ScoringContext) -> Topics | None:
-    """A score-only re-score keeps the topics the article has (when it has any)."""
-    current = [c.name for c in article.categories.all()]
-    if article.rescore_mode != Mode.SCORE_ONLY or not current:
+def kept_topics(article: Article) -> Topics | None:
+    """The topics asked before, for every reader (None: not asked yet, or a full re-score
+    wants them asked again)."""
+    if article.categorized_at is None:
         return None
-    model = article.categorization_model or context.user_settings.effective_categorization_model
-    return Topics(current, model, article.categorization_prompt_version)
+    current = [c.name for c in article.categories.all()]
+    return Topics(current, article.categorization_model, article.categorization_prompt_version)
 
 
 def article_text(article: Article, chars: int) -> str:
@@ -85,24 +83,19 @@ def categorize_one(article: Article, context: ScoringContext, calls: list[CallRe
 def blocked_result(topics: Topics, context: ScoringContext) -> Scored | None:
     """A blocked topic: no scoring call, and no invented score."""
     if any(context.weights.get(n) == Category.Weight.BLOCKED for n in topics.names):
-        return Scored(topics.names, None, None, "", [], [], topics.model, "", topics.prompt_version, None)  # fmt: skip
+        return Scored(None, None, "", [], [], "", None)
     return None
 
 
-def scored_result(
-    result: ScoringResult, topics: Topics, context: ScoringContext, version: int | None
-) -> Scored:
-    us = context.user_settings
+def scored_result(result: ScoringResult, context: ScoringContext, version: int | None) -> Scored:
+    profile = context.profile
     return Scored(
-        categories=topics.names,
         interest=result.interest_score,
         quality=result.quality_score,
         reasoning=result.reasoning.strip()[:2000],
-        matched_interests=quoted(result.matched_interests, us.interests),
-        matched_anti_interests=quoted(result.matched_anti_interests, us.anti_interests),
-        categorization_model=topics.model,
-        scoring_model=us.effective_scoring_model,
-        categorization_prompt_version=topics.prompt_version,
+        matched_interests=quoted(result.matched_interests, profile.interests),
+        matched_anti_interests=quoted(result.matched_anti_interests, profile.anti_interests),
+        scoring_model=context.user_settings.effective_scoring_model,
         scoring_prompt_version=version,
     )
 
@@ -125,7 +118,7 @@ def score_one(
         context.user_settings.effective_scoring_model, context.user_settings
     ).generate(prompt, ScoringResult, temperature=0, purpose="score")
     calls += completion.calls
-    return scored_result(completion.value, topics, context, version)
+    return scored_result(completion.value, context, version)
 
 
 def quoted(phrases: list[str], text: str) -> list[str]:

@@ -3,6 +3,7 @@ pages and `/api/scoring/status` show."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, TypedDict
 
 from django.conf import settings
@@ -10,8 +11,11 @@ from django.core.cache import cache
 from django.db.models import Count
 from django.utils import timezone
 
-from articles.models import Article
+from accounts.models import Profile
+from articles.models import Reading
 from common.secrets import redact
+from llmconfig.models import LLMCall
+from scoring.services.claims import budget_day_start
 from scoring.services.queue import State
 
 READINESS_KEY = "sift:scoring:readiness"
@@ -43,7 +47,39 @@ def readiness_get() -> dict[str, Any]:
     return cache.get(READINESS_KEY) or {"ready": True, "reason": "", "since": None}
 
 
-STATUS_KEY = "sift:scoring:status"
+STATUS_KEY = "sift:scoring:status:{reader}"
+
+
+class Wait(TypedDict):
+    reason: str  # "" when the reader's articles do not wait
+    until: str | None  # ISO time, for a spent budget: when the next day's starts
+
+
+def reader_wait(profile: Profile) -> Wait:
+    """Why this reader's articles wait in the queue however free the LLM is, if they do."""
+    if not profile.has_interests:
+        return {
+            "reason": "Nothing to score against yet: write your interests (Sources page) and "
+            "your articles will be ranked.",
+            "until": None,
+        }
+    budget = profile.daily_scoring_budget
+    if budget is not None:
+        day = budget_day_start()
+        used = LLMCall.objects.scoring_for(profile.user_id, day)
+        if used >= budget:
+            until = day + timedelta(days=1)
+            return {
+                "reason": f"Today's scoring budget ({budget} calls) is spent; scoring goes on "
+                f"at {until:%Y-%m-%d %H:%M} UTC.",
+                "until": until.isoformat(),
+            }
+    return {"reason": "", "until": None}
+
+
+def waiting_readers() -> list[int]:
+    """The readers whose queued articles wait (`reader_wait`): few rows, one per reader."""
+    return [p.user_id for p in Profile.objects.all() if reader_wait(p)["reason"]]
 
 
 class ScoringStatus(TypedDict):
@@ -60,38 +96,45 @@ class ScoringStatus(TypedDict):
     paused: bool
     ready: bool
     reason: str
+    waiting: str  # why this reader's articles wait however free the LLM is ("" if not)
+    waiting_until: str | None
 
 
-def scoring_status() -> ScoringStatus:
-    """Counts per state, phase and readiness. Counting 100k rows costs ~10 ms on Postgres,
-    so the answer is shared for SCORING_STATUS_CACHE_SECONDS (pages poll it)."""
+def scoring_status(*, reader_id: int) -> ScoringStatus:
+    """A reader's counts per state, phase and readiness. Counting 100k rows costs ~10 ms on
+    Postgres, so the answer is kept for SCORING_STATUS_CACHE_SECONDS (pages poll it)."""
     ttl = settings.SCORING_STATUS_CACHE_SECONDS
-    cached = cache.get(STATUS_KEY) if ttl > 0 else None
+    key = STATUS_KEY.format(reader=reader_id)
+    cached = cache.get(key) if ttl > 0 else None
     if cached is None:
-        cached = _scoring_status()
+        cached = _scoring_status(reader_id)
         if ttl > 0:
-            cache.set(STATUS_KEY, cached, timeout=ttl)
+            cache.set(key, cached, timeout=ttl)
     return cached
 
 
-def _scoring_status() -> ScoringStatus:
+def _scoring_status(reader_id: int) -> ScoringStatus:
     """`phase` uses the seed's words: `idle` (nothing in flight), `starting` (work queued, no
     claim yet), `categorizing` / `scoring` (the LLM call `current_article_id` is in). Whether
     scoring is held back by an outage is `paused`, with `ready` and `reason`."""
-    # COUNT(*) lets Postgres answer from the `article_claim_order` index alone.
-    counts = dict(Article.objects.values_list("scoring_state").annotate(n=Count("*")).order_by())
-    blocked = Article.objects.blocked().count()
+    # COUNT(*) lets Postgres answer from the `reading_claim_order` index alone.
+    theirs = Reading.objects.filter(reader_id=reader_id)
+    counts = dict(theirs.values_list("scoring_state").annotate(n=Count("*")).order_by())
+    blocked = theirs.blocked().count()
     readiness = readiness_get()
-    in_flight = Article.objects.filter(scoring_state=State.SCORING)
+    wait = reader_wait(Profile.objects.get_or_create(user_id=reader_id)[0])
+    in_flight = theirs.filter(scoring_state=State.SCORING)
     current: int | None = None
     if counts.get(State.SCORING, 0):
         step = cache.get(STEP_KEY)
-        if step and in_flight.filter(id=step["article_id"]).exists():
+        if step and in_flight.filter(article_id=step["article_id"]).exists():
             current, phase = step["article_id"], step["phase"]
         else:
-            current = in_flight.order_by("-claimed_at").values_list("id", flat=True).first()
+            current = (
+                in_flight.order_by("-claimed_at").values_list("article_id", flat=True).first()
+            )
             phase = "scoring"
-    elif counts.get(State.QUEUED, 0) and readiness["ready"]:
+    elif counts.get(State.QUEUED, 0) and readiness["ready"] and not wait["reason"]:
         phase = "starting"
     else:
         phase = "idle"
@@ -103,7 +146,7 @@ def _scoring_status() -> ScoringStatus:
         "failed": counts.get(State.FAILED, 0),
         "skipped": counts.get(State.SKIPPED, 0),
         "blocked": blocked,
-        "rescoring": Article.objects.filter(
+        "rescoring": theirs.filter(
             scoring_priority__gt=0, scoring_state__in=[State.QUEUED, State.SCORING]
         ).count(),
         "current_article_id": current,
@@ -111,4 +154,6 @@ def _scoring_status() -> ScoringStatus:
         "paused": not readiness["ready"] and bool(counts.get(State.QUEUED, 0)),
         "ready": readiness["ready"],
         "reason": readiness["reason"],
+        "waiting": wait["reason"],
+        "waiting_until": wait["until"],
     }

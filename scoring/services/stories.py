@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 
-from articles.models import Article
+from articles.models import Article, Reading
 from llmconfig.llm import LLMError
 from llmconfig.llm.ollama import embed
 from llmconfig.llm.registry import ollama_connection
@@ -23,8 +23,8 @@ logger = logging.getLogger(__name__)
 
 
 def story_by_embedding(*, article: Article, context: ScoringContext) -> int | None:
-    """A scored story within 48 h told in other words: the lead whose title-and-summary
-    embedding is at least STORY_SIMILARITY alike (cosine), or None. The article's own
+    """A story this reader has scored within 48 h told in other words: the lead whose
+    title-and-summary embedding is at least STORY_SIMILARITY alike (cosine), or None. The article's own
     embedding is stored for the ones that come after it. An embedding model that cannot
     answer costs nothing but the match: the article is scored as usual."""
     text = f"{article.title}\n{(article.summary or article.content)[:1000]}"
@@ -38,10 +38,11 @@ def story_by_embedding(*, article: Article, context: ScoringContext) -> int | No
         return None
     Article.objects.filter(id=article.id).update(embedding=vector)
     at = article.published_at or article.created_at
+    scored = Reading.objects.filter(reader_id=context.reader_id, scoring_state=State.SCORED)
     candidates = (
         Article.objects.leads()
         .filter(
-            scoring_state=State.SCORED,
+            id__in=scored.values("article_id"),
             embedding__isnull=False,
             created_at__gte=at - timedelta(hours=48),
         )
@@ -63,16 +64,18 @@ def cosine(a: list[float], b: list[float]) -> float:
     return dot / norm if norm else 0.0
 
 
-def linked_by_embedding(claim: Claim, article: Article, context: ScoringContext) -> Outcome | None:
-    """With STORY_EMBEDDING_MODEL: the same story told in other words takes its lead's score
-    instead of asking the LLM. None: not such a copy, score it."""
+def linked_by_embedding(claim: Claim, reading: Reading, context: ScoringContext) -> Outcome | None:
+    """With STORY_EMBEDDING_MODEL: the same story told in other words takes the reader's
+    verdict on its lead instead of asking the LLM. None: not such a copy, score it."""
+    article = reading.article
     if not settings.STORY_EMBEDDING_MODEL or article.story_id is not None:
         return None
     lead = story_by_embedding(article=article, context=context)
     if lead is None:
         return None
     with transaction.atomic():
-        if not owned(claim).update(story_id=lead):
+        if not owned(claim).update(is_copy=True):
             return Outcome.LOST
-        copies_inherit(articles=Article.objects.filter(id=article.id))
+        Article.objects.filter(id=article.id, story__isnull=True).update(story_id=lead)
+        copies_inherit(readings=Reading.objects.filter(id=reading.id))
     return Outcome.SCORED
