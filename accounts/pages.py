@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from accounts.api import reader_out
 from accounts.services import ReaderError, reader_create
 
 
@@ -18,7 +19,8 @@ def readers(request: HttpRequest) -> HttpResponse:
     """Create readers, approve sign-ups, shut readers out; the API does the writes."""
     if not request.user.is_staff:
         raise PermissionDenied("Only the operator (an admin account) manages readers.")
-    rows = get_user_model().objects.filter(is_staff=False).order_by("is_active", "username")
+    users = get_user_model().objects.filter(is_staff=False).order_by("is_active", "username")
+    rows = [reader_out(user) for user in users]
     return render(
         request,
         "sift/readers.html",

@@ -1,4 +1,4 @@
-"""Writes to accounts: readers created, API tokens created and revoked."""
+"""Writes to accounts: readers created, approved, budgeted; API tokens created and revoked."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from knox.models import AuthToken
 
+from accounts.models import Profile
 from common.errors import DomainError
 
 
@@ -63,3 +64,10 @@ def reader_set_active(*, user: AbstractBaseUser, active: bool) -> None:
     inactive user authenticates nowhere)."""
     user.is_active = active
     user.save(update_fields=["is_active"])  # type: ignore[misc]  # the User model has it
+
+
+def reader_budget_set(*, user: AbstractBaseUser, budget: int | None) -> None:
+    """The scoring calls a day this reader may use (None: no limit). Lowered below today's
+    use, their articles wait from the next claim on; raised, they go on at the next one."""
+    Profile.objects.get_or_create(user_id=user.pk)
+    Profile.objects.filter(user_id=user.pk).update(daily_scoring_budget=budget)

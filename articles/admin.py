@@ -152,7 +152,8 @@ class ReadingAdmin(admin.ModelAdmin[Reading]):
     search_fields = ["article__title", "article__url", "score_reasoning", "scoring_error"]
     list_select_related = ["article", "reader", "rank"]
     fields = [
-        "reader", "article", "is_copy", "is_read", "is_starred", "feedback", "interest_score",
+        "reader", "article", "is_copy", "is_read", "is_starred", "feedback", "composite_score",
+        "interest_score",
         "quality_score", "score_reasoning", "matched_interests", "matched_anti_interests",
         "scoring_state", "scoring_priority", "rescore_mode", "queued_at", "claimed_at",
         "claimed_by", "scoring_attempts", "scoring_error", "scoring_raw_output", "scored_at",
@@ -160,7 +161,7 @@ class ReadingAdmin(admin.ModelAdmin[Reading]):
     ]  # fmt: skip
     # Everything is changed through the actions below (the one rule for read state, the
     # rank that follows feedback) or by a re-score, never by hand.
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]
     actions = ["mark_read", "mark_unread", "more_like_this", "less_like_this", "clear_feedback"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

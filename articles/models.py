@@ -170,7 +170,8 @@ class CategoryQuerySet(models.QuerySet["Category"]):
 
     def weights(self, reader: Any) -> dict[str, str]:
         """Category name → this reader's weight, sorted by name (the seed's `topic_weights`)."""
-        return dict(self.with_weights(reader).order_by("name").values_list("name", "weight"))
+        rows = self.with_weights(reader).order_by("name")
+        return {c.name: c.weight for c in rows}  # type: ignore[attr-defined]  # annotated
 
 
 class Category(models.Model):

@@ -16,10 +16,10 @@ from articles.services import (
     Fetched,
     ParsedFeed,
     feed_create_loaded,
-    subscription_create,
     feed_load,
     feed_url_problem,
     folder_get_or_create,
+    subscription_create,
 )
 
 
@@ -112,9 +112,7 @@ def opml_import(*, reader: Any, data: bytes) -> dict[str, Any]:
     articles stored; each in its folder (created when new). A feed that cannot be read is
     refused with its reason, not added. A feed already subscribed keeps its folder."""
     outlines, skipped = opml_parse(data=data)
-    existing = set(
-        Subscription.objects.filter(reader=reader).values_list("feed__url", flat=True)
-    )
+    existing = set(Subscription.objects.filter(reader=reader).values_list("feed__url", flat=True))
     known = {f.url: f for f in Feed.objects.filter(url__in=[o.url for o in outlines])}
     new: dict[str, Outline] = {}
     created = 0

@@ -47,9 +47,7 @@ def readings_rank(*, readings: QuerySet[Reading]) -> int:
                 topic_sets_ensure(keys={key})
                 count = _rank_rows(key, chunk)
             written += count
-            _rerank(
-                reader_id, sets=(set_sql, [key]), rows=(", ".join(["%s"] * len(chunk)), chunk)
-            )
+            _rerank(reader_id, sets=(set_sql, [key]), rows=(", ".join(["%s"] * len(chunk)), chunk))
     return written
 
 
@@ -76,7 +74,12 @@ def ranks_retopic(*, articles: QuerySet[Article] | list[int]) -> int:
     changed by hand are not a re-score, topics asked again come with a re-score of their
     own, and the next weight change of a topic the article carries now re-ranks it.
     Returns how many rows changed."""
-    keys = TopicSet.objects.keys_of(Article.objects.filter(id__in=articles))
+    ranked = ReadingRank.objects.filter(
+        reading__article_id__in=articles  # type: ignore[misc]  # ids or a QuerySet of them
+    ).values("reading__article_id")
+    keys = TopicSet.objects.keys_of(Article.objects.filter(id__in=ranked))
+    if not keys:
+        return 0
     sets = topic_sets_ensure(keys=set(keys.values()))
     changed = 0
     for key, ids in _grouped(keys).items():

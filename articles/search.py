@@ -12,9 +12,8 @@ import re
 from typing import Any, TypeVar
 
 from django.db import connection
-from django.db.models.expressions import RawSQL
-
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 
 # The indexed expression, word for word as the index has it (PostgreSQL uses the index only
 # for the same expression). to_tsvector refuses documents over 1 MB, so heads are indexed.

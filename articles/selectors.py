@@ -48,8 +48,10 @@ def for_display(qs: ReadingQuerySet) -> ReadingQuerySet:
     story (each a few columns); never the article's embedding, a vector of hundreds of
     numbers."""
     copies = Article.objects.only("id", "url", "story", "feed__title").select_related("feed")
-    return qs.defer("article__embedding").select_related("article", "article__feed", "rank").prefetch_related(
-        "article__categories", Prefetch("article__copies", queryset=copies)
+    return (
+        qs.defer("article__embedding")
+        .select_related("article", "article__feed", "rank")
+        .prefetch_related("article__categories", Prefetch("article__copies", queryset=copies))
     )
 
 

@@ -22,9 +22,9 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from accounts.models import Profile
 from articles import tasks
 from articles.discovery import feed_links
-from accounts.models import Profile
 from articles.models import (
     Article,
     Category,
@@ -346,7 +346,9 @@ def readings_make(
             if article_id not in have
         ]
         Reading.objects.bulk_create(fresh, ignore_conflicts=True, batch_size=500)
-        new = Reading.objects.filter(reader_id=reader_id, article_id__in=[r.article_id for r in fresh])
+        new = Reading.objects.filter(
+            reader_id=reader_id, article_id__in=[r.article_id for r in fresh]
+        )
         lead = Reading.objects.filter(reader_id=reader_id, article_id=OuterRef("article__story_id"))
         new.filter(article__story__isnull=False).filter(Exists(lead)).update(is_copy=True)
         made += list(new.values_list("id", flat=True))
@@ -505,7 +507,9 @@ def subscription_delete(*, subscription: Subscription) -> None:
     """Unsubscribe: the reader's readings of the feed go; the feed and its articles go too
     when no one else reads it."""
     with transaction.atomic():
-        Reading.objects.filter(reader_id=subscription.reader_id, feed_id=subscription.feed_id).delete()
+        Reading.objects.filter(
+            reader_id=subscription.reader_id, feed_id=subscription.feed_id
+        ).delete()
         feed_id = subscription.feed_id
         subscription.delete()
         Feed.objects.filter(id=feed_id, subscriptions__isnull=True).delete()

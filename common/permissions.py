@@ -27,3 +27,11 @@ class OperatorAPIView(APIView):
     """Base of the operator's API views."""
 
     permission_classes = [IsOperator]
+
+
+def user_id(request: Any) -> int:
+    """The signed-in user's id: every API view requires a signed-in user (the default
+    permission), so one is always there."""
+    pk = request.user.pk
+    assert pk is not None
+    return int(pk)

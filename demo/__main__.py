@@ -6,7 +6,9 @@
    (tests/fakes/reader.py).
 3. Start Sift (web, worker, beat) on its own database under var/demo, so the demo never
    touches the reader's own data.
-4. Through the API: choose the model, save the demo interests, add the feeds.
+4. Through the API: choose the model, save the demo interests, add the feeds; then a second
+   reader with other interests on the same feeds (fetched and categorized once, scored for
+   each, in another order).
 5. When every article is scored, print the URL and the credentials last. Ctrl-C stops all.
 """
 
@@ -77,6 +79,42 @@ def wait_until(check: object, what: str, timeout: float = 60) -> None:
             pass
         time.sleep(0.3)
     raise SystemExit(f"demo: {what} did not come up within {timeout:.0f} s")
+
+
+SECOND_READER = "sam"
+SECOND_PREFERENCES = {
+    "interests": "space exploration, climate, football transfer rumours",
+    "anti_interests": "databases",
+}
+
+
+def second_reader(api: httpx.Client, base: str) -> tuple[httpx.Client, str]:
+    """The demo's second reader: made by the operator (its password kept in var/ for the
+    next start), signed in through the login form, with an API token of its own."""
+    kept = VAR / "demo_reader.txt"
+    made = api.post("/api/readers", json={"username": SECOND_READER})
+    if made.is_success:
+        kept.write_text(made.json()["password"])
+        kept.chmod(0o600)
+    elif not kept.exists():
+        made.raise_for_status()
+    password = kept.read_text().strip()
+    browser = httpx.Client(base_url=base, timeout=30)
+    browser.get("/accounts/login/").raise_for_status()
+    csrf = browser.cookies["csrftoken"]
+    browser.post(
+        "/accounts/login/",
+        data={"username": SECOND_READER, "password": password, "csrfmiddlewaretoken": csrf},
+        headers={"Referer": f"{base}/accounts/login/"},
+    )
+    token = browser.post(
+        "/api/tokens", json={}, headers={"X-CSRFToken": browser.cookies["csrftoken"]}
+    )
+    token.raise_for_status()
+    client = httpx.Client(
+        base_url=base, headers={"Authorization": f"Token {token.json()['token']}"}, timeout=30
+    )
+    return client, password
 
 
 def ports_problem() -> str:
@@ -171,18 +209,37 @@ def main() -> int:
             if url not in known:
                 api.post("/api/feeds", json={"url": url}).raise_for_status()
         total = sum(len(items) for _, items in FEEDS.values())
+        # A second reader with other interests, on the same feeds: fetched and categorized
+        # once, scored for each, ranked in another order.
+        second, password = second_reader(api, base)
+        second.put("/api/preferences", json=SECOND_PREFERENCES).raise_for_status()
+        known = {f["url"] for f in second.get("/api/feeds").raise_for_status().json()}
+        for slug in FEEDS:
+            url = f"http://127.0.0.1:{FEEDS_PORT}/{slug}.xml"
+            if url not in known:
+                second.post("/api/feeds", json={"url": url}).raise_for_status()
 
         def all_scored() -> bool:
-            status = api.get("/api/scoring/status").json()
-            return bool(status["scored"] >= total and status["queued"] + status["scoring"] == 0)
+            for client in (api, second):
+                status = client.get("/api/scoring/status").json()
+                if status["scored"] < total or status["queued"] + status["scoring"]:
+                    return False
+            return True
 
         wait_until(all_scored, "scoring of the demo articles", timeout=180)
+
+        def top(client: httpx.Client) -> str:
+            ranked = client.get("/api/articles", params={"limit": 3}).json()
+            return "\n".join(f"    {a['composite_score']:5.1f}  {a['title']}" for a in ranked)
+
         print(
             "\nSift demo is ready: the fake Ollama has ranked "
-            f"{total} articles against the interests\n"
-            f'  "{INTERESTS}" (and against "{ANTI_INTERESTS}").\n'
+            f"{total} articles for two readers, each against their own interests.\n"
+            f'  {credentials["username"]}: "{INTERESTS}" (not "{ANTI_INTERESTS}")\n{top(api)}\n'
+            f'  {SECOND_READER}: "{SECOND_PREFERENCES["interests"]}" '
+            f'(not "{SECOND_PREFERENCES["anti_interests"]}")\n{top(second)}\n'
             f"  Open {base}/  and log in as  {credentials['username']} / "
-            f"{credentials['password']}\n"
+            f"{credentials['password']}  (or {SECOND_READER} / {password})\n"
             f"  API token: {credentials['api token']}  (kept in {VAR / 'admin_credentials.txt'})\n"
             f"  Logs: {VAR / 'demo.log'}.  Ctrl-C stops everything.",
             flush=True,

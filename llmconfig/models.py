@@ -173,7 +173,11 @@ class PromptTemplate(models.Model):
 
 class LLMCallQuerySet(models.QuerySet["LLMCall"]):
     def record(
-        self, calls: list[CallRecord], *, article_id: int | None = None, reader_id: int | None = None
+        self,
+        calls: list[CallRecord],
+        *,
+        article_id: int | None = None,
+        reader_id: int | None = None,
     ) -> None:
         """The calls of one unit of work (an article, an API request) in one insert."""
         if calls:

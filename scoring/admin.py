@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from accounts.models import Profile
 from articles.admin import ReadingAdmin
 from articles.models import Article, Reading
 from llmconfig.admin import UserSettingsAdmin
@@ -57,3 +58,28 @@ class ScoringReadingAdmin(ReadingAdmin):
         ids = list(queryset.values_list("id", flat=True))
         count = services.readings_rescore(readings=Reading.objects.filter(id__in=ids), mode=mode)
         self.message_user(request, f"{count} articles queued for re-scoring.", messages.SUCCESS)
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin[Profile]):
+    """A reader's interests, preferences and daily scoring budget. Interests saved here
+    re-score that reader's recent unread articles as through the API (score only)."""
+
+    list_display = ["user", "daily_scoring_budget", "mark_read_on_open", "updated_at"]
+    fields = ["user", "interests", "anti_interests", "mark_read_on_open", "daily_scoring_budget"]
+    readonly_fields = ["user"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # made with the account
+
+    def save_model(self, request: HttpRequest, obj: Profile, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        if {"interests", "anti_interests"} & set(form.changed_data):
+            # Before the form's own save: the service compares with what is stored.
+            _profile, queued = services.preferences_update(
+                reader_id=obj.user_id,
+                interests=data["interests"],
+                anti_interests=data["anti_interests"],
+            )
+            self.message_user(request, f"{queued} recent unread articles queued for re-scoring.")
+        super().save_model(request, obj, form, change)

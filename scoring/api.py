@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Profile
 from articles.models import Article, Category, Reading
-from common.permissions import OperatorAPIView
+from common.permissions import OperatorAPIView, user_id
 from common.serializers import MAX_ID, StrictSerializer
 from llmconfig.api.ollama import ConfigIn, ConfigOut, ConfigUpdateOut, config_out
 from llmconfig.models import UserSettings
@@ -52,7 +52,7 @@ class ScoringStatusView(APIView):
 
     @extend_schema(responses=StatusOut)
     def get(self, request: Request) -> Response:
-        return Response(services.scoring_status(reader_id=request.user.pk))
+        return Response(services.scoring_status(reader_id=user_id(request)))
 
 
 class RescoreIn(StrictSerializer):
@@ -115,7 +115,7 @@ class RescoreView(APIView):
         elif ids is None:
             readings = services.recent_unread(request.user)
         else:
-            readings = Reading.objects.filter(reader=request.user, article_id__in=ids)
+            readings = Reading.objects.filter(reader_id=request.user.pk, article_id__in=ids)
         cost = services.rescore_cost(readings=readings, mode=mode)
         dry_run = dry.validated_data["dry_run"]
         queued = 0 if dry_run else services.readings_rescore(readings=readings, mode=mode)
@@ -141,7 +141,7 @@ class WeightSuggestionsView(APIView):
 
     @extend_schema(responses=SuggestionOut(many=True))
     def get(self, request: Request) -> Response:
-        return Response(services.weight_suggestions(reader_id=request.user.pk))
+        return Response(services.weight_suggestions(reader_id=user_id(request)))
 
 
 # --- the reader's interests (a change re-scores: scoring decides how) -----------------------
@@ -193,7 +193,7 @@ class PreferencesView(APIView):
         serializer = PreferencesSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         profile, queued = services.preferences_update(
-            reader_id=request.user.pk, **serializer.validated_data
+            reader_id=user_id(request), **serializer.validated_data
         )
         return Response(self._out(request, profile, rescore_queued=queued))
 

@@ -10,7 +10,7 @@ class ScoringConfig(AppConfig):
     def ready(self) -> None:
         """Scoring sits above ingestion: articles announce what they stored, scoring queues
         it (and nudges the workers). The sweep adopts anything a lost signal missed."""
-        from articles.signals import readings_stored, category_weight_changed
+        from articles.signals import category_weight_changed, readings_stored
         from scoring import receivers
 
         readings_stored.connect(receivers.queue_stored_readings, dispatch_uid="scoring-queue")

@@ -45,7 +45,7 @@ def reading(request: HttpRequest) -> HttpResponse:
         error = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in params.errors.items())
         params = ArticleListParams(data={"limit": PAGE_SIZE, "is_read": "false"})
         params.is_valid()
-    reader = request.user
+    reader: Any = request.user
     articles = list(articles_filtered(reader, params.validated_data)[:PAGE_SIZE])
     _shown(articles, reader_weights(reader))
     status = scoring_status(reader_id=reader.pk)
@@ -62,9 +62,7 @@ def reading(request: HttpRequest) -> HttpResponse:
         "status": status,
         "skipped": skipped["articles"],
         "skipped_cost": skipped["llm_calls"],
-        "categories": Category.objects.with_weights(reader)
-        .order_by("name")
-        .values_list("name", "weight"),
+        "categories": Category.objects.weights(reader).items(),
         "feeds": Subscription.objects.filter(reader=reader).select_related("feed"),
         "folders": Folder.objects.filter(reader=reader).order_by("name"),
         "mark_read_on_open": Profile.of(reader).mark_read_on_open,
@@ -96,7 +94,7 @@ def _shown(readings: list[Reading], weights: dict[int, str]) -> None:
 @login_required
 def sources(request: HttpRequest) -> HttpResponse:
     """What the ranking reads: the reader's interests, the feeds and the topic weights."""
-    reader = request.user
+    reader: Any = request.user
     profile = Profile.of(reader)
     context = {
         "nav": "sources",

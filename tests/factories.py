@@ -232,3 +232,32 @@ def category_weight_set(*, name: str, weight: str, reader: Any = None) -> Catego
     from articles.services import category_weight_set as weight_set
 
     return weight_set(reader=reader or default_reader(), name=name, weight=weight)
+
+
+def as_read(article: Any, reader: Any = None) -> AsRead:
+    """The article (or its id) as the reader (default: the operator) sees it now."""
+    pk = article if isinstance(article, int) else article.pk
+    reading = reading_of(Article(pk=pk), reader)
+    return AsRead(Article.objects.get(pk=pk), reading)
+
+
+def claimed_article_ids(claims: Any) -> list[int]:
+    """The articles of these claims, in claim order."""
+    by_id = dict(
+        Reading.objects.filter(id__in=[c.reading_id for c in claims]).values_list(
+            "id", "article_id"
+        )
+    )
+    return [by_id[c.reading_id] for c in claims]
+
+
+def read_by(articles: Any, reader: Any = None, **fields: Any) -> list[Reading]:
+    """Readings of articles made without a factory (bulk_create), for the reader (default:
+    the operator), subscribing them to the articles' feeds."""
+    reader = reader or default_reader()
+    rows = list(articles)
+    for feed_id in {a.feed_id for a in rows}:
+        Subscription.objects.get_or_create(reader=reader, feed_id=feed_id)
+    return Reading.objects.bulk_create(
+        [Reading(reader=reader, article_id=a.pk, feed_id=a.feed_id, **fields) for a in rows]
+    )

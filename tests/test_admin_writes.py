@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from articles.models import Article, Reading
+from accounts.models import Profile
+from articles.models import Reading
 from llmconfig.models import UserSettings
-from tests.factories import ScoredArticleFactory
+from tests.factories import ScoredArticleFactory, default_reader
 
 pytestmark = pytest.mark.django_db
 
@@ -21,8 +22,6 @@ def admin_client(client, django_user_model):
 
 def form_data(us: UserSettings, **changes: object) -> dict[str, object]:
     data = {
-        "interests": us.interests,
-        "anti_interests": us.anti_interests,
         "categorization_model": us.categorization_model,
         "scoring_model": us.scoring_model,
         "vision_model": us.vision_model,
@@ -38,12 +37,13 @@ def form_data(us: UserSettings, **changes: object) -> dict[str, object]:
 def test_interests_saved_in_the_admin_rescore_like_the_api(
     admin_client, django_capture_on_commit_callbacks
 ):
-    us = UserSettings.load()
     ScoredArticleFactory.create_batch(2)
-    url = f"/admin/llmconfig/usersettings/{us.pk}/change/"
-    response = admin_client.post(url, form_data(us, interests="Rust, databases"))
+    reader = default_reader()
+    url = f"/admin/accounts/profile/{reader.pk}/change/"
+    form = {"interests": "Rust, databases", "anti_interests": "", "mark_read_on_open": "on"}
+    response = admin_client.post(url, form)
     assert response.status_code == 302, response.content[:2000]
-    assert UserSettings.load().interests == "Rust, databases"
+    assert Profile.of(reader).interests == "Rust, databases"
     assert set(
         Reading.objects.filter(scoring_priority__gt=0).values_list("rescore_mode", flat=True)
     ) == {"score_only"}
@@ -82,13 +82,13 @@ def test_the_article_admin_shows_filters_and_sorts_by_the_rank(admin_client):
     high = ScoredArticleFactory(title="Title-High-Score", composite_score=12.5)
     ScoredArticleFactory(title="Title-Low-Score", composite_score=2.25)
     ArticleFactory(title="Title-Unscored")
-    url = reverse("admin:articles_article_changelist")
+    url = reverse("admin:articles_reading_changelist")
     page = admin_client.get(url, {"o": "-4"}).content.decode()  # 4th column, descending
     assert page.index("Title-High-Score") < page.index("Title-Low-Score")
     assert "12.5" in page and "2.25" in page
     filtered = admin_client.get(url, {"score": "10-20"}).content.decode()
     assert "Title-High-Score" in filtered and "Title-Low-Score" not in filtered
-    change = admin_client.get(reverse("admin:articles_article_change", args=[high.pk]))
+    change = admin_client.get(reverse("admin:articles_reading_change", args=[high.reading.pk]))
     assert change.status_code == 200
     assert "12.5" in change.content.decode()
     assert 'name="interest_score"' not in change.content.decode()  # the LLM's, not editable

@@ -10,10 +10,19 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from articles.models import Article, Category, Reading
-from llmconfig.models import UserSettings
+from accounts.models import Profile
+from articles.models import Category, Reading
 from scoring import services
-from tests.factories import set_interests, ArticleFactory, CategoryFactory, FeedFactory, ScoredArticleFactory
+from tests.factories import (
+    DEFAULT_INTERESTS,
+    ArticleFactory,
+    CategoryFactory,
+    FeedFactory,
+    ScoredArticleFactory,
+    claimed_article_ids,
+    default_reader,
+    set_interests,
+)
 
 pytestmark = pytest.mark.django_db
 NOW = timezone.now()
@@ -110,7 +119,7 @@ def test_score_sort_puts_nulls_last_and_equal_scores_newest_first(api):
         x["id"] for x in api.get("/api/articles").json()
     ]
     assert ids[-3:] == [c.id, a.id, b.id]
-    rows = Article.objects.order_for_list("composite_score", "desc")
+    rows = Reading.objects.order_for_list("composite_score", "desc")
     assert rows.last().composite_score is None
 
 
@@ -225,7 +234,7 @@ def test_category_weight_changes_an_existing_category_only(api):
 
 
 def test_preferences_carry_topic_weights(api):
-    Category.objects.filter(name="sports").update(weight="blocked")
+    CategoryFactory(name="sports", weight="blocked")
     weights = api.get("/api/preferences").json()["topic_weights"]
     assert weights["sports"] == "blocked" and weights["science"] == "neutral"
     assert list(weights) == sorted(weights)
@@ -250,7 +259,7 @@ def test_preferences_save_requeues_recent_unread_score_only(api, settings):
     ScoredArticleFactory.create_batch(3)
     ScoredArticleFactory(published_at=NOW - timedelta(days=30))
     ScoredArticleFactory(is_read=True)
-    assert api.get("/api/preferences").json()["interests"] == ""
+    assert api.get("/api/preferences").json()["interests"] == DEFAULT_INTERESTS
     response = api.put(
         "/api/preferences",
         {"interests": "Rust", "anti_interests": "Celebrity gossip"},
@@ -258,7 +267,7 @@ def test_preferences_save_requeues_recent_unread_score_only(api, settings):
     )
     assert response.status_code == 200
     assert response.json()["rescore_queued"] == 2
-    assert Profile.of(user).interests == "Rust"
+    assert Profile.of(default_reader()).interests == "Rust"
     assert set(
         Reading.objects.filter(scoring_priority__gt=0).values_list("rescore_mode", flat=True)
     ) == {"score_only"}
@@ -286,7 +295,7 @@ def test_scoring_status_names_the_article_in_flight(api):
     article = ArticleFactory()
     claim = services.article_claim(worker="w")
     body = api.get("/api/scoring/status").json()
-    assert body["current_article_id"] == claim.article_id == article.id
+    assert body["current_article_id"] == claimed_article_ids([claim])[0] == article.id
     assert body["phase"] == "scoring"
     services.step_set(article_id=article.id, phase="categorizing")
     assert api.get("/api/scoring/status").json()["phase"] == "categorizing"
@@ -336,7 +345,7 @@ def test_the_fast_article_rendering_equals_drfs_own(api):
     from rest_framework import serializers as drf
     from rest_framework.renderers import JSONRenderer
 
-    from articles.api import ArticleSerializer
+    from articles.api import ArticleSerializer, reader_weights
     from articles.selectors import for_display
     from tests.factories import CategoryFactory
 
@@ -348,12 +357,13 @@ def test_the_fast_article_rendering_equals_drfs_own(api):
         scoring_state="queued", rescore_mode="full", scoring_priority=10
     )
     fresh = ArticleFactory(scoring_state="unscored")
-    for article in for_display(
-        Article.objects.filter(id__in=[lead.id, copy.id, rescoring.id, fresh.id])
+    weights = {"weights": reader_weights(default_reader())}
+    for reading in for_display(
+        Reading.objects.filter(article_id__in=[lead.id, copy.id, rescoring.id, fresh.id])
     ):
-        serializer = ArticleSerializer(article)
+        serializer = ArticleSerializer(reading, context=weights)
         fast = JSONRenderer().render(serializer.data)
-        drfs = JSONRenderer().render(drf.ModelSerializer.to_representation(serializer, article))
+        drfs = JSONRenderer().render(drf.Serializer.to_representation(serializer, reading))
         assert fast == drfs  # the same bytes on the wire, key order included
 
 

@@ -15,7 +15,19 @@ from llmconfig.llm.ollama import num_ctx
 from llmconfig.models import LLMCall, UserSettings
 from scoring import services
 from scoring.services import Outcome
-from tests.factories import set_interests, articles_enqueue, articles_rescore, ArticleFactory, FeedFactory, ScoredArticleFactory
+from tests.factories import (
+    ArticleFactory,
+    CategoryFactory,
+    FeedFactory,
+    ScoredArticleFactory,
+    articles_enqueue,
+    articles_rescore,
+    as_read,
+    claimed_article_ids,
+    default_reader,
+    read_by,
+    set_interests,
+)
 from tests.live import Worker, purge_queues, wait_for
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +48,9 @@ def llm(fake_ollama, settings):
 
 def run_batch(worker: str = "w1", limit: int = 5) -> list[Outcome]:
     claims = services.articles_claim(worker=worker, limit=limit)
-    return services.articles_score(claims=claims, context=services.ScoringContext.load())
+    return services.articles_score(
+        claims=claims, context=services.ScoringContext.load(default_reader().pk)
+    )
 
 
 def chats(fake) -> list[dict]:
@@ -55,7 +69,7 @@ def test_five_articles_take_one_categorizing_and_one_scoring_call(llm):
     assert [b["format"]["title"] for b in bodies] == ["BatchCategorization", "BatchScoring"]
     # Each article wrapped with its id, in claim order (oldest queued first).
     assert ids_in(bodies[0]) == ids_in(bodies[1]) == [a.id for a in articles]
-    for article in Article.objects.filter(id__in=[a.id for a in articles]):
+    for article in (as_read(x) for x in articles):
         assert article.scoring_state == State.SCORED
         assert (article.interest_score, article.quality_score) == (7, 7)
         assert [c.name for c in article.categories.all()] == ["technology"]
@@ -100,7 +114,7 @@ def test_ids_the_model_invents_are_ignored_and_missing_articles_go_back_alone(ll
     llm.faults.batch_drop_next = 2  # both replies leave out their last article
     outcomes = run_batch()
     assert sorted(outcomes) == sorted([Outcome.SCORED, Outcome.RELEASED, Outcome.RELEASED])
-    first, second, third = (Article.objects.get(id=a.id) for a in articles)
+    first, second, third = (as_read(a) for a in articles)
     assert first.scoring_state == State.SCORED
     # Left out of a reply: queued again (not failed, no attempt counted), marked to go alone.
     for missed in (second, third):
@@ -110,8 +124,10 @@ def test_ids_the_model_invents_are_ignored_and_missing_articles_go_back_alone(ll
     # Next round: each missed article is asked alone, with the single prompts.
     llm.requests.clear()
     assert sorted(run_batch()) == [Outcome.SCORED, Outcome.SCORED]
+    # The second was categorized (topics are stored for every reader as soon as they are
+    # asked): only its scoring call is made again; the third is asked both.
     assert [b["format"]["title"] for b in chats(llm)] == [
-        "CategorizationResult", "ScoringResult", "CategorizationResult", "ScoringResult",
+        "ScoringResult", "CategorizationResult", "ScoringResult",
     ]  # fmt: skip
     assert Reading.objects.filter(scoring_state=State.SCORED, batch_missed=False).count() == 3
 
@@ -127,7 +143,7 @@ def test_a_malformed_batch_is_reasked_once_then_falls_back_to_one_call_per_artic
     assert "not valid JSON" in reask or "validation error" in reask
     assert all(
         a.scoring_state == State.SCORED and a.scoring_attempts == 0
-        for a in Article.objects.filter(id__in=[a.id for a in articles])
+        for a in (as_read(x) for x in articles)
     )
     assert list(
         LLMCall.objects.filter(articles=3).order_by("id").values_list("outcome", flat=True)
@@ -165,9 +181,11 @@ def test_rescores_lead_the_batch_and_score_only_keeps_topics(llm):
     rescored.categories.add(Category.objects.get_or_create(name="databases")[0])
     articles_rescore(ids=[rescored.id], mode=Article.RescoreMode.SCORE_ONLY)
     claims = services.articles_claim(worker="w1", limit=5)
-    assert [c.article_id for c in claims] == [rescored.id] + [a.id for a in normal]
+    assert claimed_article_ids(claims) == [rescored.id] + [a.id for a in normal]
     assert len({c.token for c in claims}) == 1  # one call's worth: one token
-    services.articles_score(claims=claims, context=services.ScoringContext.load())
+    services.articles_score(
+        claims=claims, context=services.ScoringContext.load(default_reader().pk)
+    )
     categorize, score = chats(llm)
     assert ids_in(categorize) == [a.id for a in normal]  # its topics are kept: not asked
     assert ids_in(score) == [rescored.id] + [a.id for a in normal]
@@ -177,7 +195,7 @@ def test_rescores_lead_the_batch_and_score_only_keeps_topics(llm):
 
 
 def test_a_blocked_topic_skips_the_scoring_call_for_that_article_only(llm):
-    Category.objects.update_or_create(name="technology", defaults={"weight": "blocked"})
+    CategoryFactory(name="technology", weight="blocked")
     llm.responder = lambda body: json.dumps(
         {"articles": [
             {"id": i, "categories": ["technology" if n == 0 else "rust"]}
@@ -200,7 +218,9 @@ def test_an_article_deleted_after_its_claim_does_not_stop_the_batch(llm):
     gone, kept = ArticleFactory.create_batch(2)
     claims = services.articles_claim(worker="w1", limit=5)
     Article.objects.filter(id=gone.id).delete()  # its feed removed meanwhile
-    outcomes = services.articles_score(claims=claims, context=services.ScoringContext.load())
+    outcomes = services.articles_score(
+        claims=claims, context=services.ScoringContext.load(default_reader().pk)
+    )
     assert outcomes == [Outcome.LOST, Outcome.SCORED]
     assert Reading.objects.get(article_id=kept.id).scoring_state == State.SCORED
 
@@ -262,14 +282,14 @@ def test_each_model_can_have_its_own_batch_size(llm, settings, api):
 
 def test_the_rescore_preview_counts_batched_calls(llm, settings):
     articles = ScoredArticleFactory.create_batch(7)
-    ids = [a.id for a in articles]
+    ids = Reading.objects.filter(article_id__in=[a.id for a in articles])
     # Batches of 5: 7 articles take 2 categorizing and 2 scoring calls.
-    assert services.rescore_cost(ids=ids, mode=Article.RescoreMode.FULL) == {
+    assert services.rescore_cost(readings=ids, mode=Article.RescoreMode.FULL) == {
         "articles": 7,
         "llm_calls": 4,
     }
     settings.SCORING_BATCH_SIZE = 1
-    assert services.rescore_cost(ids=ids, mode=Article.RescoreMode.FULL)["llm_calls"] == 14
+    assert services.rescore_cost(readings=ids, mode=Article.RescoreMode.FULL)["llm_calls"] == 14
 
 
 @pytest.mark.parametrize(
@@ -305,10 +325,13 @@ def test_real_workers_score_in_batches_within_the_limit(fake_ollama):
             Article(feed=feed, title=f"Batch {i}", url=f"https://example.com/batch/{i}")
             for i in range(20)
         )
+        read_by(rows)
         ids = [a.id for a in rows]
         articles_enqueue(ids=ids)
         wait_for(
-            lambda: Reading.objects.filter(article_id__in=ids, scoring_state="scored").count() == 20,
+            lambda: (
+                Reading.objects.filter(article_id__in=ids, scoring_state="scored").count() == 20
+            ),
             timeout=60,
             message="every article scored",
         )

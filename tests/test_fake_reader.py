@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from llmconfig.prompts import CATEGORIZATION_PROMPT, SCORING_PROMPT, render
+from tests.factories import as_read
 from tests.fakes import reader
 
 pytestmark = pytest.mark.django_db
@@ -43,25 +44,23 @@ def test_topics_come_from_the_articles_words():
 
 
 def test_the_fake_ollama_ranks_articles_through_the_real_pipeline(fake_ollama):
-    from articles.models import Article
     from llmconfig.models import UserSettings
     from scoring import services
-    from tests.factories import ArticleFactory
+    from tests.factories import ArticleFactory, set_interests
 
     fake_ollama.follow_prompt = True
     UserSettings.objects.update_or_create(
         pk=1,
         defaults={
             "categorization_model": "ollama/qwen3:4b",
-            "interests": "Rust, databases",
-            "anti_interests": "football",
         },
     )
+    set_interests("Rust, databases", "football")
     liked = ArticleFactory(title="Rust and databases", content="A Rust database driver.")
     other = ArticleFactory(title="Weekend football", content="The football league match.")
     while (claim := services.article_claim(worker="w")) is not None:
         services.article_score(claim=claim)
-    liked, other = Article.objects.get(id=liked.id), Article.objects.get(id=other.id)
+    liked, other = as_read(liked), as_read(other)
     assert liked.composite_score > other.composite_score
     assert "Rust" in liked.score_reasoning
     assert [c.name for c in other.categories.all()] == ["sports"]

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from articles import services
 from articles.models import Feed
+from tests.factories import FeedFactory
 from tests.fakes.feeds import Route
 from tests.live import Worker, purge_queues, wait_for
 
@@ -28,10 +29,9 @@ def test_fifty_feeds_five_hang_the_other_45_refresh_within_one_interval(feeds):
     # The hanging feeds were attempted longest ago: they are sent first.
     long_ago = timezone.now() - timezone.timedelta(hours=2)
     hanging = [
-        Feed.objects.create(url=feeds.url_for(f"/hang{i}.xml"), last_attempt_at=long_ago)
-        for i in range(5)
+        FeedFactory(url=feeds.url_for(f"/hang{i}.xml"), last_attempt_at=long_ago) for i in range(5)
     ]
-    healthy = [Feed.objects.create(url=feeds.url_for(f"/ok{i}.xml")) for i in range(45)]
+    healthy = [FeedFactory(url=feeds.url_for(f"/ok{i}.xml")) for i in range(45)]
     purge_queues()
     worker = Worker(
         name="feeds", concurrency=4, queues="feeds", FEED_FETCH_TIMEOUT=FETCH_TIMEOUT

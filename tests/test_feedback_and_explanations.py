@@ -10,11 +10,16 @@ import pytest
 from django.urls import reverse
 
 from articles.models import Article, Category, Reading
-from tests.factories import set_interests, articles_rank
 from llmconfig.models import UserSettings
 from scoring import services
 from scoring.services import Outcome
-from tests.factories import ArticleFactory, CategoryFactory, ScoredArticleFactory
+from tests.factories import (
+    ArticleFactory,
+    CategoryFactory,
+    ScoredArticleFactory,
+    articles_rank,
+    set_interests,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -84,9 +89,9 @@ def test_bad_feedback_names_the_field(api, body, field):
 
 def test_the_admin_gives_feedback(admin_client):
     articles = ScoredArticleFactory.create_batch(2)
-    url = reverse("admin:articles_article_changelist")
+    url = reverse("admin:articles_reading_changelist")
     admin_client.post(
-        url, {"action": "less_like_this", "_selected_action": [a.pk for a in articles]}
+        url, {"action": "less_like_this", "_selected_action": [a.reading.pk for a in articles]}
     )
     assert set(Reading.objects.values_list("feedback", flat=True)) == {"down"}
 
@@ -117,7 +122,9 @@ def test_suggestions_follow_clear_feedback_and_apply_in_one_call(api):
     assert got["mixed"]["suggested_weight"] is None
     applied = api.patch("/api/categories/gossip/weight", {"weight": "low"}, format="json")
     assert applied.status_code == 200
-    gossip_scores = Reading.objects.filter(categories=gossip).values_list("rank__score", flat=True)
+    gossip_scores = Reading.objects.filter(article__categories=gossip).values_list(
+        "rank__score", flat=True
+    )
     assert set(gossip_scores) == {2.8}  # 7 × 0.5 × (0.5 + 6/20): re-ranked at once
 
 
@@ -208,10 +215,12 @@ def test_a_real_worker_uses_feedback_keeps_explanations_and_skips_the_backfill(
             == 201
         )
         fresh = Article.objects.get(title="Fresh Rust news")
-        wait_for(lambda: Reading.objects.get(article_id=fresh.id).scoring_state == "scored", timeout=30)
+        wait_for(
+            lambda: Reading.objects.get(article_id=fresh.id).scoring_state == "scored", timeout=30
+        )
     finally:
         worker.stop()
-    assert Reading.objects.get(title="Ancient history").scoring_state == "skipped"
+    assert Reading.objects.get(article__title="Ancient history").scoring_state == "skipped"
     prompt = fake_ollama.calls("/api/chat")[-1].body["messages"][-1]["content"]
     assert "- A loved old Rust post" in prompt
     explanation = api.get(f"/api/articles/{fresh.id}").json()["explanation"]

@@ -26,7 +26,7 @@ from articles.services import articles_mark_read
 from common.queues import CeleryQueue
 from llmconfig.models import LLMCall, UserSettings
 from scoring import services
-from tests.factories import FeedFactory
+from tests.factories import FeedFactory, read_by
 from tests.fakes.feeds import Route
 from tests.live import Worker, purge_queues, wait_for
 
@@ -51,11 +51,12 @@ def model(fake_ollama):
 def queued_articles(n: int, tag: str) -> list[int]:
     feed = FeedFactory()
     now = timezone.now()
-    Article.objects.bulk_create(
+    rows = Article.objects.bulk_create(
         Article(feed=feed, title=f"{tag} {i}", url=f"https://example.com/{tag}/{feed.id}/{i}",
-                content=f"Body {i}", published_at=now, scoring_state=State.QUEUED, queued_at=now)
+                content=f"Body {i}", published_at=now)
         for i in range(n)
     )  # fmt: skip
+    read_by(rows, scoring_state=State.QUEUED, queued_at=now)
     services.nudge(count=2)
     return list(Article.objects.filter(feed=feed).values_list("id", flat=True))
 
@@ -129,7 +130,7 @@ def test_r12_a_20000_item_feed_is_ingested_in_seconds_and_refuses_no_write(model
         i = 0
         while not stop.is_set():
             try:
-                articles_mark_read(articles=Article.objects.filter(id=others[i % len(others)]),
+                articles_mark_read(readings=Reading.objects.filter(article_id=others[i % len(others)]),
                                    is_read=bool(i % 2))  # fmt: skip
                 writes[0] += 1
             except OperationalError:
@@ -226,7 +227,9 @@ def test_r14_kill_9_of_the_pool_processes_and_time_to_progress_again(model, sett
            claim_timeout_s=600, scored=scored(ids), of=len(ids))  # fmt: skip
     assert replaced and not replaced & set(pool)
     assert progress_s < 60  # not the claim timeout
-    assert Reading.objects.filter(article_id__in=ids, scoring_state=State.SCORED).count() == len(ids)
+    assert Reading.objects.filter(article_id__in=ids, scoring_state=State.SCORED).count() == len(
+        ids
+    )
 
 
 def test_r15_a_server_that_echoes_the_key_leaks_it_nowhere(fake_openai, api, anon):
@@ -257,7 +260,7 @@ def test_r15_a_server_that_echoes_the_key_leaks_it_nowhere(fake_openai, api, ano
         worker.stop()
     texts += worker.log
     texts += list(LLMCall.objects.values_list("error", flat=True))
-    texts += list(Article.objects.values_list("scoring_error", flat=True))
+    texts += list(Reading.objects.values_list("scoring_error", flat=True))
     texts.append(str(services.readiness_get()))
     echoed = sum("Incorrect API key provided: ***" in t for t in texts)
     occurrences = sum(t.count(key) for t in texts)

@@ -9,7 +9,7 @@ import pytest
 from articles.models import Article, Reading
 from llmconfig.models import UserSettings
 from scoring import services
-from tests.factories import articles_enqueue, FeedFactory
+from tests.factories import FeedFactory, articles_enqueue, read_by
 from tests.live import Worker, purge_queues, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -33,15 +33,18 @@ def test_two_workers_and_a_burst_never_exceed_the_limit(fake_ollama, settings):
             rows = Article.objects.bulk_create(
                 Article(
                     feed=feed, title=f"Burst {batch}-{i}", url=f"https://example.com/b/{batch}/{i}",
-                    scoring_state=Article.ScoringState.UNSCORED,
                 )
                 for i in range(3)
             )  # fmt: skip
+            read_by(rows)
             ids += [a.id for a in rows]
             articles_enqueue(ids=[a.id for a in rows])
             services.nudge(count=8)  # and more messages than any limit
         wait_for(
-            lambda: Reading.objects.filter(article_id__in=ids, scoring_state="scored").count() == len(ids),
+            lambda: (
+                Reading.objects.filter(article_id__in=ids, scoring_state="scored").count()
+                == len(ids)
+            ),
             timeout=90,
             message="every article scored",
         )

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from django.utils import timezone
 
-from articles.models import Article, Reading
+from articles.models import Reading
 from llmconfig import ollama_server
 from llmconfig.models import ModelDownload, UserSettings
 from tests.factories import ArticleFactory, ScoredArticleFactory

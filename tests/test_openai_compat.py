@@ -16,7 +16,7 @@ from llmconfig.models import LLMCall, UserSettings
 from llmconfig.schemas import CategorizationResult, ScoringResult, TextAnswer
 from scoring import services
 from scoring.services import Outcome
-from tests.factories import ArticleFactory
+from tests.factories import ArticleFactory, default_reader
 
 pytestmark = pytest.mark.django_db
 State = Article.ScoringState
@@ -266,8 +266,8 @@ def test_an_outage_pauses_scoring_and_it_resumes(fake_openai):
     assert run_one() is Outcome.PAUSED
     article.refresh_from_db()
     assert article.scoring_state == State.QUEUED  # waits, not failed
-    status = services.scoring_status()
+    status = services.scoring_status(reader_id=default_reader().pk)
     assert status["ready"] is False and fake_openai.url in status["reason"]
     fake_openai.start()
     assert run_one() is Outcome.SCORED
-    assert services.scoring_status()["ready"] is True
+    assert services.scoring_status(reader_id=default_reader().pk)["ready"] is True

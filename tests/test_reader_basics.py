@@ -8,11 +8,19 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from articles.models import Article, Feed, Folder, Reading
+from accounts.models import Profile
+from articles.models import Article, Feed, Folder, Reading, Subscription
 from articles.search import search_words
 from llmconfig.models import UserSettings
 from scoring import services
-from tests.factories import articles_rescore, ArticleFactory, CategoryFactory, FeedFactory, ScoredArticleFactory
+from tests.factories import (
+    ArticleFactory,
+    CategoryFactory,
+    FeedFactory,
+    ScoredArticleFactory,
+    articles_rescore,
+    default_reader,
+)
 from tests.fakes.feeds import Route
 
 pytestmark = pytest.mark.django_db
@@ -91,7 +99,7 @@ def test_a_star_is_kept_and_listed_and_survives_a_rescore(api, fake_ollama):
 
 # --- mark all as read ----------------------------------------------------------------------------
 def test_mark_read_by_feed_folder_topic_age_and_all(api):
-    news = Folder.objects.create(name="News")
+    news = Folder.objects.create(reader=default_reader(), name="News")
     a_feed, b_feed = FeedFactory(folder=news), FeedFactory()
     rust = CategoryFactory(name="rust")
     old = timezone.now() - timedelta(days=3)
@@ -135,7 +143,7 @@ def test_mark_read_on_open_is_a_preference_that_costs_no_rescore(api):
     ScoredArticleFactory(is_read=False)
     body = api.put("/api/preferences", {"mark_read_on_open": False}, format="json").json()
     assert body["mark_read_on_open"] is False and body["rescore_queued"] == 0
-    assert UserSettings.load().mark_read_on_open is False
+    assert Profile.of(default_reader()).mark_read_on_open is False
 
 
 # --- feed discovery ------------------------------------------------------------------------------
@@ -194,12 +202,11 @@ def test_folders_hold_feeds_and_filter_the_list(api):
     renamed = api.patch(f"/api/folders/{folder_id}", {"name": "Tech news"}, format="json")
     assert renamed.json() == {"id": folder_id, "name": "Tech news", "feed_count": 1}
     assert api.delete(f"/api/folders/{folder_id}").status_code == 204
-    inside.refresh_from_db()
-    assert inside.folder_id is None and Feed.objects.count() == 2
+    assert Subscription.objects.get(feed=inside).folder_id is None and Feed.objects.count() == 2
 
 
 def test_opml_keeps_folders_both_ways(api, feeds):
-    tech = Folder.objects.create(name="Tech & Science")
+    tech = Folder.objects.create(reader=default_reader(), name="Tech & Science")
     FeedFactory(url="https://a.example/feed", title="A", folder=tech)
     FeedFactory(url="https://b.example/feed", title="B")
     exported = api.get("/api/feeds/opml").content.decode()
@@ -217,7 +224,7 @@ def test_opml_keeps_folders_both_ways(api, feeds):
     upload = SimpleUploadedFile("f.opml", opml.encode(), content_type="text/x-opml")
     result = api.post("/api/feeds/opml", {"file": upload}, format="multipart").json()
     assert result["created"] == 3
-    folders = dict(Feed.objects.values_list("url", "folder__name"))
+    folders = dict(Subscription.objects.values_list("feed__url", "folder__name"))
     assert folders == {
         feeds.url_for("/rss2.xml"): "Reading",
         feeds.url_for("/atom.xml"): "Reading",

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from articles.models import Article, Feed, Folder, Reading
-from llmconfig.models import UserSettings
+from accounts.models import Profile
+from articles.models import Article, Feed, Folder, Reading, Subscription
 from tests.browser import CHROMEDRIVER, CHROMIUM, shot, text_of, wait
-from tests.factories import CategoryFactory, FeedFactory, ScoredArticleFactory
+from tests.factories import CategoryFactory, FeedFactory, ScoredArticleFactory, default_reader
 from tests.fakes.feeds import Route
 from tests.live import wait_for
 
@@ -36,7 +36,7 @@ def keys(page, text: str) -> None:
 
 
 def library():
-    tech = Folder.objects.create(name="Tech")
+    tech = Folder.objects.create(reader=default_reader(), name="Tech")
     tech_feed, other_feed = FeedFactory(title="Tech feed", folder=tech), FeedFactory()
     rust = CategoryFactory(name="rust")
     articles = [
@@ -103,7 +103,7 @@ def test_keyboard_and_opening_marks_read(page):
             page.switch_to.window(handle)
             page.close()
     page.switch_to.window(main)
-    UserSettings.objects.update(mark_read_on_open=False)
+    Profile.objects.filter(user=default_reader()).update(mark_read_on_open=False)
     page.get(f"{page.base}/")
     item(page, postgres).find_element(By.CSS_SELECTOR, "a.open").click()
     for handle in page.window_handles:
@@ -145,7 +145,7 @@ def test_folders_and_discovery_on_the_feeds_page(page, feeds):
     folder = Folder.objects.get(name="Reading")
     select = Select(page.find_element(By.CSS_SELECTOR, "#feeds select.feed-folder"))
     select.select_by_visible_text("Reading")
-    wait_for(lambda: Feed.objects.filter(folder=folder).count() == 1, timeout=10)
+    wait_for(lambda: Subscription.objects.filter(folder=folder).count() == 1, timeout=10)
     page.find_element(By.ID, "feed-url").send_keys(feeds.url_for("/site/"), Keys.ENTER)
     wait(page, lambda d: d.find_element(By.ID, "feed-choices").is_displayed())
     assert "Comments (atom)" in text_of(page, "feed-choice-list")

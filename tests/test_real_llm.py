@@ -21,14 +21,12 @@ import pytest
 from articles.models import Article, Reading
 from demo.articles import ANTI_INTERESTS, FEEDS, INTERESTS
 from llmconfig.models import LLMCall, UserSettings
+from tests.factories import set_interests
 from tests.fakes.feeds import Route
 from tests.live import Worker
 from tests.real_llm import MODEL_ALIAS, MODEL_FILE, REAL_PYTHON, start_llama_server
 
 KEBAB = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-
-from tests.factories import set_interests
-
 
 pytestmark = [
     pytest.mark.real,

@@ -158,3 +158,44 @@ def test_sign_up_is_closed_by_default_and_when_open_waits_for_approval(client, a
     client.logout()
     taken = client.post("/accounts/signup/", form)
     assert taken.status_code == 200 and "exists" in taken.content.decode()
+
+
+# Reader routes that name one object: another reader's must not exist for them (404), and
+# nothing of theirs may change. (Topic weights name a shared topic: the weight set is the
+# caller's own, never another reader's.)
+OWNED = {
+    ("/api/articles/{id}", "GET"), ("/api/articles/{id}", "PATCH"),
+    ("/api/feeds/{id}", "PATCH"), ("/api/feeds/{id}", "DELETE"),
+    ("/api/feeds/{id}/refresh", "POST"), ("/api/feeds/{id}/mark-all-read", "POST"),
+    ("/api/folders/{id}", "PATCH"), ("/api/folders/{id}", "DELETE"),
+    ("/api/tokens/{token_id}", "DELETE"),
+}  # fmt: skip
+SHARED = {("/api/categories/{name}/weight", "PATCH")}
+
+
+def test_every_reader_route_that_names_an_object_is_checked_for_other_readers():
+    named = {(path, method) for path, method in READER if "{" in path}
+    assert named - SHARED == OWNED, "say whose object these routes name, in OWNED or SHARED"
+
+
+@pytest.mark.parametrize(("path", "method"), sorted(OWNED))
+def test_another_readers_objects_do_not_exist_for_a_reader(user, reader_api, path, method):
+    from accounts.services import token_create
+    from articles.models import Folder, Reading, Subscription
+    from tests.factories import ScoredArticleFactory
+
+    article = ScoredArticleFactory()  # the operator's: their feed, reading and rank
+    folder = Folder.objects.create(reader=user, name="Operator's")
+    token, _ = token_create(user=user)
+    ids = {"/api/articles": article.id, "/api/feeds": article.feed_id, "/api/folders": folder.id,
+           "/api/tokens": token.token_key}  # fmt: skip
+    prefix = next(p for p in ids if path.startswith(p + "/"))
+    concrete_path = re.sub(r"\{[^}]+\}", str(ids[prefix]), path)
+    body = {"is_read": True, "title": "Taken", "name": "Taken", "feedback": "down"}
+    response = reader_api.generic(method, concrete_path, data=body, format="json")
+    assert response.status_code == 404, (path, method, response.status_code)
+    reading = Reading.objects.get(pk=article.reading.pk)
+    assert (reading.is_read, reading.feedback) == (False, None)
+    assert Subscription.objects.filter(reader=user, feed_id=article.feed_id, title="").exists()
+    assert Folder.objects.filter(pk=folder.pk, name="Operator's").exists()
+    assert type(token).objects.filter(pk=token.pk).exists()

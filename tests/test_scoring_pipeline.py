@@ -8,11 +8,21 @@ import pytest
 from django.utils import timezone
 
 from articles.models import Article, Category, Reading
-from tests.factories import set_interests, articles_enqueue, articles_rescore, articles_rank
 from llmconfig.models import LLMCall, PromptTemplate, UserSettings
 from scoring import services
 from scoring.services import Outcome
-from tests.factories import ArticleFactory, CategoryFactory, ScoredArticleFactory
+from tests.factories import (
+    ArticleFactory,
+    CategoryFactory,
+    ScoredArticleFactory,
+    articles_enqueue,
+    articles_rank,
+    articles_rescore,
+    as_read,
+    claimed_article_ids,
+    default_reader,
+    set_interests,
+)
 
 pytestmark = pytest.mark.django_db
 State = Article.ScoringState
@@ -189,8 +199,9 @@ def test_rescores_are_claimed_before_older_normal_work(llm, settings):
     rescored = ScoredArticleFactory()
     articles_rescore(ids=[rescored.id], mode=Article.RescoreMode.FULL)
     claim = services.article_claim(worker="w")
-    assert claim.article_id == rescored.id
-    assert {services.article_claim(worker="w").article_id for _ in normal} == {a.id for a in normal}
+    assert claimed_article_ids([claim]) == [rescored.id]
+    claims = [services.article_claim(worker="w") for _ in normal]
+    assert set(claimed_article_ids(claims)) == {a.id for a in normal}
     assert services.article_claim(worker="w") is None
 
 
@@ -210,12 +221,12 @@ def test_unreachable_llm_pauses_without_failing(llm):
     assert run_one() is Outcome.PAUSED
     article.refresh_from_db()
     assert article.scoring_state == State.QUEUED and article.scoring_attempts == 0
-    status = services.scoring_status()
+    status = services.scoring_status(reader_id=default_reader().pk)
     assert status["ready"] is False and status["paused"] is True and status["phase"] == "idle"
     assert "unreachable" in status["reason"]
     llm.start()
     assert run_one() is Outcome.SCORED
-    assert services.scoring_status()["ready"] is True
+    assert services.scoring_status(reader_id=default_reader().pk)["ready"] is True
 
 
 def test_missing_model_pauses(llm):
@@ -224,7 +235,7 @@ def test_missing_model_pauses(llm):
     assert run_one() is Outcome.PAUSED
     article.refresh_from_db()
     assert article.scoring_state == State.QUEUED
-    assert "not-pulled:1b" in services.scoring_status()["reason"]
+    assert "not-pulled:1b" in services.scoring_status(reader_id=default_reader().pk)["reason"]
 
 
 def test_invalid_output_fails_after_configured_attempts_keeping_raw(llm, settings):
@@ -293,7 +304,7 @@ def test_enqueue_moves_only_unscored_and_failed(llm):
     b = ArticleFactory(scoring_state=State.FAILED, scoring_attempts=3)
     c = ScoredArticleFactory()
     assert articles_enqueue(ids=[a.id, b.id, c.id]) == 2
-    assert Article.objects.get(id=b.id).scoring_attempts == 0
+    assert as_read(b).scoring_attempts == 0
     assert Reading.objects.get(article_id=c.id).scoring_state == State.SCORED
 
 
@@ -328,7 +339,9 @@ def test_a_bug_is_not_an_outage(llm, caplog):
     article.refresh_from_db()
     assert article.scoring_state == State.FAILED and article.scoring_attempts == 1
     assert article.scoring_error.startswith("Internal error:")
-    assert services.scoring_status()["ready"] is True  # no pause, no false reason
+    assert (
+        services.scoring_status(reader_id=default_reader().pk)["ready"] is True
+    )  # no pause, no false reason
     assert len(llm.calls("/api/chat")) == 1  # not retried
     assert list(LLMCall.objects.values_list("outcome", flat=True)) == ["failed"]
     assert any(r.exc_info and "internal error" in r.getMessage() for r in caplog.records)

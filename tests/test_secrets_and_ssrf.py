@@ -200,10 +200,10 @@ def test_a_server_that_echoes_the_key_never_gets_it_shown_stored_or_logged(
     api, anon, client, user, fake_openai, caplog
 ):
     """R15: a 401 whose message repeats the key, seen through every door an error takes."""
-    from articles.models import Article
+    from articles.models import Reading
     from llmconfig.models import LLMCall
     from scoring import services
-    from tests.factories import ArticleFactory
+    from tests.factories import ArticleFactory, default_reader
 
     put(api, {"openai_base_url": f"{fake_openai.url}/v1", "openai_api_key": OPENAI_CANARY})
     fake_openai.api_key, fake_openai.echo_key = "sk-the-server-wants-another", True
@@ -229,7 +229,7 @@ def test_a_server_that_echoes_the_key_never_gets_it_shown_stored_or_logged(
     seen += [article.scoring_error, article.scoring_raw_output]
     seen += list(LLMCall.objects.values_list("error", flat=True))
     seen += [r.getMessage() for r in caplog.records]
-    seen.append(str(services.scoring_status()))
+    seen.append(str(services.scoring_status(reader_id=default_reader().pk)))
     occurrences = sum(text.count(OPENAI_CANARY) for text in seen)
     assert occurrences == 0
     assert any("Incorrect API key provided: ***" in text for text in seen)

@@ -15,7 +15,7 @@ from articles.stories import canonical_url
 from llmconfig.models import UserSettings
 from scoring import services
 from scoring.services import Outcome
-from tests.factories import articles_enqueue, FeedFactory
+from tests.factories import AsRead, FeedFactory, articles_enqueue, as_read
 from tests.fakes.ollama import FakeModel
 from tests.live import Worker, purge_queues, wait_for
 
@@ -31,11 +31,12 @@ def entry(url: str, title: str, hours_ago: float = 1, summary: str = "") -> dict
     }  # fmt: skip
 
 
-def store(*entries_: dict) -> list[Article]:
-    """Ingest, running scoring's receiver as the commit would (on_commit does not run here)."""
+def store(*entries_: dict) -> list[AsRead]:
+    """Ingest into a feed the operator reads, running scoring's receiver as the commit would
+    (on_commit does not run here); the articles as the operator sees them."""
     with TestCase.captureOnCommitCallbacks(execute=True):
         articles_store(feed=FeedFactory(), entries=list(entries_))
-    return [Article.objects.get(url=e["url"]) for e in entries_]
+    return [as_read(Article.objects.get(url=e["url"])) for e in entries_]
 
 
 def run_all() -> list[Outcome]:
@@ -173,14 +174,15 @@ def test_the_admin_marks_read_through_the_same_rule(admin_client):
     lead, copy = store(
         entry("https://a.example/n", "Admin news"), entry("https://b.example/n", "Admin news")
     )
-    url = "/admin/articles/article/"
-    response = admin_client.post(url, {"action": "mark_read", "_selected_action": [lead.id]})
+    url = "/admin/articles/reading/"
+    selected = {"_selected_action": [lead.reading.id]}
+    response = admin_client.post(url, {"action": "mark_read", **selected})
     assert response.status_code == 302
     assert set(Reading.objects.values_list("is_read", flat=True)) == {True}
-    admin_client.post(url, {"action": "mark_unread", "_selected_action": [copy.id]})
+    admin_client.post(url, {"action": "mark_unread", "_selected_action": [copy.reading.id]})
     assert set(Reading.objects.values_list("is_read", flat=True)) == {False}
     # The change form cannot set read state past the rule.
-    page = admin_client.get(f"{url}{copy.id}/change/").content.decode()
+    page = admin_client.get(f"{url}{copy.reading.id}/change/").content.decode()
     assert 'name="is_read"' not in page
 
 
@@ -194,7 +196,8 @@ def test_when_a_lead_fails_for_good_its_copies_are_scored_on_their_own(llm, sett
     claim = services.article_claim(worker="w1")
     assert services.article_score(claim=claim) is Outcome.FAILED
     copy.refresh_from_db()
-    assert copy.story_id is None and copy.scoring_state == State.QUEUED
+    # The story stays one (for every reader); this reader's copy is scored on its own.
+    assert not copy.is_copy and copy.scoring_state == State.QUEUED
 
 
 def test_an_embedding_model_links_a_story_told_in_other_words(llm, settings):

@@ -8,10 +8,11 @@ import urllib.request
 
 import pytest
 
-from articles.models import Article, Category, Feed, Reading
+from accounts.models import Profile
+from articles.models import Article, Feed, Reading, Subscription, TopicWeight
 from llmconfig.models import ModelDownload, UserSettings
 from tests.browser import CHROMEDRIVER, CHROMIUM, shot, text_of, wait
-from tests.factories import CategoryFactory, ScoredArticleFactory
+from tests.factories import CategoryFactory, ScoredArticleFactory, default_reader
 from tests.live import wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
@@ -232,7 +233,7 @@ def test_interests_are_edited_on_the_page_and_the_cost_is_shown(page):
     assert "3 recent unread articles will be re-scored (3 LLM calls)" in text_of(
         page, "interests-result"
     )
-    assert Profile.of(user).interests == "Rust, databases"
+    assert Profile.of(default_reader()).interests == "Rust, databases"
     shot(page, "sources-interests")
 
 
@@ -263,7 +264,7 @@ def test_feeds_are_added_renamed_refreshed_and_removed_on_the_page(page, feeds, 
     title.clear()
     title.send_keys("My feed")
     row.find_element(By.CSS_SELECTOR, "button[data-action=rename]").click()
-    wait(page, lambda d: Feed.objects.get().title == "My feed")
+    wait(page, lambda d: Subscription.objects.get().title == "My feed")
     before = len(feeds.calls("/rss2.xml"))
     row.find_element(By.CSS_SELECTOR, "button[data-action=refresh]").click()
     wait(page, lambda d: len(feeds.calls("/rss2.xml")) > before)  # a worker fetched it
@@ -279,7 +280,10 @@ def test_topic_weights_change_in_place(page):
     select = Select(page.find_element(By.CSS_SELECTOR, "#topics tr[data-name=sports] select"))
     assert select.first_selected_option.get_attribute("value") == "neutral"
     select.select_by_value("blocked")
-    wait(page, lambda d: Category.objects.get(name="sports").weight == "blocked")
+    wait(
+        page,
+        lambda d: TopicWeight.objects.filter(category__name="sports", weight="blocked").exists(),
+    )
 
 
 def test_reading_list_loads_more_past_the_first_page(page):
@@ -368,7 +372,9 @@ def test_feedback_explanations_and_a_suggested_weight_on_the_pages(page):
     page.get(f"{page.base}/sources/")
     wait(page, lambda d: "👍 3" in text_of(d, "suggestions"))
     page.find_element(By.CSS_SELECTOR, "#suggestions button.apply").click()
-    wait(page, lambda d: Category.objects.get(name="rust").weight == "medium")
+    wait(
+        page, lambda d: TopicWeight.objects.filter(category__name="rust", weight="medium").exists()
+    )
     assert set(Reading.objects.values_list("rank__score", flat=True)) == {round(7 * 1.5 * 0.8, 4)}
     assert "LLM call" in text_of(page, "feedback-rescore-cost")
     shot(page, "sources-suggestions")

@@ -17,7 +17,7 @@ from django.utils import timezone
 from articles.models import Article, Reading
 from llmconfig.models import UserSettings
 from scoring import services
-from tests.factories import articles_rescore, ArticleFactory, FeedFactory
+from tests.factories import ArticleFactory, FeedFactory, articles_rescore, default_reader, read_by
 from tests.live import Beat, Worker, purge_queues, wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
@@ -74,13 +74,10 @@ def make_articles(n: int, **kwargs) -> list[int]:
             url=f"https://example.com/r/{feed.id}/{i}",
             content=f"Body {i}",
             published_at=now,
-            scoring_state=State.QUEUED,
-            queued_at=now,
-            **kwargs,
         )
         for i in range(n)
     ]
-    Article.objects.bulk_create(rows)
+    read_by(Article.objects.bulk_create(rows), scoring_state=State.QUEUED, queued_at=now, **kwargs)
     ids = list(Article.objects.filter(feed=feed).values_list("id", flat=True))
     services.nudge(count=settings.LLM_MAX_IN_FLIGHT)
     return ids
@@ -134,15 +131,19 @@ def test_rescores_overtake_a_normal_backlog(pipeline, settings):
         requested_at = timezone.now()
         assert articles_rescore(ids=done_first, mode="full") == K
         wait_for(
-            lambda: not Reading.objects.filter(article_id__in=done_first, scoring_priority__gt=0).exists(),
+            lambda: (
+                not Reading.objects.filter(
+                    article_id__in=done_first, scoring_priority__gt=0
+                ).exists()
+            ),
             timeout=60,
             message="re-scores done",
         )
         last_rescore = max(
             Reading.objects.filter(article_id__in=done_first).values_list("scored_at", flat=True)
         )
-        overtaken = Article.objects.filter(
-            id__in=backlog, scored_at__gt=requested_at, scored_at__lt=last_rescore
+        overtaken = Reading.objects.filter(
+            article_id__in=backlog, scored_at__gt=requested_at, scored_at__lt=last_rescore
         ).count()
         assert scored_count(backlog) < N, "the backlog finished first: the test proves nothing"
         assert overtaken <= P, (
@@ -180,7 +181,9 @@ def test_r1_kill_9_loses_nothing_and_applies_nothing_twice(pipeline, settings, b
         wait_for(lambda: scored_count(ids) == N, timeout=300, message="all scored after kills")
     finally:
         worker.stop()
-    assert Reading.objects.filter(article_id__in=ids).exclude(scoring_state=State.SCORED).count() == 0
+    assert (
+        Reading.objects.filter(article_id__in=ids).exclude(scoring_state=State.SCORED).count() == 0
+    )
     calls = score_calls_per_article(pipeline)
     assert set(calls) == {f"Article {i}" for i in range(N)}
     repeated = sum(n - 1 for n in calls.values())
@@ -247,7 +250,11 @@ def test_r3_llm_outage_pauses_and_resumes_with_nothing_failed(pipeline, settings
         wait_for(lambda: scored_count(ids) >= 5, timeout=60, message="started")
         pipeline.stop()
         down_at = time.monotonic()
-        wait_for(lambda: services.scoring_status()["paused"], timeout=30, message="paused")
+        wait_for(
+            lambda: services.scoring_status(reader_id=default_reader().pk)["paused"],
+            timeout=30,
+            message="paused",
+        )
         # Stay down for the whole outage; nothing may be marked failed meanwhile.
         time.sleep(max(0.0, R3_OUTAGE_SECONDS - (time.monotonic() - down_at)))
         assert not Reading.objects.filter(scoring_state=State.FAILED).exists()
@@ -256,7 +263,7 @@ def test_r3_llm_outage_pauses_and_resumes_with_nothing_failed(pipeline, settings
         wait_for(
             lambda: scored_count(ids) == N, timeout=90, message="all scored after the LLM came back"
         )
-        assert services.scoring_status()["ready"] is True
+        assert services.scoring_status(reader_id=default_reader().pk)["ready"] is True
         failed = Reading.objects.filter(scoring_state=State.FAILED).count()
         report(
             "R3",

@@ -1,7 +1,6 @@
 """A reader's profile: interests, preferences, scoring budget (H4)."""
 
 import django.db.models.deletion
-from django.conf import settings
 from django.db import migrations, models
 
 
@@ -17,7 +16,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='Profile',
             fields=[
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='profile', serialize=False, to=settings.AUTH_USER_MODEL)),
+                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='profile', serialize=False, to="auth.user")),
                 ('interests', models.TextField(blank=True, default='')),
                 ('anti_interests', models.TextField(blank=True, default='')),
                 ('mark_read_on_open', models.BooleanField(default=True)),

@@ -2,7 +2,6 @@
 
 import django.db.models.deletion
 import django.db.models.functions.comparison
-from django.conf import settings
 from django.db import migrations, models
 
 
@@ -10,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('articles', '0016_search'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
@@ -76,7 +75,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='folder',
             name='reader',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='folders', to=settings.AUTH_USER_MODEL),
+            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='folders', to="auth.user"),
         ),
         migrations.AlterField(
             model_name='folder',
@@ -96,7 +95,7 @@ class Migration(migrations.Migration):
                 ('score', models.FloatField()),
                 ('rank_date', models.DateTimeField()),
                 ('disliked', models.BooleanField(default=False)),
-                ('reader', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('reader', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to="auth.user")),
                 ('topic_set', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='ranks', to='articles.topicset')),
             ],
         ),
@@ -113,7 +112,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='reading',
             name='reader',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='readings', to=settings.AUTH_USER_MODEL),
+            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='readings', to="auth.user"),
         ),
         migrations.AddField(
             model_name='subscription',
@@ -128,7 +127,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='subscription',
             name='reader',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='subscriptions', to=settings.AUTH_USER_MODEL),
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='subscriptions', to="auth.user"),
         ),
         migrations.AddField(
             model_name='topicweight',
@@ -138,7 +137,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='topicweight',
             name='reader',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='topic_weights', to=settings.AUTH_USER_MODEL),
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='topic_weights', to="auth.user"),
         ),
         migrations.AddIndex(
             model_name='reading',

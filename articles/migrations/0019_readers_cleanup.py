@@ -3,17 +3,45 @@ values live on the first admin's rows (0018). SQLite rebuilds `articles_article`
 them, which drops the full-text triggers with the old table: they are made again."""
 
 import django.db.models.deletion
-from django.conf import settings
 from django.db import migrations, models
 
-from articles.migrations import _search
+
+
+# The full-text triggers of 0016, frozen here: a rebuilt table loses its triggers.
+SQLITE_TRIGGERS = [
+    "DROP TRIGGER IF EXISTS article_fts_insert",
+    "DROP TRIGGER IF EXISTS article_fts_delete",
+    "DROP TRIGGER IF EXISTS article_fts_update",
+    """CREATE TRIGGER article_fts_insert AFTER INSERT ON articles_article BEGIN
+        INSERT INTO article_fts(rowid, title, summary, content)
+        VALUES (new.id, new.title, new.summary, new.content);
+    END""",
+    """CREATE TRIGGER article_fts_delete AFTER DELETE ON articles_article BEGIN
+        INSERT INTO article_fts(article_fts, rowid, title, summary, content)
+        VALUES ('delete', old.id, old.title, old.summary, old.content);
+    END""",
+    """CREATE TRIGGER article_fts_update AFTER UPDATE OF title, summary, content
+        ON articles_article BEGIN
+        INSERT INTO article_fts(article_fts, rowid, title, summary, content)
+        VALUES ('delete', old.id, old.title, old.summary, old.content);
+        INSERT INTO article_fts(rowid, title, summary, content)
+        VALUES (new.id, new.title, new.summary, new.content);
+    END""",
+    "INSERT INTO article_fts(article_fts) VALUES ('rebuild')",
+]
+
+
+def triggers_again(apps, schema_editor):
+    if schema_editor.connection.vendor == "sqlite":
+        for sql in SQLITE_TRIGGERS:
+            schema_editor.execute(sql)
 
 
 class Migration(migrations.Migration):
 
     dependencies = [
         ("articles", "0018_readers_data"),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
@@ -159,7 +187,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="folder",
             name="reader",
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="folders", to=settings.AUTH_USER_MODEL),
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="folders", to="auth.user"),
         ),
-        migrations.RunPython(_search.triggers_again, migrations.RunPython.noop),
+        migrations.RunPython(triggers_again, migrations.RunPython.noop),
     ]

@@ -61,9 +61,9 @@ from scoring.services.queue import (
 )
 from scoring.services.status import (
     ScoringStatus,
+    reader_wait,
     readiness_get,
     readiness_set,
-    reader_wait,
     scoring_status,
     step_set,
 )

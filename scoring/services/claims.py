@@ -15,6 +15,7 @@ import socket
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -62,7 +63,7 @@ def _claimable(alias: str, t: dict[str, str]) -> str:
     )
 
 
-def eligible_readers_sql(t: dict[str, str]) -> tuple[str, list[object]]:
+def eligible_readers_sql(t: dict[str, str]) -> tuple[str, list[Any]]:
     """Profiles whose readings may be scored now: some interests, budget left today."""
     sql = (
         f"(TRIM(p.interests) <> '' OR TRIM(p.anti_interests) <> '') AND ("  # noqa: S608
@@ -100,7 +101,9 @@ def articles_claim(*, worker: str, limit: int) -> list[Claim]:
         f"ORDER BY {high} DESC, p.served_at ASC NULLS FIRST, p.user_id LIMIT 1"
     )
     whose_params = [*eligible_params, State.QUEUED, State.SCORING, State.QUEUED, State.SCORING]
-    lock = " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    lock = (
+        " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    )
     pick = (
         f"SELECT r.id FROM {t['reading']} r WHERE r.reader_id = ({whose}) "  # noqa: S608
         f"AND {_claimable('r', t)} "
@@ -119,7 +122,7 @@ def articles_claim(*, worker: str, limit: int) -> list[Claim]:
         "WHERE scoring_state = %s) < %s RETURNING id, reader_id"
     )
     now = timezone.now()
-    params = [
+    params: list[Any] = [
         State.SCORING, connection.ops.adapt_datetimefield_value(now), worker, token,
         *pick_params, State.QUEUED, State.SCORING, settings.LLM_MAX_IN_FLIGHT,
     ]  # fmt: skip
@@ -135,10 +138,11 @@ def articles_claim(*, worker: str, limit: int) -> list[Claim]:
             Profile.objects.filter(user_id=rows[0][1]).update(served_at=now)
     if not rows:
         return []
-    ids, reader_id = {row[0] for row in rows}, rows[0][1]
+    ids, reader_id = [row[0] for row in rows], rows[0][1]
     if len(ids) > 1:
         # RETURNING gives no order: claim order it is, so a batch lists re-scores first.
-        ids = Reading.objects.filter(id__in=ids).in_claim_order().values_list("id", flat=True)
+        ordered = Reading.objects.filter(id__in=ids).in_claim_order().values_list("id", flat=True)
+        ids = list(ordered)
     return [Claim(reading_id=pk, token=token, reader_id=reader_id) for pk in ids]
 
 

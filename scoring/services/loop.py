@@ -9,9 +9,9 @@ from collections import Counter
 from django.conf import settings
 
 from articles.models import Reading
+from llmconfig.models import UserSettings
 from scoring.services.batch import articles_score
 from scoring.services.claims import articles_claim
-from llmconfig.models import UserSettings
 from scoring.services.context import ScoringContext, claim_size
 from scoring.services.queue import nudge
 from scoring.services.writes import Outcome

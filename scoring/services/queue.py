@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from articles.models import Article, Reading
+from articles.models import Article, Reading, ReadingQuerySet
 from common.queues import CeleryQueue
 from common.tasks import send_on_commit
 from llmconfig.models import UserSettings
@@ -29,10 +29,10 @@ def nudge(*, count: int = 1, high: bool = False) -> None:
     send_on_commit(tasks.score_next, queue=queue, count=count)
 
 
-def readings_enqueue(*, readings: QuerySet[Reading]) -> int:
+def readings_enqueue(*, readings: ReadingQuerySet) -> int:
     """Unscored or failed → queued at normal priority (`skipped` only by a re-score). A copy
     of a story the reader has the lead of is not queued: it takes the lead's verdict."""
-    count = (
+    count: int = (
         readings.leads()
         .filter(scoring_state__in=[State.UNSCORED, State.FAILED])
         .update(

@@ -130,9 +130,7 @@ def _scoring_status(reader_id: int) -> ScoringStatus:
         if step and in_flight.filter(article_id=step["article_id"]).exists():
             current, phase = step["article_id"], step["phase"]
         else:
-            current = (
-                in_flight.order_by("-claimed_at").values_list("article_id", flat=True).first()
-            )
+            current = in_flight.order_by("-claimed_at").values_list("article_id", flat=True).first()
             phase = "scoring"
     elif counts.get(State.QUEUED, 0) and readiness["ready"] and not wait["reason"]:
         phase = "starting"

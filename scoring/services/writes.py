@@ -85,7 +85,9 @@ def topics_write(article: Article, topics: Topics, context: ScoringContext) -> T
     )
 
 
-def write_scored(claim: Claim, reading: Reading, result: Scored, calls: list[CallRecord]) -> Outcome:
+def write_scored(
+    claim: Claim, reading: Reading, result: Scored, calls: list[CallRecord]
+) -> Outcome:
     """Store what the LLM said for this reader, only while the claim holds, and rank it with
     their weights as they are at this moment. The scoring calls it took are saved with it,
     as theirs."""
@@ -171,9 +173,13 @@ def copies_inherit(*, readings: QuerySet[Reading]) -> int:
     per story and reader. Scoring owns the queue's state, so this lives here, not with the
     articles. Returns how many readings were updated."""
     # Two plain lookups, not a join: the common case (no copies) costs one index probe.
-    linked = list(
-        readings.filter(is_copy=True).values_list("id", "reader_id", "article__story_id")
-    )
+    linked: list[tuple[int, int, int]] = [
+        (pk, reader, lead)
+        for pk, reader, lead in readings.filter(is_copy=True).values_list(
+            "id", "reader_id", "article__story_id"
+        )
+        if lead is not None
+    ]
     if not linked:
         return 0
     fields = [

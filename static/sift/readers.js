@@ -19,3 +19,11 @@ document.getElementById("readers").addEventListener("click", async (event) => {
   if (!result.ok) { Sift.toast(Sift.message(result.data)); return; }
   window.location.reload();
 });
+document.getElementById("readers").addEventListener("change", async (event) => {
+  const input = event.target.closest("input.budget");
+  if (!input) return;
+  const id = input.closest("tr").dataset.id;
+  const budget = input.value === "" ? null : Number(input.value);
+  const result = await Sift.api("PATCH", `/api/readers/${id}`, { daily_scoring_budget: budget });
+  Sift.toast(result.ok ? "Budget saved." : Sift.message(result.data));
+});
