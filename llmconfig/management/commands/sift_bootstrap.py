@@ -3,7 +3,8 @@
 1. With DEBUG on (`make run`), `.env` is written once (mode 0600, never overwritten) with
    DEBUG and the keys generated into var/, so every `manage.py` command run by hand beside
    `make run` (createsuperuser, shell …) sees the same settings.
-2. The admin's credentials are shown once and kept in var/admin_credentials.txt, readable
+2. The admin's credentials are shown once (an `admin` the migrations made without a
+   password gets one here) and kept in var/admin_credentials.txt, readable
    only by its owner, so a reader who missed the terminal output can still log in.
 
 Later starts do nothing.
@@ -30,10 +31,18 @@ class Command(BaseCommand):
         if settings.DEBUG:
             self.write_local_env(Path(settings.LOCAL_ENV_FILE))
         user_model = get_user_model()
-        if user_model.objects.filter(is_superuser=True).exists():
+        superusers = list(user_model.objects.filter(is_superuser=True))
+        if any(u.has_usable_password() for u in superusers):
             return
         password = secrets.token_urlsafe(16)
-        user = user_model.objects.create_superuser(username="admin", email="", password=password)
+        # The migration to several readers gives an install that had data but no account an
+        # `admin` without a password (its feeds and scores are theirs): it gets one here.
+        user = next((u for u in superusers if u.username == "admin"), None)
+        if user is None:
+            user = user_model.objects.create_superuser(username="admin", email="", password=password)
+        else:
+            user.set_password(password)
+            user.save(update_fields=["password"])
         _row, token = token_create(user=user)  # stored as its digest: shown here, and in the file
         path = settings.VAR_DIR / "admin_credentials.txt"
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
