@@ -240,7 +240,7 @@ def make_articles(n: int, reader: Any = None, **fields: Any) -> list[int]:
                 scoring_state=fields.get("scoring_state", "queued"),
                 queued_at=now + timedelta(microseconds=i),
                 **{k: v for k, v in fields.items() if k != "scoring_state"},
-            )  # fmt: skip
+            )
             for i, pk in enumerate(ids)
         ],
         batch_size=2000,
