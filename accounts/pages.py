@@ -4,28 +4,10 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from accounts.api import reader_out
 from accounts.services import ReaderError, reader_create
-
-
-@login_required
-def readers(request: HttpRequest) -> HttpResponse:
-    """Create readers, approve sign-ups, shut readers out; the API does the writes."""
-    if not request.user.is_staff:
-        raise PermissionDenied("Only the operator (an admin account) manages readers.")
-    users = get_user_model().objects.filter(is_staff=False).order_by("is_active", "username")
-    rows = [reader_out(user) for user in users]
-    return render(
-        request,
-        "sift/readers.html",
-        {"nav": "readers", "readers": rows, "signup_open": settings.SIGNUP_OPEN},
-    )
 
 
 class SignupForm(forms.Form):

@@ -7,6 +7,4 @@ from accounts import api
 urlpatterns = [
     path("tokens", api.TokenListView.as_view(), name="token-list"),
     path("tokens/<str:token_id>", api.TokenDetailView.as_view(), name="token-detail"),
-    path("readers", api.ReaderListView.as_view(), name="reader-list"),
-    path("readers/<int:pk>", api.ReaderDetailView.as_view(), name="reader-detail"),
 ]

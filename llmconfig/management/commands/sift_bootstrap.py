@@ -39,7 +39,9 @@ class Command(BaseCommand):
         # `admin` without a password (its feeds and scores are theirs): it gets one here.
         user = next((u for u in superusers if u.username == "admin"), None)
         if user is None:
-            user = user_model.objects.create_superuser(username="admin", email="", password=password)
+            user = user_model.objects.create_superuser(
+                username="admin", email="", password=password
+            )
         else:
             user.set_password(password)
             user.save(update_fields=["password"])
