@@ -240,9 +240,9 @@ def test_skipped_articles_can_be_scored_on_request_with_their_cost_first(api, fa
     assert dry == {"queued": 0, "articles": 3, "llm_calls": 6, "dry_run": True}
     done = api.post("/api/scoring/rescore", {"skipped": True}, format="json").json()
     assert done["queued"] == 3
-    assert {a.scoring_state for a in Reading.objects.filter(pk__in=[a.pk for a in skipped])} == {
-        "queued"
-    }
+    assert {
+        a.scoring_state for a in Reading.objects.filter(article_id__in=[a.pk for a in skipped])
+    } == {"queued"}
 
 
 def test_the_reading_page_counts_the_skipped_and_what_scoring_them_costs(client, user):

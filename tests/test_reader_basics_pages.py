@@ -59,7 +59,7 @@ def test_search_star_starred_view_and_folder_filter(page):
     wait(page, lambda d: "q=compiler" in d.current_url)
     assert titles(page) == [rust.title]
     item(page, rust).find_element(By.CSS_SELECTOR, "button.star").click()
-    wait_for(lambda: Reading.objects.get(pk=rust.pk).is_starred, timeout=10)
+    wait_for(lambda: Reading.objects.get(article_id=rust.pk).is_starred, timeout=10)
     page.get(f"{page.base}/")
     Select(page.find_element(By.ID, "f-show")).select_by_value("starred")
     page.find_element(By.CSS_SELECTOR, ".filters button").click()
@@ -85,19 +85,19 @@ def test_keyboard_and_opening_marks_read(page):
     keys(page, "k")
     assert "current" in item(page, rust).get_attribute("class")
     keys(page, "s")
-    wait_for(lambda: Reading.objects.get(pk=rust.pk).is_starred, timeout=10)
+    wait_for(lambda: Reading.objects.get(article_id=rust.pk).is_starred, timeout=10)
     keys(page, "m")
-    wait_for(lambda: Reading.objects.get(pk=rust.pk).is_read, timeout=10)
+    wait_for(lambda: Reading.objects.get(article_id=rust.pk).is_read, timeout=10)
     keys(page, "m")
-    wait_for(lambda: not Reading.objects.get(pk=rust.pk).is_read, timeout=10)
+    wait_for(lambda: not Reading.objects.get(article_id=rust.pk).is_read, timeout=10)
     keys(page, "-")
-    wait_for(lambda: Reading.objects.get(pk=rust.pk).feedback == "down", timeout=10)
+    wait_for(lambda: Reading.objects.get(article_id=rust.pk).feedback == "down", timeout=10)
     # 👎 moved it below the others at once.
     wait(page, lambda d: titles(d)[-1] == rust.title)
     # Opening (the link) marks read, unless the reader turned that off.
     main = page.current_window_handle
     item(page, garden).find_element(By.CSS_SELECTOR, "a.open").click()
-    wait_for(lambda: Reading.objects.get(pk=garden.pk).is_read, timeout=10)
+    wait_for(lambda: Reading.objects.get(article_id=garden.pk).is_read, timeout=10)
     for handle in page.window_handles:
         if handle != main:
             page.switch_to.window(handle)
@@ -112,7 +112,7 @@ def test_keyboard_and_opening_marks_read(page):
             page.close()
     page.switch_to.window(main)
     assert page.find_element(By.ID, "articles").get_attribute("data-mark-on-open") == "false"
-    assert Reading.objects.get(pk=postgres.pk).is_read is False
+    assert Reading.objects.get(article_id=postgres.pk).is_read is False
 
 
 def test_mark_all_read_for_the_list_and_by_age(page):
@@ -122,8 +122,8 @@ def test_mark_all_read_for_the_list_and_by_age(page):
     )
     page.get(f"{page.base}/")
     page.find_element(By.ID, "mark-older-go").click()  # older than a day: the garden
-    wait_for(lambda: Reading.objects.get(pk=garden.pk).is_read, timeout=10)
-    assert not Reading.objects.filter(pk__in=[rust.pk, postgres.pk], is_read=True).exists()
+    wait_for(lambda: Reading.objects.get(article_id=garden.pk).is_read, timeout=10)
+    assert not Reading.objects.filter(article_id__in=[rust.pk, postgres.pk], is_read=True).exists()
     page.get(f"{page.base}/?folder_id={tech.id}")
     page.find_element(By.ID, "mark-all").click()
     wait_for(lambda: Reading.objects.filter(is_read=False).count() == 0, timeout=10)

@@ -85,7 +85,7 @@ def make_articles(n: int, **kwargs) -> list[int]:
 
 def scored_count(ids=None) -> int:
     qs = Reading.objects.filter(scoring_state=State.SCORED)
-    return qs.filter(id__in=ids).count() if ids is not None else qs.count()
+    return qs.filter(article_id__in=ids).count() if ids is not None else qs.count()
 
 
 def score_calls_per_article(fake) -> Counter:
