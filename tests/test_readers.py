@@ -18,7 +18,7 @@ from articles.models import Article, Feed, Reading, ReadingRank, Subscription, T
 from llmconfig.models import LLMCall, UserSettings
 from scoring import services
 from scoring.services import Outcome
-from tests.factories import CategoryFactory, ScoredArticleFactory, default_reader
+from tests.factories import ArticleFactory, CategoryFactory, ScoredArticleFactory, default_reader
 from tests.fakes.feeds import Route
 from tests.live import Worker, purge_queues, wait_for
 
@@ -288,3 +288,13 @@ def test_a_single_reader_install_migrates_to_its_first_admin_with_nothing_lost()
     from articles.search import articles_search
 
     assert list(articles_search(Article.objects.all(), "Scored").values_list("title", flat=True)) == ["Scored"]  # fmt: skip
+
+
+def test_the_reading_page_says_why_a_readers_articles_wait(client, feeds):
+    ann, _ = reader_client("ann", interests="")
+    ArticleFactory(reader=ann, url="https://w.example/1")
+    Subscription.objects.create(reader=ann, feed=Article.objects.get().feed)
+    client.force_login(ann)
+    page = client.get("/").content.decode()
+    assert "1 article waiting: Nothing to score against yet" in page
+    assert 'id="waiting">Nothing to score against yet' in page
