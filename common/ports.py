@@ -10,6 +10,9 @@ import socket
 def port_problem(host: str, port: int) -> str:
     """ "" when `host:port` is free; else why not, in a sentence."""
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        # As the servers bind (uvicorn sets it too): connections of a server that just
+        # stopped, still in TIME_WAIT, do not make the port "taken"; a listener does.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as exc:

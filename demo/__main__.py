@@ -88,6 +88,16 @@ SECOND_PREFERENCES = {
 }
 
 
+def reader_setup(client: httpx.Client, preferences: dict[str, str]) -> None:
+    """A reader's interests and the demo feeds (those they have already are left alone)."""
+    client.put("/api/preferences", json=preferences).raise_for_status()
+    known = {f["url"] for f in client.get("/api/feeds").raise_for_status().json()}
+    for slug in FEEDS:
+        url = f"http://127.0.0.1:{FEEDS_PORT}/{slug}.xml"
+        if url not in known:
+            client.post("/api/feeds", json={"url": url}).raise_for_status()
+
+
 def second_reader(api: httpx.Client, base: str) -> tuple[httpx.Client, str]:
     """The demo's second reader: made by the operator (its password kept in var/ for the
     next start), signed in through the login form, with an API token of its own."""
@@ -201,23 +211,12 @@ def main() -> int:
             timeout=30,
         )
         api.put("/api/ollama/config", json={"categorization_model": "qwen3:4b"}).raise_for_status()
-        preferences = {"interests": INTERESTS, "anti_interests": ANTI_INTERESTS}
-        api.put("/api/preferences", json=preferences).raise_for_status()
-        known = {f["url"] for f in api.get("/api/feeds").raise_for_status().json()}
-        for slug in FEEDS:
-            url = f"http://127.0.0.1:{FEEDS_PORT}/{slug}.xml"
-            if url not in known:
-                api.post("/api/feeds", json={"url": url}).raise_for_status()
+        reader_setup(api, {"interests": INTERESTS, "anti_interests": ANTI_INTERESTS})
         total = sum(len(items) for _, items in FEEDS.values())
         # A second reader with other interests, on the same feeds: fetched and categorized
         # once, scored for each, ranked in another order.
         second, password = second_reader(api, base)
-        second.put("/api/preferences", json=SECOND_PREFERENCES).raise_for_status()
-        known = {f["url"] for f in second.get("/api/feeds").raise_for_status().json()}
-        for slug in FEEDS:
-            url = f"http://127.0.0.1:{FEEDS_PORT}/{slug}.xml"
-            if url not in known:
-                second.post("/api/feeds", json={"url": url}).raise_for_status()
+        reader_setup(second, SECOND_PREFERENCES)
 
         def all_scored() -> bool:
             for client in (api, second):
