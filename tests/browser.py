@@ -49,12 +49,25 @@ def log_in(driver: Any, base: str, username: str, password: str) -> Any:
 
 def wait(driver: Any, condition: Any, timeout: float = 15) -> Any:
     """Until `condition` holds; an element that went stale (the page reloaded under the
-    check) is asked for again, as a missing one is."""
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    check) is asked for again, as a missing one is. Chromium sometimes says stale as "Node
+    with given id does not belong to the document", a plain WebDriverException."""
+    from selenium.common.exceptions import (
+        NoSuchElementException,
+        StaleElementReferenceException,
+        WebDriverException,
+    )
     from selenium.webdriver.support.ui import WebDriverWait
 
+    def holds(d: Any) -> Any:
+        try:
+            return condition(d)
+        except WebDriverException as exc:
+            if "does not belong to the document" in str(exc):
+                return False
+            raise
+
     ignored = (NoSuchElementException, StaleElementReferenceException)
-    return WebDriverWait(driver, timeout, ignored_exceptions=ignored).until(condition)
+    return WebDriverWait(driver, timeout, ignored_exceptions=ignored).until(holds)
 
 
 def text_of(driver: Any, element_id: str) -> str:

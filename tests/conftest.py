@@ -253,8 +253,7 @@ def driver():
 def page(driver, live_server_asgi, django_user_model):
     """A logged-in browser on the live server, through the real login form."""
     from tests.browser import log_in
+    from tests.factories import default_reader
 
-    django_user_model.objects.create_user(
-        username="operator", password="pw-operator-123", is_staff=True
-    )
+    default_reader()  # the operator, with the interests the factories' articles score against
     return log_in(driver, live_server_asgi.url, "operator", "pw-operator-123")
