@@ -187,11 +187,7 @@ class ArticleSerializer(serializers.Serializer[Any]):
         return [{"id": a.id, "feed_title": a.feed.title, "url": a.url} for a in rows]
 
     def get_score_reasoning(self, obj: Reading) -> str:
-        weights = self._weights()
-        blocked = sorted(
-            c.name for c in self._topics(obj) if weights.get(c.id) == Category.Weight.BLOCKED
-        )
-        return "Blocked: " + ", ".join(blocked) if blocked else obj.score_reasoning
+        return obj.reasoning_shown(self._weights(), self._topics(obj))
 
 
 LIST_SUMMARY_CHARS = 500

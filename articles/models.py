@@ -515,11 +515,14 @@ class Reading(models.Model):
     def __str__(self) -> str:
         return f"{self.reader_id}: {self.article_id}"
 
-    def reasoning_shown(self, weights: dict[int, str]) -> str:
+    def reasoning_shown(
+        self, weights: dict[int, str], topics: Iterable[Category] | None = None
+    ) -> str:
         """ "Blocked: …" while one of its topics is blocked for this reader (the LLM's
         reasoning is kept underneath and shows again when the topic is unblocked).
-        `weights`: category id → this reader's weight, for the article's topics."""
-        topics = self.article.categories.all()
+        `weights`: category id → this reader's weight; `topics`: the article's, when the
+        caller holds them already (the API reads them once per article); else prefetched."""
+        topics = self.article.categories.all() if topics is None else topics
         blocked = sorted(c.name for c in topics if weights.get(c.id) == Weight.BLOCKED)
         return "Blocked: " + ", ".join(blocked) if blocked else self.score_reasoning
 

@@ -85,7 +85,7 @@ def _shown(readings: list[Reading], weights: dict[int, str]) -> None:
     reasoning ("Blocked: …" while one of its topics is) and each topic's weight."""
     for r in readings:
         topics = list(r.article.categories.all())
-        r.reasoning = r.reasoning_shown(weights)  # type: ignore[attr-defined]
+        r.reasoning = r.reasoning_shown(weights, topics)  # type: ignore[attr-defined]
         r.topic_weights = [  # type: ignore[attr-defined]
             (c.name, weights.get(c.id, Category.Weight.NEUTRAL)) for c in topics
         ]
