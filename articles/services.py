@@ -328,7 +328,6 @@ def readings_make(
     rows = list(articles.values_list("id", "feed_id", "published_at", "created_at"))
     made: list[int] = []
     for reader_id in readers:
-        Profile.objects.get_or_create(user_id=reader_id)
         before = Reading.objects.filter(reader_id=reader_id, article_id__in=[r[0] for r in rows])
         have = set(before.values_list("article_id", flat=True))
         fresh = [
@@ -451,8 +450,10 @@ def feed_subscribe(
 def subscription_create(
     *, reader: Any, feed: Feed, title: str = "", folder: Folder | None = None
 ) -> Subscription:
-    """A reader's subscription to a feed Sift has, with their readings of its articles."""
+    """A reader's subscription to a feed Sift has, with their readings of its articles. Their
+    profile is made here if they have none: claims choose among readers by it."""
     with transaction.atomic():
+        Profile.objects.get_or_create(user_id=reader.pk)
         subscription, _ = Subscription.objects.get_or_create(
             reader=reader,
             feed=feed,
