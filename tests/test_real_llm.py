@@ -90,15 +90,17 @@ def test_the_whole_pipeline_against_llama_cpp(api, feeds, llama_server):
     finally:
         worker.stop()
 
-    scored = list(Reading.objects.filter(scoring_state=State.SCORED).prefetch_related("categories"))
+    scored = list(
+        Reading.objects.filter(scoring_state=State.SCORED).prefetch_related("article__categories")
+    )
     failed = list(Reading.objects.filter(scoring_state=State.FAILED))
-    for article in scored:
-        assert 0 <= article.interest_score <= 10 and 0 <= article.quality_score <= 10
-        assert 0 <= article.composite_score <= 20
-        names = [c.name for c in article.categories.all()]
+    for reading in scored:
+        assert 0 <= reading.interest_score <= 10 and 0 <= reading.quality_score <= 10
+        assert 0 <= reading.composite_score <= 20
+        names = [c.name for c in reading.article.categories.all()]
         assert 1 <= len(names) <= 4 and all(KEBAB.match(n) for n in names), names
-    for article in failed:
-        assert article.scoring_error, "a failed article keeps its error"
+    for reading in failed:
+        assert reading.scoring_error, "a failed article keeps its error"
     calls = list(LLMCall.objects.values_list("outcome", flat=True))
     reasked = calls.count("invalid")
     print(
