@@ -25,12 +25,23 @@ from rest_framework.request import Request
 PREFIXES = (b"token", b"bearer")
 
 
-def _client(request: Request) -> str:
-    return str(request.META.get("REMOTE_ADDR", ""))
+def _failures_key(address: str) -> str:
+    return f"sift:token-failures:{address}"
 
 
-def _failures_key(request: Request) -> str:
-    return f"sift:token-failures:{_client(request)}"
+def failures_exceeded(address: str) -> bool:
+    """Whether this client address has failed too often lately (API tokens and app
+    passwords alike)."""
+    return int(cache.get(_failures_key(address)) or 0) >= settings.TOKEN_FAILURE_LIMIT
+
+
+def failure_count(address: str) -> None:
+    key = _failures_key(address)
+    if cache.add(key, 1, settings.TOKEN_FAILURE_WINDOW) is False:
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, settings.TOKEN_FAILURE_WINDOW)
 
 
 class TokenAuthentication(KnoxTokenAuthentication):  # type: ignore[misc]  # knox is untyped
@@ -42,8 +53,8 @@ class TokenAuthentication(KnoxTokenAuthentication):  # type: ignore[misc]  # kno
             raise exceptions.AuthenticationFailed(
                 "Invalid Authorization header: expected 'Token <token>' or 'Bearer <token>'."
             )
-        key = _failures_key(request)
-        if (cache.get(key) or 0) >= settings.TOKEN_FAILURE_LIMIT:
+        address = str(request.META.get("REMOTE_ADDR", ""))
+        if failures_exceeded(address):
             raise exceptions.Throttled(
                 wait=settings.TOKEN_FAILURE_WINDOW,
                 detail="Too many failed token attempts from this address; try again later.",
@@ -51,9 +62,5 @@ class TokenAuthentication(KnoxTokenAuthentication):  # type: ignore[misc]  # kno
         try:
             return self.authenticate_credentials(auth[1])
         except exceptions.AuthenticationFailed:
-            if cache.add(key, 1, settings.TOKEN_FAILURE_WINDOW) is False:
-                try:
-                    cache.incr(key)
-                except ValueError:  # expired between add and incr
-                    cache.add(key, 1, settings.TOKEN_FAILURE_WINDOW)
+            failure_count(address)
             raise

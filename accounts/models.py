@@ -23,6 +23,12 @@ class Profile(models.Model):
     # When a claim last took this reader's articles: claims go to the reader served longest
     # ago, so one reader's backlog cannot keep another's new articles waiting.
     served_at = models.DateTimeField(null=True, blank=True)
+    # What the reader's apps show of the ranking (Google Reader, Miniflux, Fever): "Top
+    # picks" holds the articles scored at least this; opt-in, those are starred in the apps
+    # and every title there carries its score ("[8.4] Title").
+    top_picks_min_score = models.FloatField(default=7.0)
+    apps_star_top_picks = models.BooleanField(default=False)
+    apps_score_in_title = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
@@ -38,3 +44,45 @@ class Profile(models.Model):
         """Scoring needs something to score against: with neither interests nor
         anti-interests the reader's articles wait, and no LLM call is spent on them."""
         return bool(self.interests.strip() or self.anti_interests.strip())
+
+
+class AppPassword(models.Model):
+    """The password a reader's apps sign in with (Google Reader API, Miniflux API, Fever),
+    separate from the web login as in FreshRSS and Miniflux: it is typed into phones and
+    third-party apps, and changing it signs every app out without touching the web login.
+
+    Kept as verifiers only (`accounts.app_access`): Django's password hash, and for Fever,
+    whose clients send md5("user:password"), an HMAC of that md5 under the secret key, so a
+    copy of the database alone gives neither."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="app_password",
+    )
+    password = models.CharField(max_length=128)
+    fever_key = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"app password of user {self.user_id}"
+
+
+class RankedFeed(models.Model):
+    """A reader's secret Atom URL of their best articles, for any feed reader or tool. The
+    key is in the URL, so only its SHA-256 is kept: it is shown once, and a new one revokes
+    the old."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="ranked_feed",
+    )
+    key_digest = models.CharField(max_length=64, unique=True)
+    min_score = models.FloatField(default=7.0)
+    created_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"ranked feed of user {self.user_id}"

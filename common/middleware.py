@@ -10,6 +10,9 @@ from asgiref.sync import iscoroutinefunction
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from django.utils.decorators import sync_and_async_middleware
 
+# Other servers' APIs at the paths apps expect (FreshRSS's): their errors are theirs.
+FOREIGN_APIS = ("/api/greader.php", "/api/fever.php")
+
 DETAILS = {
     400: "Bad request (the body could not be read, or is larger than the server accepts).",
     404: "No API route matches this path.",
@@ -21,6 +24,7 @@ def _as_json(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBa
     if (
         response.status_code < 400
         or not request.path.startswith("/api/")
+        or request.path.startswith(FOREIGN_APIS)
         or response.streaming
         or response.get("Content-Type", "").startswith("application/json")
     ):

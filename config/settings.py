@@ -140,6 +140,7 @@ INSTALLED_APPS = [
     "llmconfig",
     "articles",
     "scoring",
+    "sync",
 ]
 
 MIDDLEWARE = [

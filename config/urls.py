@@ -67,6 +67,7 @@ urlpatterns = [
     path("favicon.ico", favicon),
     path("admin/", admin.site.urls),
     path("accounts/signup/", signup, name="signup"),
+    path("", include("sync.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/schema", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file, so scripts stay 'self' only;
