@@ -1,0 +1,84 @@
+"""H5: clients written by others against a live Sift: Debian's newsboat in its Google
+Reader ("feedhq") and Miniflux modes, the official `miniflux` client, `google-reader` (by
+Miniflux's author) and `freshrss-api` (a Fever client). Each syncs one reader's feeds,
+sees Top picks in score order, and its marks reach Sift; another reader's items never
+appear."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from accounts.app_access import app_password_set
+from accounts.models import Profile
+from articles.models import Reading, Subscription
+from articles.services import folder_get_or_create, subscription_update
+from tests.factories import ArticleFactory, FeedFactory, ScoredArticleFactory, default_reader
+from tests.newsboat import NEWSBOAT, Newsboat
+
+PASSWORD = "app-password-0123"
+DOWN = "\x1bOB"  # the arrow key, as a terminal in keypad mode sends it
+needs_newsboat = pytest.mark.skipif(NEWSBOAT is None, reason="Debian's newsboat is not installed")
+
+
+def library(reader: Any) -> dict[str, Any]:
+    """Two feeds (one in a folder) with scored articles, one still waiting, and another
+    reader's feed that must never show."""
+    app_password_set(user=reader, password=PASSWORD)
+    tech = FeedFactory(reader=reader, title="Tech")
+    subscription_update(
+        subscription=Subscription.objects.get(reader=reader, feed=tech),
+        folder=folder_get_or_create(reader=reader, name="Work"),
+    )
+    misc = FeedFactory(reader=reader, title="Misc")
+    scores = {"okay": 7.5, "best": 9.6, "low": 2.0, "good": 8.2}
+    made = {
+        title: ScoredArticleFactory(
+            feed=tech if i % 2 else misc, composite_score=s, title=title, reader=reader
+        )
+        for i, (title, s) in enumerate(scores.items())
+    }
+    made["waiting"] = ArticleFactory(feed=misc, title="waiting", reader=reader)
+    bob = get_user_model().objects.create_user("bob", password="bob-web-password-1")
+    ScoredArticleFactory(
+        feed=FeedFactory(reader=bob, title="Bob's"),
+        composite_score=9.9,
+        title="bob's secret",
+        reader=bob,
+    )
+    return made
+
+
+@needs_newsboat
+@pytest.mark.django_db(transaction=True)
+def test_newsboat_in_google_reader_mode(live_server_asgi, tmp_path):
+    ann = default_reader()
+    made = library(ann)
+    Profile.objects.filter(user=ann).update(apps_score_in_title=True)
+    boat = Newsboat(tmp_path, {
+        "urls-source": "feedhq", "feedhq-url": live_server_asgi.url,
+        "feedhq-login": "operator", "feedhq-password": PASSWORD,
+        "feedhq-show-special-feeds": "no", "feedhq-min-items": "20",
+        "article-sort-order": "title-desc",
+    })  # fmt: skip
+    boat.run("reload")
+    assert "8 unread articles" in boat.run("print-unread")  # 5, and Top picks' 3 copies
+    assert {f["title"] for f in boat.feeds()} == {"Tech", "Misc", "Sift · Top picks"}
+    titles = [i["title"] for i in boat.items()]
+    assert "[9.6] best" in titles and not any("bob" in t for t in titles)
+
+    # Top picks, third in the list, shows best first: the score leads each title.
+    screen = boat.press([DOWN, DOWN, "\n"])
+    shown = screen[screen.rindex("Sift · Top picks") :]
+    assert shown.index("[9.6] best") < shown.index("[8.2] good") < shown.index("[7.5] okay")
+
+    # Opening Tech's first article marks it read; "A" on Misc marks that feed read: both
+    # reach Sift, and nothing else is marked.
+    boat.press(["\n", "\n", "q", "q", DOWN, "A", "q"])
+    read = set(
+        Reading.objects.filter(reader=ann, is_read=True).values_list("article_id", flat=True)
+    )
+    misc = {made["okay"].id, made["low"].id, made["waiting"].id}
+    assert read == {made["best"].id} | misc
