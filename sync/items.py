@@ -29,9 +29,9 @@ from accounts.models import Profile
 from articles.models import Article, Reading, ReadingQuerySet, Subscription
 from articles.services import article_mark, articles_mark_read
 
-# Above any article id Sift will reach (a trillion), below 2^53 (JavaScript's exact
-# integers) and 2^63 (Fever's and Google Reader's clients' int64).
-TOP_ID_OFFSET = 1 << 40
+# Above any article id a self-hosted Sift will reach (a billion), below 2^31: newsboat
+# reads Miniflux's ids as 32-bit integers (a larger feed id came back as 0).
+TOP_ID_OFFSET = 1 << 30
 TOP_TITLE = "Sift · Top picks"
 TOP_LABEL = "Sift/Top"
 # A feed id no real feed has, for the protocols whose feeds are numbers (Miniflux, Fever).

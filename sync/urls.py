@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver, include, path
 
 from sync import greader as g
+from sync import miniflux as m
 
 GREADER_API = [
     path("token", g.token),
@@ -33,7 +34,23 @@ GREADER: list[URLPattern | URLResolver] = [
     path("reader/atom/<path:stream>", g.atom_stream),
 ]
 
+MINIFLUX = [
+    path("me", m.me),
+    path("version", m.version),
+    path("categories", m.categories),
+    path("feeds", m.feeds),
+    path("feeds/counters", m.feed_counters),
+    path("feeds/<int:feed_id>", m.feed),
+    path("feeds/<int:feed_id>/entries", m.feed_entries),
+    path("feeds/<int:feed_id>/entries/<int:entry_id>", m.feed_entry),
+    path("feeds/<int:feed_id>/mark-all-as-read", m.feed_mark_all_read),
+    path("entries", m.entries),
+    path("entries/<int:entry_id>", m.entry),
+    path("entries/<int:entry_id>/bookmark", m.bookmark),
+]
+
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("v1/", include(MINIFLUX)),
     path("api/greader.php/", include(GREADER)),
     *GREADER,
 ]

@@ -5,6 +5,7 @@ interface)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pty
 import select
@@ -85,10 +86,8 @@ class Newsboat:
                 os.write(fd, key.encode())
                 drain(settle)
         finally:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, 9)
-            except ProcessLookupError:
-                pass
             os.waitpid(pid, 0)
             os.close(fd)
         return screen.decode(errors="replace")

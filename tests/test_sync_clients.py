@@ -15,6 +15,7 @@ from accounts.app_access import app_password_set
 from accounts.models import Profile
 from articles.models import Reading, Subscription
 from articles.services import folder_get_or_create, subscription_update
+from sync.items import TOP_FEED_ID
 from tests.factories import ArticleFactory, FeedFactory, ScoredArticleFactory, default_reader
 from tests.newsboat import NEWSBOAT, Newsboat
 
@@ -82,3 +83,76 @@ def test_newsboat_in_google_reader_mode(live_server_asgi, tmp_path):
     )
     misc = {made["okay"].id, made["low"].id, made["waiting"].id}
     assert read == {made["best"].id} | misc
+
+
+@needs_newsboat
+@pytest.mark.django_db(transaction=True)
+def test_newsboat_in_miniflux_mode(live_server_asgi, tmp_path):
+    ann = default_reader()
+    made = library(ann)
+    boat = Newsboat(tmp_path, {
+        "urls-source": "miniflux", "miniflux-url": live_server_asgi.url,
+        "miniflux-login": "operator", "miniflux-password": PASSWORD,
+    })  # fmt: skip
+    boat.run("reload")
+    assert "8 unread articles" in boat.run("print-unread")
+    # In this mode newsboat names a feed by its id.
+    top_url = str(TOP_FEED_ID)
+    assert {f["rssurl"] for f in boat.feeds()} == {
+        str(made["best"].feed.id),
+        str(made["okay"].feed.id),
+        top_url,
+    }
+    items = boat.items()
+    assert not any("bob" in i["title"] for i in items)
+    # newsboat stores a feed's entries in the reverse of the order they came in.
+    top = [i["title"] for i in reversed(items) if i["feedurl"] == top_url]
+    assert top == ["best", "good", "okay"]
+
+    boat.press(["\n", "\n", "q", "q", DOWN, "A", "q"])
+    read = set(
+        Reading.objects.filter(reader=ann, is_read=True).values_list("article_id", flat=True)
+    )
+    first_of_tech = {made["best"].id, made["good"].id} & read
+    misc = {made["okay"].id, made["low"].id, made["waiting"].id}
+    assert len(first_of_tech) == 1 and misc <= read and len(read) == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_official_miniflux_client(live_server_asgi):
+    import miniflux
+
+    ann = default_reader()
+    made = library(ann)
+    client = miniflux.Client(live_server_asgi.url, username="operator", password=PASSWORD)
+    assert client.me()["username"] == "operator"
+    assert [c["title"] for c in client.get_categories()] == ["All", "Work", "Sift"]
+    feeds = client.get_feeds()
+    assert [f["title"] for f in feeds] == ["Tech", "Misc", "Sift · Top picks"]
+    top = client.get_feed_entries(feeds[2]["id"])
+    assert [e["title"] for e in top["entries"]] == ["best", "good", "okay"]
+    assert top["entries"][0]["score"] == 9.6 and top["entries"][0]["explanation"]
+    ranked = client.get_entries(order="score", direction="desc", status="unread", limit=2)
+    assert ranked["total"] == 5 and [e["title"] for e in ranked["entries"]] == ["best", "good"]
+    assert client.get_entries(search="waiting")["entries"][0]["id"] == made["waiting"].id
+
+    client.update_entries([made["low"].id, top["entries"][1]["id"]], status="read")
+    read = set(
+        Reading.objects.filter(reader=ann, is_read=True).values_list("article_id", flat=True)
+    )
+    assert read == {made["low"].id, made["good"].id}
+    client.toggle_bookmark(made["okay"].id)
+    assert Reading.objects.get(reader=ann, article_id=made["okay"].id).is_starred
+    counters = client.get_feed_counters()
+    assert sum(counters["unreads"].values()) == 3
+
+    with pytest.raises(miniflux.ResourceNotFound):
+        client.get_entry(Reading.objects.exclude(reader=ann).get().article_id)
+    with pytest.raises(miniflux.BadRequest):
+        client.update_entries([made["low"].id], status="gone")
+    with pytest.raises(miniflux.AccessUnauthorized):
+        miniflux.Client(live_server_asgi.url, username="operator", password="wrong-password").me()
+    from accounts.services import token_create
+
+    by_token = miniflux.Client(live_server_asgi.url, api_key=token_create(user=ann)[1])
+    assert by_token.me()["username"] == "operator"
