@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, include, path
 
+from sync import fever
 from sync import greader as g
 from sync import miniflux as m
 
@@ -51,6 +52,8 @@ MINIFLUX = [
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("v1/", include(MINIFLUX)),
+    path("fever/", fever.fever),
+    path("api/fever.php", fever.fever),
     path("api/greader.php/", include(GREADER)),
     *GREADER,
 ]

@@ -15,7 +15,7 @@ from accounts.app_access import app_password_set
 from accounts.models import Profile
 from articles.models import Reading, Subscription
 from articles.services import folder_get_or_create, subscription_update
-from sync.items import TOP_FEED_ID
+from sync.items import TOP_FEED_ID, TOP_ID_OFFSET
 from tests.factories import ArticleFactory, FeedFactory, ScoredArticleFactory, default_reader
 from tests.newsboat import NEWSBOAT, Newsboat
 
@@ -156,3 +156,34 @@ def test_the_official_miniflux_client(live_server_asgi):
 
     by_token = miniflux.Client(live_server_asgi.url, api_key=token_create(user=ann)[1])
     assert by_token.me()["username"] == "operator"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_fever_client(live_server_asgi):
+    """`freshrss-api` posts to `/api/fever.php?api&…` with the md5 key in the body."""
+    from freshrss_api import AuthenticationError, FreshRSSAPI
+
+    ann = default_reader()
+    made = library(ann)
+    client = FreshRSSAPI(host=live_server_asgi.url, username="operator", password=PASSWORD)
+    groups = client.get_groups()
+    assert [g["title"] for g in groups["groups"]] == ["Work", "Sift · Top picks"]
+    top_group = {"group_id": TOP_ID_OFFSET, "feed_ids": str(TOP_FEED_ID)}
+    assert top_group in groups["feeds_groups"]
+    feeds = client.get_feeds()["feeds"]
+    assert [f["title"] for f in feeds] == ["Tech", "Misc", "Sift · Top picks"]
+    unread = client.get_unreads()
+    by_feed: dict[int, list[str]] = {}
+    for item in unread:
+        by_feed.setdefault(item.feed_id, []).append(item.title)
+    assert sorted(by_feed[TOP_FEED_ID]) == ["best", "good", "okay"]
+    assert not any("bob" in i.title for i in unread) and len(unread) == 8
+
+    client.set_mark("read", made["low"].id)
+    client.set_mark("saved", made["best"].id + TOP_ID_OFFSET)  # a copy: the one reading
+    reading = Reading.objects.get(reader=ann, article_id=made["best"].id)
+    assert reading.is_starred and Reading.objects.get(reader=ann, article_id=made["low"].id).is_read
+    assert [i.title for i in client.get_saved()] == ["best"]
+
+    with pytest.raises(AuthenticationError):
+        FreshRSSAPI(host=live_server_asgi.url, username="operator", password="not-it-at-all")
