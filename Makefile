@@ -53,8 +53,18 @@ demo: setup
 
 # Two test processes (pytest-xdist), each with its own var folder and Redis databases
 # (config/settings_test.py); a file's tests stay in one process, in order.
-test: setup
+test: setup .tools/clients/.ready
 	.venv/bin/pytest -q -p no:cacheprovider -n 2 --dist loadfile
+
+# Reader-app clients by others that need Python >= 3.12 (google-reader), pinned in
+# tools/clients/uv.lock, in a venv of their own; without a Python 3.12 here, their test skips.
+.tools/clients/.ready: tools/clients/pyproject.toml tools/clients/uv.lock | $(UV)
+	@py=$$(for p in python3.12 python3.13 $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[23]*/bin/python3; do \
+	  "$$p" -c 'import sys; assert sys.version_info >= (3, 12); print(sys.executable)' 2>/dev/null && break; done); \
+	if [ -n "$$py" ]; then \
+	  UV_PYTHON_DOWNLOADS=never UV_PROJECT_ENVIRONMENT=$(CURDIR)/.tools/clients \
+	    $(UV) sync --frozen --project tools/clients --python "$$py" && touch $@; \
+	else echo "No Python 3.12 here: the google-reader client test will skip."; fi
 
 # The pipeline against llama.cpp's OpenAI-compatible server and a real small model. The
 # server is built once per machine (~5 min) and cached; see tools/real_llm/install.sh.

@@ -330,16 +330,16 @@ def user_info(request: HttpRequest, reader: Any) -> HttpResponse:
 
 @signed_in()
 def tag_list(request: HttpRequest, reader: Any) -> HttpResponse:
-    streams = Streams(reader)
     tags: list[dict[str, Any]] = [{"id": STARRED}]
     tags += [
-        {"id": f"{LABEL}{name}", "type": "folder"}
+        {"id": f"{LABEL}{name}", "label": name, "type": "folder"}
         for name in Folder.objects.filter(reader=reader)
         .order_by("name")
         .values_list("name", flat=True)
     ]
-    unread = it.top_picks(streams.all, streams.maker.profile).filter(is_read=False).count()
-    tags.append({"id": LABEL + it.TOP_LABEL, "type": "tag", "unread_count": unread})
+    # No `unread_count` (Inoreader's): the google-reader client refuses keys it does not
+    # know; `unread-count` has the number.
+    tags.append({"id": LABEL + it.TOP_LABEL, "label": it.TOP_LABEL, "type": "tag"})
     return _json({"tags": tags})
 
 

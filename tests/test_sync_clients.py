@@ -6,6 +6,8 @@ appear."""
 
 from __future__ import annotations
 
+import json
+import subprocess
 from typing import Any
 
 import pytest
@@ -17,6 +19,7 @@ from articles.models import Reading, Subscription
 from articles.services import folder_get_or_create, subscription_update
 from sync.items import TOP_FEED_ID, TOP_ID_OFFSET
 from tests.factories import ArticleFactory, FeedFactory, ScoredArticleFactory, default_reader
+from tests.live import ROOT
 from tests.newsboat import NEWSBOAT, Newsboat
 
 PASSWORD = "app-password-0123"
@@ -187,3 +190,35 @@ def test_a_fever_client(live_server_asgi):
 
     with pytest.raises(AuthenticationError):
         FreshRSSAPI(host=live_server_asgi.url, username="operator", password="not-it-at-all")
+
+
+CLIENTS_PYTHON = ROOT / ".tools" / "clients" / "bin" / "python"
+
+
+@pytest.mark.skipif(
+    not CLIENTS_PYTHON.exists(), reason="needs Python >= 3.12 (make test sets it up)"
+)
+@pytest.mark.django_db(transaction=True)
+def test_the_google_reader_client(live_server_asgi):
+    ann = default_reader()
+    made = library(ann)
+    script = ROOT / "tests" / "clients" / "google_reader_session.py"
+    out = subprocess.run(
+        [str(CLIENTS_PYTHON), str(script), live_server_asgi.url, "operator", PASSWORD,
+         str(made["low"].id), str(made["okay"].id)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    seen = json.loads(out.stdout)
+    assert seen["user"] == "operator" and seen["refused"]
+    assert seen["subscriptions"] == ["Tech", "Misc", "Sift · Top picks"]
+    assert "user/-/label/Work" in seen["tags"] and "user/-/label/Sift/Top" in seen["tags"]
+    real = sorted(a.id for a in made.values())
+    copies = sorted(made[t].id + TOP_ID_OFFSET for t in ("best", "good", "okay"))
+    assert seen["unread"] == real + copies
+    assert seen["top_titles"] == ["best", "good", "okay"]
+    mine = Reading.objects.filter(reader=ann)
+    assert set(mine.filter(is_read=True).values_list("article_id", flat=True)) == {made["low"].id}
+    assert set(mine.filter(is_starred=True).values_list("article_id", flat=True)) == {
+        made["okay"].id
+    }

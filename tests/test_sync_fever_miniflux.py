@@ -24,7 +24,7 @@ PASSWORD = "app-password-0123"
 
 
 def key(username: str = "operator", password: str = PASSWORD) -> str:
-    return hashlib.md5(f"{username}:{password}".encode()).hexdigest()  # noqa: S324 - Fever's
+    return hashlib.md5(f"{username}:{password}".encode()).hexdigest()
 
 
 @pytest.fixture

@@ -133,7 +133,9 @@ def test_streams_hold_the_readers_items_and_top_picks_in_score_order(ann):
         good.id + TOP_ID_OFFSET,
     }
     tags = ann.get("tag/list", output="json").json()["tags"]
-    assert {"id": "user/-/label/Sift/Top", "type": "tag", "unread_count": 2} in tags
+    assert {"id": "user/-/label/Sift/Top", "label": "Sift/Top", "type": "tag"} in tags
+    counts = {c["id"]: c["count"] for c in ann.get("unread-count").json()["unreadcounts"]}
+    assert counts["feed/sift-top"] == 2 and counts[f"feed/{feed.id}"] == 4
 
 
 def test_opt_in_stars_top_picks_and_puts_the_score_in_titles(ann):
@@ -264,7 +266,9 @@ def test_folders_are_labels_and_subscriptions_can_be_edited(ann):
     assert sub["title"] == "Rust!" and sub["categories"] == [
         {"id": "user/-/label/Tech", "label": "Tech"}
     ]
-    assert {"id": "user/-/label/Tech", "type": "folder"} in ann.get("tag/list").json()["tags"]
+    assert {"id": "user/-/label/Tech", "label": "Tech", "type": "folder"} in ann.get(
+        "tag/list"
+    ).json()["tags"]
     article = ScoredArticleFactory(feed=feed)
     assert ann.ids("user/-/label/Tech") == [article.id]
     counts = {c["id"]: c["count"] for c in ann.get("unread-count").json()["unreadcounts"]}
