@@ -71,3 +71,20 @@ def reader_budget_set(*, user: AbstractBaseUser, budget: int | None) -> None:
     use, their articles wait from the next claim on; raised, they go on at the next one."""
     Profile.objects.get_or_create(user_id=user.pk)
     Profile.objects.filter(user_id=user.pk).update(daily_scoring_budget=budget)
+
+
+def app_preferences_set(
+    *,
+    user: AbstractBaseUser,
+    top_picks_min_score: float,
+    apps_star_top_picks: bool,
+    apps_score_in_title: bool,
+) -> None:
+    """What the reader's apps show of their ranking (Top picks' threshold, stars, scores in
+    titles). Read at each sync: an app sees the change on its next one."""
+    Profile.objects.get_or_create(user_id=user.pk)
+    Profile.objects.filter(user_id=user.pk).update(
+        top_picks_min_score=top_picks_min_score,
+        apps_star_top_picks=apps_star_top_picks,
+        apps_score_in_title=apps_score_in_title,
+    )

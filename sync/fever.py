@@ -125,10 +125,9 @@ class Fever:
     def items(self, request: HttpRequest) -> tuple[list[dict[str, Any]], int]:
         """A page by id; the top picks' copies (ids above every article's) come last."""
         if with_ids := _param(request, "with_ids"):
-            found = self.maker.by_ids(self.reader, _ids(with_ids, "with_ids"))
-            return [self.item_json(i) for i in found], self.total()
+            asked = self.maker.by_ids(self.reader, _ids(with_ids, "with_ids"))
+            return [self.item_json(i) for i in asked], self.total()
         since, below = _int(request, "since_id"), _int(request, "max_id")
-        found: list[it.Item] = []
         if below is not None:  # downward: copies first
             copies = self.top.filter(article_id__lt=below - it.TOP_ID_OFFSET).order_by(
                 "-article_id"

@@ -177,9 +177,9 @@ def _filtered(request: HttpRequest, streams: Streams) -> tuple[ReadingQuerySet, 
     elif include:
         readings = readings.filter(id__in=streams.readings(include)[0].values("id"))
     if ot := _one(request, "ot"):
-        readings = readings.filter(item_date__gte=_time(ot, "ot"))
+        readings = it.dated_from(readings, _time(ot, "ot"))
     if nt := _one(request, "nt"):
-        readings = readings.filter(item_date__lt=_time(nt, "nt"))
+        readings = it.dated_before(readings, _time(nt, "nt"))
     order = _one(request, "r")
     if order == "a" or (as_top and order != "o"):  # "magic": Sift's ranking
         readings = it.by_score(readings)
@@ -524,7 +524,7 @@ def _filtered_top(request: HttpRequest, streams: Streams) -> tuple[list[Reading]
     if any(normal_stream(x) == READ for x in _all(request, "xt")):
         readings = readings.filter(is_read=False)
     if ot := _one(request, "ot"):
-        readings = readings.filter(item_date__gte=_time(ot, "ot"))
+        readings = it.dated_from(readings, _time(ot, "ot"))
     return list(it.by_score(readings)[:1000]), True, TOP_STREAM
 
 

@@ -24,6 +24,7 @@ from typing import Any
 
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import GreaterThanOrEqual, LessThan, LessThanOrEqual
 
 from accounts.models import Profile
 from articles.models import Article, Reading, ReadingQuerySet, Subscription
@@ -57,6 +58,14 @@ def in_apps(reader: Any) -> ReadingQuerySet:
         .select_related("article", "article__feed", "rank")
         .defer("article__embedding")
     )
+
+
+def dated_from(readings: ReadingQuerySet, moment: datetime) -> ReadingQuerySet:
+    return readings.filter(GreaterThanOrEqual(ITEM_DATE, moment))
+
+
+def dated_before(readings: ReadingQuerySet, moment: datetime) -> ReadingQuerySet:
+    return readings.filter(LessThan(ITEM_DATE, moment))
 
 
 def top_picks(readings: ReadingQuerySet, profile: Profile) -> ReadingQuerySet:
@@ -175,5 +184,5 @@ def readings_mark_read_until(readings: ReadingQuerySet, until: datetime | None) 
     """Mark-all-as-read from an app, bounded by the time the app last synced: articles that
     came in after it stay unread (FreshRSS and Miniflux do the same)."""
     if until is not None:
-        readings = readings.filter(item_date__lte=until)
+        readings = readings.filter(LessThanOrEqual(ITEM_DATE, until))
     return articles_mark_read(readings=readings.filter(is_read=False))

@@ -287,7 +287,7 @@ def _entries_of(
     if before_id := _int_param(request, "before_entry_id"):
         readings = readings.filter(article_id__lt=it.article_id_of(before_id))
     if search := request.GET.get("search", "").strip():
-        readings = articles_search(readings, search, field="article_id")  # type: ignore[assignment]
+        readings = articles_search(readings, search, field="article_id")
     order = request.GET.get("order", "published_at")
     direction = request.GET.get("direction", "desc")
     if order not in ORDERS:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, include, path
 
-from sync import fever
+from sync import fever, ranked_feed
 from sync import greader as g
 from sync import miniflux as m
 
@@ -51,9 +51,14 @@ MINIFLUX = [
 ]
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    # A server address entered with a trailing slash: newsboat then asks for
+    # `//accounts/ClientLogin` and `//v1/feeds`.
+    path("/", include(GREADER)),
+    path("/v1/", include(MINIFLUX)),
     path("v1/", include(MINIFLUX)),
     path("fever/", fever.fever),
     path("api/fever.php", fever.fever),
+    path("feeds/ranked/<str:key>", ranked_feed.ranked_feed, name="ranked-feed"),
     path("api/greader.php/", include(GREADER)),
     *GREADER,
 ]

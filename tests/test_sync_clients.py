@@ -62,7 +62,7 @@ def test_newsboat_in_google_reader_mode(live_server_asgi, tmp_path):
     made = library(ann)
     Profile.objects.filter(user=ann).update(apps_score_in_title=True)
     boat = Newsboat(tmp_path, {
-        "urls-source": "feedhq", "feedhq-url": live_server_asgi.url,
+        "urls-source": "feedhq", "feedhq-url": f"{live_server_asgi.url}/",  # with a slash: "//reader/…"
         "feedhq-login": "operator", "feedhq-password": PASSWORD,
         "feedhq-show-special-feeds": "no", "feedhq-min-items": "20",
         "article-sort-order": "title-desc",

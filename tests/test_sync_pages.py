@@ -1,0 +1,90 @@
+"""H5: the reader's Apps page (app password shown once, what the apps show, the ranked
+feed) and the ranked feed itself: a secret Atom URL, best first, revocable."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from accounts.models import Profile
+from tests.factories import FeedFactory, ScoredArticleFactory, default_reader
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def page() -> Client:
+    client = Client()
+    client.force_login(default_reader())
+    return client
+
+
+def test_an_app_password_is_made_on_the_page_and_shown_once(page, client):
+    answer = page.post("/apps/", {"action": "password", "password": ""})
+    assert answer.status_code == 200
+    password = re.search(r'id="new-app-password">([^<]+)<', answer.content.decode()).group(1)
+    login = client.post("/accounts/ClientLogin", {"Email": "operator", "Passwd": password})
+    assert login.status_code == 200
+    again = page.get("/apps/").content.decode()
+    assert password not in again and "Set on" in again
+    short = page.post("/apps/", {"action": "password", "password": "short"})
+    assert short.status_code == 400 and "at least 12" in short.content.decode()
+    page.post("/apps/", {"action": "password-delete"})
+    assert (
+        client.post("/accounts/ClientLogin", {"Email": "operator", "Passwd": password}).status_code
+        == 401
+    )
+
+
+def test_what_the_apps_show_is_the_readers_choice(page):
+    saved = page.post(
+        "/apps/",
+        {"action": "preferences", "top_picks_min_score": "8.5", "apps_score_in_title": "on"},
+    )
+    assert saved.status_code == 200
+    profile = Profile.of(default_reader())
+    assert (
+        profile.top_picks_min_score,
+        profile.apps_score_in_title,
+        profile.apps_star_top_picks,
+    ) == (8.5, True, False)
+    bad = page.post("/apps/", {"action": "preferences", "top_picks_min_score": "lots"})
+    assert bad.status_code == 400
+    assert Profile.of(default_reader()).top_picks_min_score == 8.5
+
+
+def test_the_ranked_feed_lists_the_readers_best_first_and_is_revocable(page, client):
+    feed = FeedFactory()
+    ScoredArticleFactory(feed=feed, composite_score=3.0, title="dull")
+    ScoredArticleFactory(
+        feed=feed, composite_score=9.0, title="great", score_reasoning="About <databases>"
+    )
+    ScoredArticleFactory(feed=feed, composite_score=7.5, title="fine")
+    bob = get_user_model().objects.create_user("bob", password="bob-web-password-1")
+    ScoredArticleFactory(
+        feed=FeedFactory(reader=bob), composite_score=9.9, title="bob's", reader=bob
+    )
+    made = page.post("/apps/", {"action": "ranked-feed", "min_score": "7"}).content.decode()
+    url = re.search(r'id="ranked-feed-url">([^<]+)<', made).group(1)
+    path = url.split("testserver", 1)[1]
+    atom = client.get(path)
+    assert atom.status_code == 200 and atom["Content-Type"].startswith("application/atom+xml")
+    body = atom.content.decode()
+    titles = re.findall(r"<entry><title>([^<]+)</title>", body)
+    assert titles == ["great", "fine"]
+    assert "Sift score 9.0" in body and "&amp;lt;databases&amp;gt;" in body
+    assert re.findall(
+        r"<entry><title>([^<]+)</title>", client.get(path, {"min_score": "8"}).content.decode()
+    ) == ["great"]
+    assert client.get(path, {"min_score": "x"}).status_code == 400
+    page.post("/apps/", {"action": "ranked-feed", "min_score": "5"})
+    assert client.get(path).status_code == 404  # replaced: the old address is dead
+    page.post("/apps/", {"action": "ranked-feed-revoke"})
+    assert client.get("/feeds/ranked/" + "x" * 32).status_code == 404
+
+
+def test_the_apps_page_needs_a_sign_in(client):
+    assert client.get("/apps/").status_code == 302
