@@ -293,3 +293,35 @@ def test_the_atom_form_lists_a_stream_with_its_item_ids(ann):
     body = response.content.decode()
     assert f"<id>tag:google.com,2005:reader/item/{article.id:016x}</id>" in body
     assert 'term="user/-/state/com.google/read"' in body
+
+
+def test_guessing_app_passwords_is_cut_off_per_address(client, settings):
+    app_password_set(user=default_reader(), password=PASSWORD)
+    for _ in range(settings.TOKEN_FAILURE_LIMIT):
+        assert (
+            client.post(
+                "/accounts/ClientLogin", {"Email": "operator", "Passwd": "guess"}
+            ).status_code
+            == 401
+        )
+    # Even the right password waits now, and so do the other protocols from this address.
+    assert (
+        client.post("/accounts/ClientLogin", {"Email": "operator", "Passwd": PASSWORD}).status_code
+        == 429
+    )
+    assert client.get("/v1/me").status_code == 429
+
+
+def test_oldest_first_and_a_time_window(ann):
+    feed = a_feed()
+    now = timezone.now()
+    old = ScoredArticleFactory(feed=feed, published_at=now - timedelta(days=3))
+    mid = ScoredArticleFactory(feed=feed, published_at=now - timedelta(days=2))
+    new = ScoredArticleFactory(feed=feed, published_at=now - timedelta(hours=1))
+    assert ann.ids(f"feed/{feed.id}", r="o") == [old.id, mid.id, new.id]
+    window = {
+        "ot": int((now - timedelta(days=2, hours=1)).timestamp()),
+        "nt": int((now - timedelta(days=1)).timestamp()),
+    }
+    assert ann.ids(f"feed/{feed.id}", **window) == [mid.id]
+    assert ann.get("stream/items/ids", s=f"feed/{feed.id}", ot="yesterday").status_code == 400

@@ -88,3 +88,50 @@ def test_the_ranked_feed_lists_the_readers_best_first_and_is_revocable(page, cli
 
 def test_the_apps_page_needs_a_sign_in(client):
     assert client.get("/apps/").status_code == 302
+
+
+def _concrete(route: str) -> str:
+    for converter, value in (("<int:", "1"), ("<path:", "feed/1"), ("<str:", "x" * 32)):
+        while converter in route:
+            start = route.index(converter)
+            route = route[:start] + value + route[route.index(">", start) + 1 :]
+    return route
+
+
+def _routes(patterns, prefix: str = "") -> list[str]:
+    out: list[str] = []
+    for p in patterns:
+        route = prefix + str(p.pattern)
+        if hasattr(p, "url_patterns"):
+            out += _routes(p.url_patterns, route)
+        else:
+            out.append(_concrete(route))
+    return out
+
+
+def test_every_app_route_refuses_a_stranger(client):
+    """Walks sync's URL table, so a new route cannot forget to sign its caller in: no
+    credentials, a wrong password or a forged token, and nothing of the reader's comes back."""
+    from django.core.cache import cache
+
+    from sync.urls import urlpatterns
+
+    mine = ScoredArticleFactory(feed=FeedFactory(), title="private")
+    routes = sorted(set(_routes(urlpatterns)))
+    assert len(routes) > 30
+    forged = {"HTTP_AUTHORIZATION": "GoogleLogin auth=operator/" + "0" * 64}
+    for route in routes:
+        path = "/" + route.lstrip("/")
+        for method in (client.get, client.post):
+            for extra in ({}, forged):
+                cache.clear()  # failed sign-ins would soon answer 429 (tested elsewhere)
+                response = method(path, **extra)
+                body = response.content.decode()
+                assert "private" not in body, path
+                if path.startswith(("/fever/", "/api/fever.php")):
+                    assert response.status_code == 200 and '"auth": 0' in body, path
+                elif path.startswith("/feeds/ranked/"):
+                    assert response.status_code == 404, path
+                else:
+                    assert response.status_code == 401, (path, response.status_code)
+    assert mine.title == "private"
