@@ -45,7 +45,8 @@ from sync import items as it
 
 STATE = "user/-/state/com.google/"
 READING_LIST, STARRED, READ = STATE + "reading-list", STATE + "starred", STATE + "read"
-KEPT_UNREAD = STATE + "kept-unread"
+KEPT_UNREAD, FRESH = STATE + "kept-unread", STATE + "fresh"
+GOOGLE_SCHEME = "http://www.google.com/reader/"
 LABEL = "user/-/label/"
 TOP_STREAM = "feed/sift-top"
 ITEM_PREFIX = "tag:google.com,2005:reader/item/"
@@ -630,12 +631,17 @@ def unknown(request: HttpRequest, reader: Any, rest: str = "") -> HttpResponse:
 
 # --- the Atom form (newsboat 2.21's "feedhq" mode) ---------------------------------------------
 class _ReaderAtom(Atom1Feed):
-    """Atom with Google Reader's read and starred states as categories on each entry."""
+    """Atom with Google Reader's states as categories on each entry, in Google's scheme:
+    newsboat takes an entry labelled "read" as read and one labelled "fresh" as unread, so
+    a mark made in Sift reaches it on its next reload."""
 
     def add_item_elements(self, handler: Any, item: dict[str, Any]) -> None:
         super().add_item_elements(handler, item)
         for term in item.get("states", ()):
-            handler.addQuickElement("category", "", {"term": term, "label": term.rsplit("/", 1)[1]})
+            label = term.rsplit("/", 1)[1]
+            handler.addQuickElement(
+                "category", "", {"term": term, "scheme": GOOGLE_SCHEME, "label": label}
+            )
 
 
 @signed_in()
@@ -648,7 +654,7 @@ def atom_stream(request: HttpRequest, reader: Any, stream: str) -> HttpResponse:
         feed_guid=name,
     )
     for item in items:
-        states = [READ] if item.reading.is_read else []
+        states = [READ if item.reading.is_read else FRESH]
         if item.is_starred:
             states.append(STARRED)
         feed.add_item(

@@ -87,6 +87,14 @@ def test_newsboat_in_google_reader_mode(live_server_asgi, tmp_path):
     misc = {made["okay"].id, made["low"].id, made["waiting"].id}
     assert read == {made["best"].id} | misc
 
+    # Marked read (and unread) in Sift, so it is in newsboat after its next reload.
+    Reading.objects.filter(reader=ann, article_id=made["good"].id).update(is_read=True)
+    Reading.objects.filter(reader=ann, article_id=made["low"].id).update(is_read=False)
+    boat.run("reload")
+    unread = {i["guid"]: i["unread"] for i in boat.items()}
+    assert unread[f"tag:google.com,2005:reader/item/{made['good'].id:016x}"] == 0
+    assert unread[f"tag:google.com,2005:reader/item/{made['low'].id:016x}"] == 1
+
 
 @needs_newsboat
 @pytest.mark.django_db(transaction=True)
@@ -119,6 +127,12 @@ def test_newsboat_in_miniflux_mode(live_server_asgi, tmp_path):
     first_of_tech = {made["best"].id, made["good"].id} & read
     misc = {made["okay"].id, made["low"].id, made["waiting"].id}
     assert len(first_of_tech) == 1 and misc <= read and len(read) == 4
+
+    # Marked unread in Sift: unread in newsboat after its next reload.
+    Reading.objects.filter(reader=ann, article_id=made["low"].id).update(is_read=False)
+    boat.run("reload")
+    by_title = {(i["title"], i["feedurl"]): i["unread"] for i in boat.items()}
+    assert by_title[("low", str(made["low"].feed.id))] == 1
 
 
 @pytest.mark.django_db(transaction=True)
