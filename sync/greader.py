@@ -162,13 +162,17 @@ def _time(raw: str, name: str) -> datetime:
         raise BadRequest(name, "is out of range") from None
 
 
-def _filtered(request: HttpRequest, streams: Streams) -> tuple[ReadingQuerySet, bool, str]:
-    stream = _one(request, "s") or request.resolver_match.kwargs.get("stream", "")  # type: ignore[union-attr]
-    readings, as_top = streams.readings(stream)
-    for exclude in _all(request, "xt"):
-        if normal_stream(exclude) == READ:
+def _stream_name(request: HttpRequest) -> str:
+    return _one(request, "s") or request.resolver_match.kwargs.get("stream", "")  # type: ignore[union-attr]
+
+
+def _narrowed(request: HttpRequest, streams: Streams, readings: ReadingQuerySet) -> ReadingQuerySet:
+    """A stream's readings narrowed by the request: `xt` (excluded), `it` (included),
+    `ot` / `nt` (the time window)."""
+    for exclude in map(normal_stream, _all(request, "xt")):
+        if exclude == READ:
             readings = readings.filter(is_read=False)
-        elif normal_stream(exclude) == STARRED:
+        elif exclude == STARRED:
             readings = readings.filter(is_starred=False)
     include = normal_stream(_one(request, "it"))
     if include == READ:
@@ -181,6 +185,13 @@ def _filtered(request: HttpRequest, streams: Streams) -> tuple[ReadingQuerySet, 
         readings = it.dated_from(readings, _time(ot, "ot"))
     if nt := _one(request, "nt"):
         readings = it.dated_before(readings, _time(nt, "nt"))
+    return readings
+
+
+def _filtered(request: HttpRequest, streams: Streams) -> tuple[ReadingQuerySet, bool, str]:
+    stream = _stream_name(request)
+    readings, as_top = streams.readings(stream)
+    readings = _narrowed(request, streams, readings)
     order = _one(request, "r")
     if order == "a" or (as_top and order != "o"):  # "magic": Sift's ranking
         readings = it.by_score(readings)
@@ -514,19 +525,10 @@ def _stream_items(request: HttpRequest, reader: Any, high: int) -> tuple[list[it
     rows, continuation = _page(request, readings, 20, high)
     items = _items(streams, rows, as_top)
     if streams.with_top_copies(name) and not continuation:
-        # The top picks' copies follow the reading list's last page.
-        top, _, _ = _filtered_top(request, streams)
-        items += streams.maker.items(top, as_top=True)
+        # The top picks' copies follow the reading list's last page, narrowed alike.
+        top = _narrowed(request, streams, it.top_picks(streams.all, streams.maker.profile))
+        items += streams.maker.items(it.by_score(top)[:1000], as_top=True)
     return items, continuation, name
-
-
-def _filtered_top(request: HttpRequest, streams: Streams) -> tuple[list[Reading], bool, str]:
-    readings = it.top_picks(streams.all, streams.maker.profile)
-    if any(normal_stream(x) == READ for x in _all(request, "xt")):
-        readings = readings.filter(is_read=False)
-    if ot := _one(request, "ot"):
-        readings = it.dated_from(readings, _time(ot, "ot"))
-    return list(it.by_score(readings)[:1000]), True, TOP_STREAM
 
 
 @signed_in()
