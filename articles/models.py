@@ -63,6 +63,24 @@ class FeedQuerySet(models.QuerySet["Feed"]):
         return self.order_by(F("last_attempt_at").asc(nulls_first=True), "id")
 
 
+class FullText(models.TextChoices):
+    AUTO = "auto", "When the feed gives a teaser"
+    ALWAYS = "always", "Always"
+    NEVER = "never", "Never"
+
+
+class Combine(models.TextChoices):
+    REPLACE = "replace", "The page's text replaces the feed's"
+    APPEND = "append", "The page's text follows the feed's"
+
+
+class Extraction(models.TextChoices):
+    NONE = "", "Not asked"
+    PENDING = "pending", "Waiting"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
 class Feed(models.Model):
     """A feed URL, fetched once however many readers subscribe to it (`Subscription`)."""
 
@@ -75,6 +93,16 @@ class Feed(models.Model):
     last_error = models.TextField(blank=True, default="")
     # Entries the last fetch left out, beyond the newest FEED_MAX_ITEMS.
     entries_dropped = models.PositiveIntegerField(default=0)
+    # Full text (`articles.fulltext`): fetch each article's page when the feed gives only
+    # a teaser (auto: under FULLTEXT_MIN_CHARS of text), always, or never. Shared, as the
+    # article is: its subscribers set it. A CSS selector of the text, and one of elements
+    # to drop, override the extractor; the page's text replaces the feed's or follows it.
+    full_text = models.CharField(max_length=10, choices=FullText.choices, default=FullText.AUTO)
+    full_text_selector = models.CharField(max_length=500, blank=True, default="")
+    full_text_remove = models.CharField(max_length=500, blank=True, default="")
+    full_text_combine = models.CharField(
+        max_length=10, choices=Combine.choices, default=Combine.REPLACE
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = FeedQuerySet.as_manager()
@@ -84,6 +112,12 @@ class Feed(models.Model):
 
     def __str__(self) -> str:
         return self.title or self.url
+
+    def wants_full_text(self, text_length: int) -> bool:
+        """Whether an article with this much text of its own gets its page fetched."""
+        if self.full_text == FullText.AUTO:
+            return text_length < settings.FULLTEXT_MIN_CHARS
+        return self.full_text == FullText.ALWAYS
 
 
 class SubscriptionQuerySet(models.QuerySet["Subscription"]):
@@ -325,6 +359,15 @@ class Article(models.Model):
     categorized_at = models.DateTimeField(null=True, blank=True)
     categorization_model = models.CharField(max_length=200, blank=True, default="")
     categorization_prompt_version = models.PositiveIntegerField(null=True, blank=True)
+    # Full text, fetched once for every reader (`articles.fulltext`): `content` then holds
+    # the page's text (as the feed's settings combine it), `feed_content` what the feed
+    # gave. Scoring waits for a pending one, briefly (FULLTEXT_WAIT_SECONDS).
+    extraction = models.CharField(
+        max_length=10, choices=Extraction.choices, default=Extraction.NONE, blank=True
+    )
+    extraction_error = models.CharField(max_length=500, blank=True, default="")
+    extracted_at = models.DateTimeField(null=True, blank=True)
+    feed_content = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ArticleQuerySet.as_manager()

@@ -28,6 +28,7 @@ from articles.discovery import feed_links
 from articles.models import (
     Article,
     Category,
+    Extraction,
     Feed,
     FeedQuerySet,
     Folder,
@@ -236,7 +237,12 @@ def articles_store(*, feed: Feed, entries: list[dict[str, Any]], backfill: bool 
             candidates.add(Candidate(e["url"], canonical, title, at))
         else:
             copy_of[e["url"]] = lead
-        fresh[e["url"]] = Article(feed=feed, canonical_url=canonical, **e)
+        article = Article(feed=feed, canonical_url=canonical, **e)
+        # Full text for the leads that will be scored (not old entries kept unscored).
+        text_length = len(plain_text(article.content, 1_000_000))
+        if lead is None and (cutoff is None or at >= cutoff) and feed.wants_full_text(text_length):
+            article.extraction = Extraction.PENDING
+        fresh[e["url"]] = article
     if not fresh:
         return 0
     # Short transactions: SQLite has one write lock for the whole database, and every other
@@ -246,6 +252,11 @@ def articles_store(*, feed: Feed, entries: list[dict[str, Any]], backfill: bool 
     readers = list(feed.subscriptions.values_list("reader_id", flat=True))
     for start in range(0, len(articles), STORE_CHUNK):
         _store_chunk(articles[start : start + STORE_CHUNK], copy_of, stored, readers, cutoff)
+    pending = [a.url for a in articles if a.extraction == Extraction.PENDING]
+    for article_id in Article.objects.filter(
+        url__in=pending, extraction=Extraction.PENDING
+    ).values_list("id", flat=True):
+        send_on_commit(tasks.extract_article, article_id)
     return len(fresh)
 
 

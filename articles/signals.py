@@ -13,3 +13,7 @@ readings_stored = Signal()
 # Sent inside the transaction that changed it, with `reader_id`, `category` and `old` (the
 # reader's weight before), after that reader's articles carrying it were reranked.
 category_weight_changed = Signal()
+
+# Sent after commit with `article_id`: its full text was fetched (or failed for good), so
+# the readings that waited for it may be scored now.
+article_extracted = Signal()

@@ -499,6 +499,14 @@ FEED_MAX_ITEMS = env_int("FEED_MAX_ITEMS", 1000, minimum=1)
 # on a server, a feed URL must not become a way to probe the network Sift sits in. A laptop
 # install (DEBUG on) reads feeds served on its own machine. LLM endpoints are not affected.
 FEED_REFUSE_INTERNAL = env_bool("FEED_REFUSE_INTERNAL", not DEBUG)
+# Full text (articles.fulltext): an article whose feed text is under FULLTEXT_MIN_CHARS
+# characters gets its page fetched (feeds set to "auto"), under the feed limits above and
+# FULLTEXT_TIMEOUT; one request at a time per site, FULLTEXT_HOST_DELAY seconds apart.
+# Scoring waits for it at most FULLTEXT_WAIT_SECONDS, then scores the feed's text.
+FULLTEXT_MIN_CHARS = env_int("FULLTEXT_MIN_CHARS", 500, minimum=0)
+FULLTEXT_TIMEOUT = env_float("FULLTEXT_TIMEOUT", 20.0, minimum=0.1)
+FULLTEXT_HOST_DELAY = env_float("FULLTEXT_HOST_DELAY", 1.0, minimum=0.0)
+FULLTEXT_WAIT_SECONDS = env_int("FULLTEXT_WAIT_SECONDS", 60, minimum=0)
 # An OPML import lists at most this many feeds (a larger file is refused), and checks the new
 # ones this many at a time.
 OPML_MAX_FEEDS = env_int("OPML_MAX_FEEDS", 500, minimum=1)

@@ -16,6 +16,12 @@ def queue_stored_readings(sender: Any, ids: list[int], **kwargs: Any) -> None:
     services.readings_enqueue(readings=readings)
 
 
+def nudge_extracted(sender: Any, article_id: int, **kwargs: Any) -> None:
+    """An article's full text landed (or failed): its readings that waited may go now."""
+    if Reading.objects.filter(article_id=article_id, scoring_state=services.State.QUEUED).exists():
+        services.nudge()
+
+
 def rescore_unblocked(
     sender: Any, reader_id: int, category: Category, old: str, **kwargs: Any
 ) -> None:

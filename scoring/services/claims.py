@@ -14,7 +14,7 @@ import os
 import socket
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -55,12 +55,19 @@ def _tables() -> dict[str, str]:
 def _claimable(alias: str, t: dict[str, str]) -> str:
     """A queued reading a claim may take: not one whose article waits for its topics while
     another reader's reading of it is being scored (that claim asks for them, once for
-    all)."""
+    all), nor one whose article's full text is being fetched, for FULLTEXT_WAIT_SECONDS
+    after it was stored (then the feed's text is scored)."""
     return (
         f"{alias}.scoring_state = %s AND NOT EXISTS (SELECT 1 FROM {t['article']} a "  # noqa: S608
-        f"WHERE a.id = {alias}.article_id AND a.categorized_at IS NULL AND EXISTS ("
-        f"SELECT 1 FROM {t['reading']} o WHERE o.article_id = a.id AND o.scoring_state = %s))"
+        f"WHERE a.id = {alias}.article_id AND ((a.extraction = 'pending' AND a.created_at > %s)"
+        " OR (a.categorized_at IS NULL AND EXISTS ("
+        f"SELECT 1 FROM {t['reading']} o WHERE o.article_id = a.id AND o.scoring_state = %s))))"
     )
+
+
+def _claimable_params() -> list[Any]:
+    wait_from = timezone.now() - timedelta(seconds=settings.FULLTEXT_WAIT_SECONDS)
+    return [State.QUEUED, connection.ops.adapt_datetimefield_value(wait_from), State.SCORING]
 
 
 def eligible_readers_sql(t: dict[str, str]) -> tuple[str, list[Any]]:
@@ -100,7 +107,7 @@ def articles_claim(*, worker: str, limit: int) -> list[Claim]:
         f"AND {_claimable('q', t)}) "
         f"ORDER BY {high} DESC, p.served_at ASC NULLS FIRST, p.user_id LIMIT 1"
     )
-    whose_params = [*eligible_params, State.QUEUED, State.SCORING, State.QUEUED, State.SCORING]
+    whose_params = [*eligible_params, *_claimable_params(), *_claimable_params()]
     lock = (
         " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
     )
@@ -109,7 +116,7 @@ def articles_claim(*, worker: str, limit: int) -> list[Claim]:
         f"AND {_claimable('r', t)} "
         f"ORDER BY r.scoring_priority DESC, r.queued_at, r.id LIMIT %s{lock}"
     )
-    pick_params = [*whose_params, State.QUEUED, State.SCORING, limit]
+    pick_params = [*whose_params, *_claimable_params(), limit]
     # PostgreSQL may rescan an `IN (subquery)` per row, and a rescan with SKIP LOCKED finds
     # new rows each time (a LIMIT 1 claimed the whole queue): ARRAY(…) runs it exactly once.
     # SQLite evaluates an uncorrelated IN list once.

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
+from articles.fulltext import extractions_sweep
 from articles.models import Reading
 from scoring.services.queue import State, nudge
 from scoring.services.status import readiness_get, waiting_readers
@@ -22,6 +23,7 @@ def queue_sweep() -> dict[str, int]:
        interval, the messages were lost (broker flushed, failed send) or scoring is paused:
        send enough to fill the slots, or a single probe while paused. Readings that wait
        (no interests, or the reader's budget spent) send nothing.
+    4. Full-text pages whose message was lost are asked again (`extractions_sweep`).
     """
     reclaimed = Reading.objects.stale_claims().update(scoring_state=State.QUEUED, claim_token="")
     adopted = (
@@ -48,4 +50,7 @@ def queue_sweep() -> dict[str, int]:
                 sent = 1 if in_flight == 0 else 0
             if sent:
                 nudge(count=sent, high=bool(queued["high"]))
-    return {"reclaimed": reclaimed, "adopted": adopted, "queued": queued["total"], "sent": sent}
+    return {
+        "reclaimed": reclaimed, "adopted": adopted, "queued": queued["total"], "sent": sent,
+        **extractions_sweep(),
+    }  # fmt: skip
