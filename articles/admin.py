@@ -17,7 +17,22 @@ class FeedAdminForm(forms.ModelForm[Feed]):
 
     class Meta:
         model = Feed
-        fields = ["url", "title"]
+        fields = [
+            "url", "title", "full_text", "full_text_selector", "full_text_remove",
+            "full_text_combine",
+        ]  # fmt: skip
+
+    def _selector(self, name: str) -> str:
+        value: str = self.cleaned_data[name]
+        if value and (problem := services.css_selector_problem(value)):
+            raise forms.ValidationError(problem)
+        return value
+
+    def clean_full_text_selector(self) -> str:
+        return self._selector("full_text_selector")
+
+    def clean_full_text_remove(self) -> str:
+        return self._selector("full_text_remove")
 
     def clean_url(self) -> str:
         url: str = self.cleaned_data["url"]
@@ -40,9 +55,9 @@ class FeedAdmin(admin.ModelAdmin[Feed]):
     operator's subscription (readers subscribe on their own pages)."""
 
     form = FeedAdminForm
-    list_display = ["__str__", "url", "last_fetched_at", "last_error"]
+    list_display = ["__str__", "url", "full_text", "last_fetched_at", "last_error"]
     search_fields = ["title", "url"]
-    list_filter = ["last_fetched_at"]
+    list_filter = ["last_fetched_at", "full_text"]
     readonly_fields = ["etag", "last_modified", "last_fetched_at", "last_attempt_at", "last_error"]
     actions = ["refresh_selected"]
 
@@ -129,14 +144,15 @@ class ScoreRangeFilter(admin.SimpleListFilter):
 class ArticleAdmin(admin.ModelAdmin[Article]):
     """Articles as stored, once for every reader, with their topics (asked once)."""
 
-    list_display = ["title", "feed", "published_at", "categorized_at"]
-    list_filter = ["feed", "categories"]
+    list_display = ["title", "feed", "published_at", "categorized_at", "extraction"]
+    list_filter = ["extraction", "feed", "categories"]
     search_fields = ["title", "url"]
     date_hierarchy = "published_at"
     list_select_related = ["feed"]
     autocomplete_fields = ["categories"]
     readonly_fields = [
         "categorized_at", "categorization_model", "categorization_prompt_version", "created_at",
+        "extraction", "extraction_error", "extracted_at", "feed_content",
     ]  # fmt: skip
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -24,7 +25,18 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from articles import opml, services
-from articles.models import Article, Category, Feed, Folder, Reading, Subscription, TopicWeight
+from articles.models import (
+    Article,
+    Category,
+    Combine,
+    Extraction,
+    Feed,
+    Folder,
+    FullText,
+    Reading,
+    Subscription,
+    TopicWeight,
+)
 from articles.search import search_words
 from articles.selectors import (
     articles_filtered,
@@ -85,6 +97,11 @@ class ArticleSerializer(serializers.Serializer[Any]):
     explanation = serializers.SerializerMethodField()
     story_id = serializers.IntegerField(source="article.story_id", allow_null=True)
     sources = serializers.SerializerMethodField()
+    extraction = serializers.ChoiceField(
+        choices=Extraction.choices, source="article.extraction",
+        help_text="Full text of the article's page: '' not asked, pending, done, failed.",
+    )  # fmt: skip
+    extraction_error = serializers.CharField(source="article.extraction_error")
 
     def to_representation(self, instance: Reading) -> dict[str, Any]:
         """What DRF's field-by-field rendering gives for the fields above (a test compares
@@ -118,6 +135,8 @@ class ArticleSerializer(serializers.Serializer[Any]):
             "explanation": self.get_explanation(r),
             "story_id": a.story_id,
             "sources": self.get_sources(r),
+            "extraction": a.extraction,
+            "extraction_error": a.extraction_error,
         }
 
     def body(self, a: Article) -> dict[str, str | None]:
@@ -374,6 +393,12 @@ class FeedSerializer(serializers.Serializer[Any]):
     last_error = serializers.CharField(source="feed.last_error")
     entries_dropped = serializers.IntegerField(source="feed.entries_dropped")
     unread_count = serializers.IntegerField()
+    full_text = serializers.ChoiceField(choices=FullText.choices, source="feed.full_text")
+    full_text_selector = serializers.CharField(source="feed.full_text_selector")
+    full_text_remove = serializers.CharField(source="feed.full_text_remove")
+    full_text_combine = serializers.ChoiceField(
+        choices=Combine.choices, source="feed.full_text_combine"
+    )
 
 
 @extend_schema_field({"type": "integer", "nullable": True})
@@ -434,12 +459,34 @@ class FeedListView(APIView):
         return Response(feed_out(request.user, sub.feed_id), status=status.HTTP_201_CREATED)
 
 
+def css_selector(value: str) -> None:
+    if value and (problem := services.css_selector_problem(value)):
+        raise serializers.ValidationError(problem)
+
+
 class FeedUpdateIn(StrictSerializer):
     title = serializers.CharField(required=False, allow_blank=True, max_length=500)
     folder_id = FolderField()
     display_order = serializers.IntegerField(
         required=False, min_value=-1_000_000, max_value=1_000_000
     )
+    # The feed's, shared with its other subscribers (the article's text is extracted once).
+    full_text = serializers.ChoiceField(
+        choices=FullText.choices, required=False,
+        help_text="Fetch each article's page: auto (when the feed gives a teaser), always, never.",
+    )  # fmt: skip
+    full_text_selector = serializers.CharField(
+        required=False, allow_blank=True, max_length=500, validators=[css_selector],
+        help_text="A CSS selector of the article's text on its page (overrides extraction).",
+    )  # fmt: skip
+    full_text_remove = serializers.CharField(
+        required=False, allow_blank=True, max_length=500, validators=[css_selector],
+        help_text="A CSS selector of elements to drop from the page before extracting.",
+    )  # fmt: skip
+    full_text_combine = serializers.ChoiceField(
+        choices=Combine.choices, required=False,
+        help_text="replace: the page's text replaces the feed's; append: it follows it.",
+    )  # fmt: skip
 
 
 class FeedDetailView(APIView):
@@ -451,7 +498,11 @@ class FeedDetailView(APIView):
         data = dict(serializer.validated_data)
         if "folder_id" in data:
             data["folder"] = data.pop("folder_id")
-        services.subscription_update(subscription=subscription, **data)
+        shared = {k: data.pop(k) for k in list(data) if k.startswith("full_text")}
+        with transaction.atomic():
+            services.subscription_update(subscription=subscription, **data)
+            if shared:
+                services.feed_full_text_set(feed=subscription.feed, **shared)
         return Response(feed_out(request.user, pk))
 
     @extend_schema(responses={204: None})

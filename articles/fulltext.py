@@ -133,7 +133,10 @@ def article_extract(*, article_id: int) -> str:
         text = page_text(
             page, url=article.url, selector=feed.full_text_selector, remove=feed.full_text_remove
         )
-        if _text_length(text) <= _text_length(article.content):
+        length = _text_length(text)
+        if length < ENOUGH_CHARS:
+            raise ExtractionFailed("no article text found on the page (a consent or login wall?)")
+        if length <= _text_length(article.content):
             raise ExtractionFailed("the page had no more text than the feed")
     except FetchError as exc:
         return _failed(article, exc.message)

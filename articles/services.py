@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from xml.sax import SAXParseException
 
+import cssselect
 import feedparser
 import nh3
 from django.conf import settings
@@ -534,6 +535,24 @@ def feeds_reorder(*, reader: Any, feed_ids: list[int]) -> None:
             Subscription.objects.filter(reader=reader, feed_id=feed_id).update(
                 display_order=position
             )
+
+
+def css_selector_problem(selector: str) -> str:
+    """Why a CSS selector cannot be used ("" when it can)."""
+    try:
+        cssselect.GenericTranslator().css_to_xpath(selector)
+    except cssselect.SelectorError as exc:
+        return f"Not a CSS selector: {exc}"
+    return ""
+
+
+def feed_full_text_set(*, feed: Feed, **fields: Any) -> Feed:
+    """A feed's full-text settings (shared by its subscribers). They apply to articles the
+    feed brings from now on; those already stored keep the text they have."""
+    for name, value in fields.items():
+        setattr(feed, name, value)
+    feed.save(update_fields=list(fields))
+    return feed
 
 
 def feed_mark_read(*, reader: Any, feed_id: int) -> int:

@@ -9,6 +9,7 @@ from sync import pages as sync_pages
 urlpatterns = [
     path("", pages.reading, name="reading"),
     path("sources/", pages.sources, name="sources"),
+    path("read/<int:pk>/", pages.article, name="article"),
     path("settings/", llm_pages.ollama_settings, name="ollama-settings"),
     path("readers/", readers.readers, name="readers"),
     path("apps/", sync_pages.apps, name="apps"),

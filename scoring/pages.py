@@ -7,13 +7,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.models import Profile
 from articles.api import ArticleListParams, reader_weights
 from articles.models import Category, Folder, Reading, Subscription
-from articles.selectors import articles_filtered, feeds_with_counts
+from articles.selectors import articles_filtered, feeds_with_counts, for_display
+from articles.services import article_mark
 from scoring.services import recent_unread, scoring_status, skipped_cost
 
 PAGE_SIZE = 100  # rendered by the server; "Load more" asks the API for the rest
@@ -108,3 +109,19 @@ def sources(request: HttpRequest) -> HttpResponse:
         "weights": Category.Weight.choices,
     }
     return render(request, "sift/sources.html", context)
+
+
+@login_required
+def article(request: HttpRequest, pk: int) -> HttpResponse:
+    """One article inside Sift: its text (the page's full text when it was fetched; feed
+    HTML and extracted text are sanitized when stored), the reader's verdict and why.
+    Opening it marks it read when the reader's preference says so, as opening its link
+    does."""
+    reader: Any = request.user
+    found = for_display(Reading.objects.filter(reader=reader, article_id=pk)).first()
+    if found is None:
+        raise Http404("Article not found")
+    _shown([found], reader_weights(reader))
+    if Profile.of(reader).mark_read_on_open and not found.is_read:
+        article_mark(reading=found, is_read=True)
+    return render(request, "sift/article.html", {"nav": "reading", "a": found})
