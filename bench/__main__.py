@@ -929,6 +929,70 @@ def p14_fairness() -> dict[str, Any]:
     }  # fmt: skip
 
 
+# The teaser a summary-only feed gives for each saved page (its first sentence, as such
+# feeds do); the page is what `articles.fulltext` fetches.
+P15_PAGES = {
+    "news_article.html": "The city council voted seven to four on Tuesday night to build a road and rail tunnel under the river.",
+    "blog_post.html": "For years our list pages used LIMIT and OFFSET.",
+    "tutorial.html": "A Celery worker is a long-running process, and systemd is good at keeping it alive.",
+    "paywall.html": "Launch prices have fallen tenfold in a decade.",
+    "cookie_wall.html": "We looked at what readers do before they read.",
+    "report.pdf": "The annual report, as a PDF.",
+}
+
+
+def p15_full_text() -> dict[str, Any]:
+    """Full text (H6): the saved pages of tests/data/pages (and a PDF) served on 127.0.0.1,
+    each the link of a summary-only item: seconds per page (fetch + extraction, median and
+    p95 over 20 rounds) and the share of items that come back with at least 3x their text."""
+    from django.test import override_settings
+
+    from articles import fulltext
+    from articles.models import Article, Extraction, Feed
+    from articles.services import plain_text
+    from tests.fakes.feeds import FakeFeeds, Route
+
+    pages = ROOT / "tests" / "data" / "pages"
+    server = FakeFeeds().start()
+    for name in P15_PAGES:
+        kind = "application/pdf" if name.endswith(".pdf") else "text/html; charset=utf-8"
+        body = b"%PDF-1.4" if name.endswith(".pdf") else (pages / name).read_bytes()
+        server.routes[f"/{name}"] = Route(body, content_type=kind)
+    reset_articles()
+    feed = Feed.objects.create(url=server.url_for("/feed.xml"), title="Teasers")
+    timings: list[float] = []
+    grew: dict[str, float] = {}
+    rounds = int(os.environ.get("BENCH_P15_ROUNDS", "20"))
+    try:
+        with override_settings(FULLTEXT_HOST_DELAY=0, FEED_REFUSE_INTERNAL=False):
+            for i in range(rounds):
+                for name, teaser in P15_PAGES.items():
+                    article = Article.objects.create(
+                        feed=feed, title=name, url=server.url_for(f"/{name}") + f"?round={i}",
+                        content=f"<p>{teaser}</p>", extraction=Extraction.PENDING,
+                    )  # fmt: skip
+                    started = time.monotonic()
+                    fulltext.article_extract(article_id=article.pk)
+                    timings.append(time.monotonic() - started)
+                    article.refresh_from_db()
+                    text = len(plain_text(article.content, 10**6))
+                    grew[name] = round(text / len(teaser), 1)
+    finally:
+        server.stop()
+    timings.sort()
+    p95 = timings[int(0.95 * (len(timings) - 1))]
+    share = sum(1 for ratio in grew.values() if ratio >= 3) / len(grew)
+    return {
+        "figure": round(p95 / 0.5, 3),
+        "target": "<= 1.0 (p95 of fetch + extraction <= 0.5 s a page, local server)",
+        "median_ms": round(statistics.median(timings) * 1000, 1),
+        "p95_ms": round(p95 * 1000, 1),
+        "share_3x_or_more": round(share, 2),
+        "text_growth_by_page": grew,
+        "pages": len(P15_PAGES), "rounds": rounds,
+    }  # fmt: skip
+
+
 BENCHES = {
     "P1": p1_pipeline_overhead,
     "P2": p2_llm_bound,
@@ -944,6 +1008,7 @@ BENCHES = {
     "P12": p12_search,
     "P13": p13_calls_per_reader,
     "P14": p14_fairness,
+    "P15": p15_full_text,
 }
 
 

@@ -12,7 +12,7 @@ from django.shortcuts import render
 
 from accounts.models import Profile
 from articles.api import ArticleListParams, reader_weights
-from articles.models import Category, Folder, Reading, Subscription
+from articles.models import Category, Combine, Folder, FullText, Reading, Subscription
 from articles.selectors import articles_filtered, feeds_with_counts, for_display
 from articles.services import article_mark
 from scoring.services import recent_unread, scoring_status, skipped_cost
@@ -107,6 +107,8 @@ def sources(request: HttpRequest) -> HttpResponse:
         "feeds": feeds_with_counts(reader),
         "topics": Category.objects.with_article_counts(reader),
         "weights": Category.Weight.choices,
+        "full_text_choices": FullText.choices,
+        "combine_choices": Combine.choices,
     }
     return render(request, "sift/sources.html", context)
 

@@ -259,3 +259,27 @@ def test_a_real_worker_extracts_then_scores_on_the_full_text(feeds, fake_ollama)
     assert set(Article.objects.values_list("extraction", flat=True)) == {Extraction.DONE}
     prompts = [c.body["messages"][-1]["content"] for c in fake_ollama.calls("/api/chat")]
     assert any("Engineering firms have until March" in p for p in prompts)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_feed_page_sets_full_text(page):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    from tests.browser import wait
+    from tests.factories import FeedFactory
+
+    feed = FeedFactory(title="Teasers")
+    page.get(f"{page.base}/sources/")
+    row = page.find_element(By.CSS_SELECTOR, f"#feeds tr[data-id='{feed.id}']")
+    row.find_element(By.CSS_SELECTOR, "details.full-text summary").click()
+    Select(row.find_element(By.CSS_SELECTOR, ".ft-mode")).select_by_value("always")
+    row.find_element(By.CSS_SELECTOR, ".ft-selector").send_keys("article .body")
+    row.find_element(By.CSS_SELECTOR, "button[data-action='full-text']").click()
+    wait(page, lambda d: "saved" in d.find_element(By.ID, "toast").text)
+    feed.refresh_from_db()
+    assert (feed.full_text, feed.full_text_selector) == ("always", "article .body")
+    row.find_element(By.CSS_SELECTOR, ".ft-remove").send_keys("p[[")
+    row.find_element(By.CSS_SELECTOR, "button[data-action='full-text']").click()
+    wait(page, lambda d: "CSS selector" in d.find_element(By.ID, "toast").text)

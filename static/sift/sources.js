@@ -85,6 +85,14 @@ if (feeds) feeds.addEventListener("click", async (event) => {
   if (action === "rename") {
     result = await Sift.api("PATCH", `/api/feeds/${id}`, { title: row.querySelector(".feed-title").value });
     if (result.ok) Sift.toast("Renamed");
+  } else if (action === "full-text") {
+    result = await Sift.api("PATCH", `/api/feeds/${id}`, {
+      full_text: row.querySelector(".ft-mode").value,
+      full_text_selector: row.querySelector(".ft-selector").value,
+      full_text_remove: row.querySelector(".ft-remove").value,
+      full_text_combine: row.querySelector(".ft-combine").value,
+    });
+    if (result.ok) Sift.toast("Full text settings saved");
   } else if (action === "refresh") {
     result = await Sift.api("POST", `/api/feeds/${id}/refresh`);
     if (result.ok) Sift.toast(result.data.message);
