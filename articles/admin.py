@@ -22,6 +22,22 @@ class FeedAdminForm(forms.ModelForm[Feed]):
             "full_text_combine",
         ]  # fmt: skip
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Left out (a form posting only the address), they keep what the feed has.
+        for name in ("full_text", "full_text_combine"):
+            self.fields[name].required = False
+
+    def _kept(self, name: str) -> str:
+        value: str = self.cleaned_data.get(name) or getattr(self.instance, name)
+        return value
+
+    def clean_full_text(self) -> str:
+        return self._kept("full_text")
+
+    def clean_full_text_combine(self) -> str:
+        return self._kept("full_text_combine")
+
     def _selector(self, name: str) -> str:
         value: str = self.cleaned_data[name]
         if value and (problem := services.css_selector_problem(value)):

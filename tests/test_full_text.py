@@ -283,3 +283,32 @@ def test_the_feed_page_sets_full_text(page):
     row.find_element(By.CSS_SELECTOR, ".ft-remove").send_keys("p[[")
     row.find_element(By.CSS_SELECTOR, "button[data-action='full-text']").click()
     wait(page, lambda d: "CSS selector" in d.find_element(By.ID, "toast").text)
+
+
+def test_one_request_at_a_time_per_site(feeds):
+    pages = serve_pages(feeds)
+    subscribe(reader_api(), summary_feed(feeds, [pages["news_article.html"]]))
+    article = Article.objects.get()
+    host = feeds.url.split("//", 1)[1].split(":")[0]
+    from django.core.cache import cache
+
+    cache.add(f"sift:fulltext-host:{host}", 1, timeout=30)  # another worker is fetching
+    with pytest.raises(fulltext.SiteBusy):
+        fulltext.article_extract(article_id=article.pk)
+    assert feeds.calls("/pages/") == []
+    cache.delete(f"sift:fulltext-host:{host}")
+    assert fulltext.article_extract(article_id=article.pk) == Extraction.DONE
+
+
+def test_the_apps_get_the_full_text(feeds):
+    import base64
+
+    from accounts.app_access import app_password_set
+
+    pages = serve_pages(feeds)
+    subscribe(reader_api(), summary_feed(feeds, [pages["blog_post.html"]]))
+    extract_pending()
+    app_password_set(user=default_reader(), password="app-password-0123")
+    auth = "Basic " + base64.b64encode(b"operator:app-password-0123").decode()
+    (entry,) = Client().get("/v1/entries", HTTP_AUTHORIZATION=auth).json()["entries"]
+    assert "keyset pagination" in entry["content"]
