@@ -18,6 +18,10 @@ _PATTERNS = [
     re.compile(r"(?i)(x-goog-api-key['\"]?\s*[:=]\s*['\"]?)[^\s'\",}]+"),
     re.compile(r"(?i)([?&]key=)[^&\s'\"]+"),
     re.compile(r"(?i)(api_key['\"]?\s*[:=]\s*['\"]?)[^\s'\",}]+"),
+    # The reading apps' credentials where a request line may carry them (access logs):
+    # a password in a ClientLogin query, a ranked feed's key in its path.
+    re.compile(r"(?i)([?&]passwd=)[^&\s'\"]+"),
+    re.compile(r"(/feeds/ranked/)[^\s?'\"/]+"),
 ]
 # Shorter values would mask ordinary words; no real key is this short.
 MIN_SECRET_LENGTH = 6

@@ -234,3 +234,49 @@ def test_a_server_that_echoes_the_key_never_gets_it_shown_stored_or_logged(
     assert occurrences == 0
     assert any("Incorrect API key provided: ***" in text for text in seen)
     assert Reading.objects.get(article_id=article.id).scoring_state in ("queued", "failed")
+
+
+def test_the_web_servers_access_lines_mask_app_credentials(capsys):
+    """uvicorn logs request lines through handlers of its own: a Fever key in a query, a
+    ranked feed's key in its path or a ClientLogin password in a query is masked there too
+    (config.asgi puts the filter on them)."""
+    import copy
+    import logging
+    import logging.config
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    from common.logging import redact_server_logs
+
+    logging.config.dictConfig(copy.deepcopy(LOGGING_CONFIG))  # what uvicorn does at start
+    redact_server_logs()
+    access = logging.getLogger("uvicorn.access")
+    line = '%s - "%s %s HTTP/%s" %d'
+    access.info(line, "127.0.0.1:5", "GET", "/feeds/ranked/SeCrEtKeY0123456789?n=5", "1.1", 200)
+    access.info(
+        line,
+        "127.0.0.1:5",
+        "POST",
+        "/fever/?api&api_key=0123456789abcdef0123456789abcdef",
+        "1.1",
+        200,
+    )
+    access.info(
+        line,
+        "127.0.0.1:5",
+        "GET",
+        "/accounts/ClientLogin?Email=ann&Passwd=hunter2-hunter2",
+        "1.1",
+        401,
+    )
+    out = capsys.readouterr()
+    written = out.out + out.err
+    assert (
+        "/feeds/ranked/***?n=5" in written and "api_key=***" in written and "Passwd=***" in written
+    )
+    assert (
+        "SeCrEtKeY" not in written
+        and "0123456789abcdef" not in written
+        and "hunter2" not in written
+    )
+    assert "Logging error" not in written
