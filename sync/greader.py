@@ -23,7 +23,7 @@ from functools import wraps
 from typing import Any
 from urllib.parse import unquote
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
@@ -201,8 +201,8 @@ def _filtered(request: HttpRequest, streams: Streams) -> tuple[ReadingQuerySet, 
 
 
 def _page(
-    request: HttpRequest, readings: ReadingQuerySet, default: int, high: int
-) -> tuple[list[Reading], str]:
+    request: HttpRequest, readings: QuerySet[Any], default: int, high: int
+) -> tuple[list[Any], str]:
     n = _int(request, "n", default, high) or default
     offset = _int(request, "c", 0, 1 << 62)
     rows = list(readings[offset : offset + n + 1])
@@ -546,11 +546,22 @@ def stream_contents(request: HttpRequest, reader: Any, stream: str = "") -> Http
 
 @signed_in()
 def stream_item_ids(request: HttpRequest, reader: Any) -> HttpResponse:
+    """Ids and dates only (up to 10,000 a page): no article is loaded."""
     if not _one(request, "s"):
         raise BadRequest("s", "a stream is needed")
-    items, continuation, _name = _stream_items(request, reader, 10000)
+    streams = Streams(reader)
+    readings, as_top, name = _filtered(request, streams)
+    pairs = it.ids_and_dates(readings)
+    rows, continuation = _page(request, pairs, 20, 10000)
+    offset = it.TOP_ID_OFFSET if as_top else 0
+    found = [(article_id + offset, date) for article_id, date in rows]
+    if streams.with_top_copies(name) and not continuation:
+        top = _narrowed(request, streams, it.top_picks(streams.all, streams.maker.profile))
+        copies = it.ids_and_dates(it.by_score(top))[:1000]
+        found += [(article_id + it.TOP_ID_OFFSET, date) for article_id, date in copies]
     refs = [
-        {"id": str(i.id), "directStreamIds": [], "timestampUsec": str(_usec(i.date))} for i in items
+        {"id": str(item_id), "directStreamIds": [], "timestampUsec": str(_usec(date))}
+        for item_id, date in found
     ]
     out: dict[str, Any] = {"itemRefs": refs}
     if continuation:

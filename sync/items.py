@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThanOrEqual, LessThan, LessThanOrEqual
 
@@ -66,6 +66,11 @@ def dated_from(readings: ReadingQuerySet, moment: datetime) -> ReadingQuerySet:
 
 def dated_before(readings: ReadingQuerySet, moment: datetime) -> ReadingQuerySet:
     return readings.filter(LessThan(ITEM_DATE, moment))
+
+
+def ids_and_dates(readings: ReadingQuerySet) -> QuerySet[Reading, tuple[int, datetime]]:
+    """(article id, item date) of each reading, loading no article."""
+    return readings.values_list("article_id", ITEM_DATE)
 
 
 def top_picks(readings: ReadingQuerySet, profile: Profile) -> ReadingQuerySet:
