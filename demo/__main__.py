@@ -159,6 +159,9 @@ def main() -> int:
         "SIFT_ENV_FILE": str(VAR / ".env"),
         "SECRET_KEY": "",
         "FIELD_ENCRYPTION_KEY": "",
+        # The bundled items are one-line teasers whose links have no page behind them: full
+        # text would only record 404s here.
+        "FULLTEXT_MIN_CHARS": "0",
     }
     python = str(ROOT / ".venv" / "bin" / "python")
     write_feeds(VAR / "feeds")
