@@ -41,6 +41,7 @@ class UserSettingsForm(forms.ModelForm[UserSettings]):
             "ollama_models",
             "openai_base_url",
             "batch_sizes",
+            "call_modes",
         ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -69,6 +70,12 @@ class UserSettingsForm(forms.ModelForm[UserSettings]):
     def clean_batch_sizes(self) -> dict[str, int]:
         try:
             return UserSettings.clean_batch_sizes(self.cleaned_data.get("batch_sizes") or {})
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+    def clean_call_modes(self) -> dict[str, str]:
+        try:
+            return UserSettings.clean_call_modes(self.cleaned_data.get("call_modes") or {})
         except ValueError as exc:
             raise forms.ValidationError(str(exc)) from exc
 
@@ -110,6 +117,7 @@ class UserSettingsAdmin(admin.ModelAdmin[UserSettings]):
                     "scoring_model",
                     "vision_model",
                     "batch_sizes",
+                    "call_modes",
                 ]
             },
         ),

@@ -60,6 +60,15 @@ class UserSettings(models.Model):
         help_text='Articles per LLM call, per model id, e.g. {"ollama/qwen3:4b": 5}. '
         "Models not listed use SCORING_BATCH_SIZE (1: one article per call).",
     )
+    # H7: per model, "one" (topics and scores in one call) or "two" (categorize, then
+    # score): {"openai/gemma3-270m": "one"}. Models not listed use SCORING_CALLS.
+    call_modes = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Calls per article, per model id: "one" (topics and scores together) or '
+        '"two" (categorize, then score), e.g. {"ollama/qwen3:4b": "one"}. Models not listed '
+        "use SCORING_CALLS.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -129,6 +138,33 @@ class UserSettings(models.Model):
         size = (self.batch_sizes or {}).get(model_id)
         return size if isinstance(size, int) and size >= 1 else settings.SCORING_BATCH_SIZE
 
+    CALL_MODES = ("one", "two")
+
+    @staticmethod
+    def clean_call_modes(value: Any) -> dict[str, str]:
+        """The one rule for `call_modes`, for the API and the admin: {model id: "one" or
+        "two"}. Raises ValueError saying what is wrong."""
+        if not isinstance(value, dict):
+            raise ValueError('An object of model id → "one" or "two".')
+        out: dict[str, str] = {}
+        for raw_id, mode in value.items():
+            model_id = str(ModelId.parse(str(raw_id)))
+            if mode not in UserSettings.CALL_MODES:
+                raise ValueError(f'{model_id}: "one" or "two" calls per article.')
+            out[model_id] = mode
+        return out
+
+    @property
+    def one_call(self) -> bool:
+        """Whether a new article's topics and the reader's scores come in one call: the
+        scoring model's mode, when it is also the categorizing model (one call goes to one
+        model)."""
+        model = self.effective_scoring_model
+        if model != self.effective_categorization_model:
+            return False
+        mode = (self.call_modes or {}).get(model, settings.SCORING_CALLS)
+        return bool(mode == "one")
+
     def enabled_ollama_models(self) -> list[dict[str, Any]]:
         return [m for m in (self.ollama_models or []) if m.get("enabled", True)]
 
@@ -142,6 +178,8 @@ class PromptTemplate(models.Model):
         SCORING = "scoring", "Scoring"
         CATEGORIZATION_BATCH = "categorization_batch", "Categorization, several articles a call"
         SCORING_BATCH = "scoring_batch", "Scoring, several articles a call"
+        VERDICT = "verdict", "Topics and scores in one call"
+        VERDICT_BATCH = "verdict_batch", "Topics and scores in one call, several articles"
 
     name = models.CharField(max_length=50, choices=Name.choices, unique=True)
     text = models.TextField()
@@ -171,6 +209,10 @@ class PromptTemplate(models.Model):
         return row[0], row[1]
 
 
+# A reader's own calls (their budget): scoring, and topics and scores in one call (H7).
+READER_PURPOSES = ("score", "verdict")
+
+
 class LLMCallQuerySet(models.QuerySet["LLMCall"]):
     def record(
         self,
@@ -190,7 +232,9 @@ class LLMCallQuerySet(models.QuerySet["LLMCall"]):
 
     def scoring_for(self, reader_id: int, since: Any) -> int:
         """How many scoring calls were made for this reader since then (their budget)."""
-        return self.filter(reader_id=reader_id, purpose="score", created_at__gte=since).count()
+        return self.filter(
+            reader_id=reader_id, purpose__in=READER_PURPOSES, created_at__gte=since
+        ).count()
 
     def per_model(self) -> list[dict[str, Any]]:
         """What each model costs: mean prompt tokens, mean prompt-eval and eval ms (a

@@ -123,6 +123,75 @@ Example entry for an article with id 0: {{"id": 0, "interest_score": 7, \
 
 {articles}"""
 
+# One call per article (H7): topics and the reader's verdict in one answer, in the same
+# cache-friendly order: the static rubric, the reader's context, the install's topics, the
+# article(s) last.
+_VERDICT_RUBRIC = """\
+Topics: 1-4 categories, only the article's PRIMARY topics (ignore incidental mentions), \
+English kebab-case ("ai-ml", "web-development"; no underscores, slashes or spaces), broad, \
+reusing an existing category whenever one fits; fewer is better.
+Interest 0-10 for the reader below: 0-2 strongly misaligned, 3-4 somewhat misaligned, 5-6 \
+neutral, 7-8 good match, 9-10 excellent match.
+Quality 0-10: 0-2 clickbait or spam, 3-4 poor or shallow, 5-6 average, 7-8 good, \
+9-10 insightful.
+Matched phrases: the reader's interests and anti-interests the article matches, copied word \
+for word (empty lists when none). Reasoning: one short sentence."""
+
+VERDICT_PROMPT = (
+    "Categorize this article and score it for the reader described below.\n\n"
+    + _VERDICT_RUBRIC
+    + """
+
+Answer with a JSON object:
+{{"categories": [str], "interest_score": int, "quality_score": int, \
+"matched_interests": [str], "matched_anti_interests": [str], "reasoning": str}}.
+Example answer: {{"categories": ["ai-ml", "open-source"], "interest_score": 7, \
+"quality_score": 6, "matched_interests": ["self-hosting"], "matched_anti_interests": [], \
+"reasoning": "A topic the reader follows, covered with some depth."}}
+
+**User Interests:**
+{interests}
+
+**Anti-Interests:**
+{anti_interests}
+
+{feedback_examples}
+
+**Existing categories:** {existing_categories}
+
+**Title:** {title}
+
+**Content:**
+{content}"""
+)
+
+VERDICT_BATCH_PROMPT = (
+    "Categorize each of the articles below and score it for the reader described below.\n\n"
+    + _VERDICT_RUBRIC
+    + """
+
+Answer with one JSON object holding one entry per article, each with the id written in \
+its <article id="…"> tag:
+{{"articles": [{{"id": int, "categories": [str], "interest_score": int, \
+"quality_score": int, "matched_interests": [str], "matched_anti_interests": [str], \
+"reasoning": str}}, ...]}}.
+Example entry for an article with id 0: {{"id": 0, "categories": ["ai-ml"], \
+"interest_score": 7, "quality_score": 6, "matched_interests": ["self-hosting"], \
+"matched_anti_interests": [], "reasoning": "A topic the reader follows, in some depth."}}
+
+**User Interests:**
+{interests}
+
+**Anti-Interests:**
+{anti_interests}
+
+{feedback_examples}
+
+**Existing categories:** {existing_categories}
+
+{articles}"""
+)
+
 # How each article is wrapped in a batched prompt.
 BATCH_ARTICLE = """<article id="{id}">
 **Title:** {title}
@@ -136,6 +205,8 @@ DEFAULT_PROMPTS = {
     "scoring": SCORING_PROMPT,
     "categorization_batch": CATEGORIZATION_BATCH_PROMPT,
     "scoring_batch": SCORING_BATCH_PROMPT,
+    "verdict": VERDICT_PROMPT,
+    "verdict_batch": VERDICT_BATCH_PROMPT,
 }
 
 PLACEHOLDERS: dict[str, dict[str, str]] = {
@@ -159,6 +230,21 @@ PLACEHOLDERS: dict[str, dict[str, str]] = {
         "interests": "[User Interests]",
         "anti_interests": "[Anti-Interests]",
         "feedback_examples": "[Titles the reader marked 👍 / 👎]",
+        "articles": '[Articles, each as <article id="…">title and content</article>]',
+    },
+    "verdict": {
+        "interests": "[User Interests]",
+        "anti_interests": "[Anti-Interests]",
+        "feedback_examples": "[Titles the reader marked 👍 / 👎]",
+        "existing_categories": "[Existing Categories]",
+        "title": "[Article Title]",
+        "content": "[Article Content]",
+    },
+    "verdict_batch": {
+        "interests": "[User Interests]",
+        "anti_interests": "[Anti-Interests]",
+        "feedback_examples": "[Titles the reader marked 👍 / 👎]",
+        "existing_categories": "[Existing Categories]",
         "articles": '[Articles, each as <article id="…">title and content</article>]',
     },
 }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -22,16 +22,18 @@ def _join_list(value: Any) -> Any:
     return value
 
 
+def _split_string(value: Any) -> Any:
+    """Small models answer a list field with one comma-separated string; accept it."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
 class CategorizationResult(BaseModel):
     categories: list[Category] = Field(min_length=1, max_length=4)
     suggested_new: list[Category] = Field(default_factory=list, max_length=2)
 
-    @field_validator("categories", "suggested_new", mode="before")
-    @classmethod
-    def _split_string(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
+    _split = field_validator("categories", "suggested_new", mode="before")(_split_string)
 
 
 class ScoringResult(BaseModel):
@@ -42,6 +44,26 @@ class ScoringResult(BaseModel):
     matched_interests: list[Phrase] = Field(default_factory=list, max_length=5)
     matched_anti_interests: list[Phrase] = Field(default_factory=list, max_length=5)
 
+    _join = field_validator("reasoning", mode="before")(_join_list)
+
+
+# H7: topics and scores in one answer. Every string bounded and both scores an enum: a
+# grammar built from the schema (llama.cpp's converter ignores minimum / maximum) can then
+# only write what validates, and the answer stays short (output tokens are a local model's
+# cost). Fields in the order the model should think: topics, then the verdict.
+Score = Literal[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+VERDICT_REASONING_MAX_CHARS = 300
+
+
+class VerdictResult(BaseModel):
+    categories: list[Category] = Field(min_length=1, max_length=4)
+    interest_score: Score
+    quality_score: Score
+    matched_interests: list[Phrase] = Field(default_factory=list, max_length=3)
+    matched_anti_interests: list[Phrase] = Field(default_factory=list, max_length=3)
+    reasoning: str = Field(json_schema_extra={"maxLength": VERDICT_REASONING_MAX_CHARS})
+
+    _split = field_validator("categories", mode="before")(_split_string)
     _join = field_validator("reasoning", mode="before")(_join_list)
 
 
@@ -75,6 +97,14 @@ class BatchCategorization(BaseModel):
 
 class BatchScoring(BaseModel):
     articles: list[ArticleScore] = Field(min_length=1, max_length=MAX_BATCH_SIZE)
+
+
+class ArticleVerdict(VerdictResult, Keyed):
+    """One article's topics and scores inside a batched reply (H7)."""
+
+
+class BatchVerdict(BaseModel):
+    articles: list[ArticleVerdict] = Field(min_length=1, max_length=MAX_BATCH_SIZE)
 
 
 class ReversePromptOutput(BaseModel):

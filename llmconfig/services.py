@@ -24,6 +24,7 @@ WRITABLE_SETTINGS = (
     "vision_model",
     "openai_base_url",
     "batch_sizes",
+    "call_modes",
 )
 # Write-only secrets: a non-empty value replaces the key, `clear_<name>` removes it.
 SECRET_SETTINGS = {"ollama_api_key": "clear_ollama_key", "openai_api_key": "clear_openai_key"}

@@ -59,6 +59,10 @@ class SettingsOutSerializer(serializers.Serializer[Any]):
         child=serializers.IntegerField(),
         help_text="Articles per scoring call, per model id; other models use SCORING_BATCH_SIZE.",
     )
+    call_modes = serializers.DictField(
+        child=serializers.ChoiceField(choices=UserSettings.CALL_MODES),
+        help_text='Calls per article, per model id ("one" or "two"); others use SCORING_CALLS.',
+    )
 
 
 class BatchSizesField(serializers.JSONField):
@@ -67,6 +71,14 @@ class BatchSizesField(serializers.JSONField):
     def to_internal_value(self, data: Any) -> dict[str, int]:
         try:
             return UserSettings.clean_batch_sizes(data)
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+
+
+class CallModesField(serializers.JSONField):
+    def to_internal_value(self, data: Any) -> dict[str, str]:
+        try:
+            return UserSettings.clean_call_modes(data)
         except ValueError as exc:
             raise serializers.ValidationError(str(exc)) from exc
 
@@ -94,6 +106,12 @@ class SettingsInSerializer(StrictSerializer):
         help_text="Articles per scoring call, per model id, 1–20 (e.g. "
         '{"ollama/qwen3:4b": 5}); replaces the stored map. Other models use '
         "SCORING_BATCH_SIZE.",
+    )
+    call_modes = CallModesField(
+        required=False,
+        help_text='Calls per article, per model id: "one" (topics and scores in one answer) '
+        'or "two" (categorize, then score), e.g. {"ollama/qwen3:4b": "one"}; replaces the '
+        "stored map. Other models use SCORING_CALLS.",
     )
 
     def validate_ollama_endpoint(self, value: str | None) -> str | None:

@@ -16,8 +16,10 @@ from llmconfig.models import LLMCall, PromptTemplate
 from llmconfig.prompts import BATCH_ARTICLE, render
 from llmconfig.schemas import (
     ArticleTopics,
+    ArticleVerdict,
     BatchCategorization,
     BatchScoring,
+    BatchVerdict,
 )
 from scoring.services.claims import Claim, claimed_readings, owned
 from scoring.services.context import ScoringContext, reader_context
@@ -32,6 +34,7 @@ from scoring.services.single import (
     score_one,
     scored_result,
     topic_names,
+    verdict_one,
 )
 from scoring.services.status import step_set
 from scoring.services.stories import linked_by_embedding
@@ -61,7 +64,7 @@ def article_score(*, claim: Claim, context: ScoringContext | None = None) -> Out
 # Fitting a batch into the model's context window: a conservative estimate (English runs ~4
 # characters a token; code and other scripts fewer), and room left for each article's answer.
 CHARS_PER_TOKEN = 3
-ANSWER_TOKENS = {"categorize": 60, "score": 250}
+ANSWER_TOKENS = {"categorize": 60, "score": 250, "verdict": 250}
 
 
 class _Paused(Exception):
@@ -94,12 +97,12 @@ class _Item:
 class _Step:
     """What one batched call of a step (categorize or score) is made of."""
 
-    purpose: str  # "categorize" | "score"
+    purpose: str  # "categorize" | "score" | "verdict" (both in one call, H7)
     model: str
     size: int
     template: str
     version: int
-    schema: type[BatchCategorization] | type[BatchScoring]
+    schema: type[BatchCategorization] | type[BatchScoring] | type[BatchVerdict]
     fixed: dict[str, str]  # the prompt's values other than the articles
     chars: int  # article text per article
 
@@ -110,8 +113,18 @@ class _Step:
             model = us.effective_categorization_model
             template, version = context.prompts[PromptTemplate.Name.CATEGORIZATION_BATCH]
             fixed = {"existing_categories": context.existing_categories()}
-            schema: type[BatchCategorization] | type[BatchScoring] = BatchCategorization
+            schema: type[BatchCategorization] | type[BatchScoring] | type[BatchVerdict] = (
+                BatchCategorization
+            )
             chars = settings.SCORING_CATEGORIZE_CHARS
+        elif purpose == "verdict":
+            model = us.effective_scoring_model
+            template, version = context.prompts[PromptTemplate.Name.VERDICT_BATCH]
+            fixed = {
+                **reader_context(context),
+                "existing_categories": context.existing_categories(),
+            }
+            schema, chars = BatchVerdict, settings.SCORING_SCORE_CHARS
         else:
             model = us.effective_scoring_model
             template, version = context.prompts[PromptTemplate.Name.SCORING_BATCH]
@@ -188,19 +201,21 @@ def articles_score(*, claims: list[Claim], context: ScoringContext) -> list[Outc
             outcomes.append(linked)
             continue
         items.append(_Item(claim, reading, topics=kept_topics(reading.article)))
+    one_call = context.user_settings.one_call
     try:
         # Each article a batched reply left out before goes alone, both steps; then the rest.
         groups = [[i] for i in items if i.reading.batch_missed]
         groups.append([i for i in items if not i.reading.batch_missed])
         for group in groups:
             asked = [i for i in group if i.topics is None]
-            _in_batches(asked, "categorize", context)
+            # One call (H7): the topics come with this reader's scores.
+            _in_batches(asked, "verdict" if one_call else "categorize", context)
             for item in asked:
                 if item.topics is not None:
                     # Every reader's from now on: written at once, not with this verdict.
                     item.topics = topics_write(item.article, item.topics, context)
             for item in group:
-                if item.outcome is None and item.topics is not None:
+                if item.outcome is None and item.topics is not None and item.result is None:
                     item.result = blocked_result(item.topics, context)
             _in_batches(
                 [i for i in group if i.outcome is None and i.result is None], "score", context
@@ -249,6 +264,8 @@ def _step_one(item: _Item, purpose: str, context: ScoringContext) -> None:
     try:
         if purpose == "categorize":
             item.topics = categorize_one(item.article, context, shared)
+        elif purpose == "verdict":
+            item.topics, item.result = verdict_one(item.article, context, item.calls)
         else:
             assert item.topics is not None
             item.result = score_one(item.article, item.topics, context, item.calls)
@@ -294,6 +311,9 @@ def _step_batch(
         answer = answers.get(item.article.id)
         if answer is None:
             _release(item)
+        elif isinstance(answer, ArticleVerdict):
+            item.topics = Topics(topic_names(answer.categories), step.model, step.version)
+            item.result = scored_result(answer, context, step.version)
         elif isinstance(answer, ArticleTopics):
             item.topics = Topics(topic_names(answer.categories), step.model, step.version)
         else:
@@ -306,7 +326,7 @@ def _record_batch_calls(calls: list[CallRecord], chunk: list[_Item], step: _Step
     scoring call is the reader's, a categorizing one everyone's."""
     for call in calls:
         call.articles = len(chunk)
-    reader_id = chunk[0].reading.reader_id if step.purpose == "score" else None
+    reader_id = chunk[0].reading.reader_id if step.purpose != "categorize" else None
     LLMCall.objects.record(calls, article_id=chunk[0].article.id, reader_id=reader_id)
 
 

@@ -75,7 +75,8 @@ def eligible_readers_sql(t: dict[str, str]) -> tuple[str, list[Any]]:
     sql = (
         f"(TRIM(p.interests) <> '' OR TRIM(p.anti_interests) <> '') AND ("  # noqa: S608
         f"p.daily_scoring_budget IS NULL OR (SELECT COUNT(*) FROM {t['call']} c "
-        "WHERE c.reader_id = p.user_id AND c.purpose = 'score' AND c.created_at >= %s) "
+        "WHERE c.reader_id = p.user_id AND c.purpose IN ('score', 'verdict') "
+        "AND c.created_at >= %s) "
         "< p.daily_scoring_budget)"
     )
     since = connection.ops.adapt_datetimefield_value(budget_day_start())

@@ -15,6 +15,7 @@ from llmconfig.prompts import render
 from llmconfig.schemas import (
     CategorizationResult,
     ScoringResult,
+    VerdictResult,
 )
 from scoring.services.context import ScoringContext, reader_context
 from scoring.services.status import step_set
@@ -87,7 +88,9 @@ def blocked_result(topics: Topics, context: ScoringContext) -> Scored | None:
     return None
 
 
-def scored_result(result: ScoringResult, context: ScoringContext, version: int | None) -> Scored:
+def scored_result(
+    result: ScoringResult | VerdictResult, context: ScoringContext, version: int | None
+) -> Scored:
     profile = context.profile
     return Scored(
         interest=result.interest_score,
@@ -119,6 +122,31 @@ def score_one(
     ).generate(prompt, ScoringResult, temperature=0, purpose="score")
     calls += completion.calls
     return scored_result(completion.value, context, version)
+
+
+def verdict_one(
+    article: Article, context: ScoringContext, calls: list[CallRecord]
+) -> tuple[Topics, Scored]:
+    """Topics and the reader's scores in one call (H7). The topics are every reader's from
+    then on; the call is this reader's. A blocked topic costs nothing extra: the article is
+    scored, and the block ranks it 0."""
+    model = context.user_settings.effective_scoring_model
+    template, version = context.prompts[PromptTemplate.Name.VERDICT]
+    prompt = render(
+        template,
+        **reader_context(context),
+        existing_categories=context.existing_categories(),
+        title=article.title,
+        content=article_text(article, settings.SCORING_SCORE_CHARS),
+    )
+    step_set(article_id=article.id, phase="scoring")
+    completion = get_adapter(model, context.user_settings).generate(
+        prompt, VerdictResult, temperature=0, purpose="verdict"
+    )
+    calls += completion.calls
+    answer = completion.value
+    topics = Topics(topic_names(answer.categories), model, version)
+    return topics, scored_result(answer, context, version)
 
 
 def quoted(phrases: list[str], text: str) -> list[str]:

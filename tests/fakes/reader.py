@@ -192,10 +192,14 @@ def batch_answer(
 
 
 def answer(prompt: str, schema: dict[str, object]) -> dict[str, object] | None:
-    """The reply for a Sift prompt, or None when the schema is not one of Sift's two."""
+    """The reply for a Sift prompt, or None when the schema is not one of Sift's three."""
     properties = schema.get("properties", {})
     if not isinstance(properties, dict):
         return None
+    if "interest_score" in properties and "categories" in properties:
+        # Topics and scores in one answer (H7), each as its own prompt would get it.
+        topics = categorize(prompt)
+        return {"categories": topics["categories"], **score(prompt)}
     if "interest_score" in properties:
         return score(prompt)
     if "categories" in properties:
