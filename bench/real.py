@@ -15,6 +15,10 @@ prompts, which alternate, each find their rubric already evaluated. "Cache off" 
 server, which reuses only the previous request's prefix: with the two prompts alternating,
 almost nothing.
 
+H7 adds one call per article (topics and scores in one answer, `call_modes`) at batch 1
+and 5 beside the two calls at 1, 5 and 10, with the output tokens per article.
+`BENCH_REAL_CACHE=off` runs the plain server only.
+
 The model is a small *base* model: these are figures about time and about replies that
 parse, never about its judgement.
 """
@@ -50,7 +54,6 @@ for name in ("DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL"):
     os.environ.pop(name, None)
 
 ARTICLES = 10
-BATCH_SIZES = (1, 5, 10)
 
 
 def setup_django() -> None:
@@ -62,8 +65,12 @@ def setup_django() -> None:
     call_command("migrate", verbosity=0)
 
 
-def fresh_articles(base_url: str, model: str) -> list[int]:
-    from articles.models import Article, Feed
+def fresh_articles(base_url: str, model: str, mode: str) -> list[int]:
+    """The bench's ten articles, queued for one reader (the demo's interests)."""
+    from django.contrib.auth import get_user_model
+
+    from accounts.models import Profile
+    from articles.models import Article, Feed, Reading, Subscription
     from demo.articles import ANTI_INTERESTS, FEEDS, INTERESTS
     from llmconfig.models import LLMCall, UserSettings
 
@@ -74,57 +81,80 @@ def fresh_articles(base_url: str, model: str) -> list[int]:
     us.openai_base_url = base_url
     us.categorization_model = model
     us.use_separate_models = False
-    us.interests, us.anti_interests = INTERESTS, ANTI_INTERESTS
+    us.call_modes = {model: mode}
     us.save()
+    reader, _ = get_user_model().objects.get_or_create(
+        username="bench", defaults={"is_staff": True}
+    )
+    Profile.objects.update_or_create(
+        user=reader, defaults={"interests": INTERESTS, "anti_interests": ANTI_INTERESTS}
+    )
     now = datetime.now(UTC)
     items = [item for key in ("systems", "sky") for item in FEEDS[key][1]][:ARTICLES]
     feed = Feed.objects.create(url="https://bench.example/real.xml", title="Bench")
+    Subscription.objects.create(reader=reader, feed=feed)
     rows = Article.objects.bulk_create(
         Article(
             feed=feed, title=title, url=f"https://bench.example/real/{i}", content=body,
-            published_at=now - timedelta(minutes=i), scoring_state=Article.ScoringState.QUEUED,
-            queued_at=now + timedelta(microseconds=i),
+            published_at=now - timedelta(minutes=i),
         )
         for i, (title, body) in enumerate(items)
+    )  # fmt: skip
+    Reading.objects.bulk_create(
+        Reading(
+            reader=reader, article=a, feed=feed, scoring_state=Article.ScoringState.QUEUED,
+            queued_at=now + timedelta(microseconds=i),
+        )
+        for i, a in enumerate(rows)
     )  # fmt: skip
     return [a.id for a in rows]
 
 
-def run(batch: int, base_url: str, model: str) -> dict[str, Any]:
+def run(batch: int, base_url: str, model: str, mode: str) -> dict[str, Any]:
     from django.conf import settings
     from django.core.cache import cache
+    from django.db.models import Sum
 
-    from articles.models import Article
+    from articles.models import Reading
     from llmconfig.models import LLMCall
     from scoring import services
 
     settings.SCORING_BATCH_SIZE = batch
     cache.clear()
     services.readiness_set(ready=True, reason="")
-    ids = fresh_articles(base_url, model)
+    ids = fresh_articles(base_url, model, mode)
+    readings = Reading.objects.filter(article_id__in=ids)
     started = time.monotonic()
-    while Article.objects.filter(id__in=ids, scoring_state__in=["queued", "scoring"]).exists():
+    while readings.filter(scoring_state__in=["queued", "scoring"]).exists():
         services.score_next_articles(worker="bench-real", budget_seconds=3600)
         if not services.readiness_get()["ready"]:
             raise RuntimeError(services.readiness_get()["reason"])
     seconds = time.monotonic() - started
     calls = list(LLMCall.objects.values_list("outcome", "articles"))
     ok = sum(1 for outcome, _ in calls if outcome == "ok")
-    # Each article takes two steps (categorize, score). A step not answered by its batch (left
-    # out, or the batch fell back) was answered by a call of its own.
+    # Two calls: each article takes two steps (categorize, score); one call: one. A step not
+    # answered by its batch (left out, or the batch fell back) was answered by its own call.
+    steps = (1 if mode == "one" else 2) * len(ids)
     alone = sum(1 for outcome, n in calls if outcome == "ok" and n == 1)
-    states = list(Article.objects.filter(id__in=ids).values_list("scoring_state", flat=True))
+    states = list(readings.values_list("scoring_state", flat=True))
+    output = LLMCall.objects.aggregate(n=Sum("output_tokens"))["n"] or 0
     return {
+        "calls_per_article": mode,
         "batch": batch,
         "seconds_per_article": round(seconds / len(ids), 2),
         "llm_calls": len(calls),
+        "output_tokens_per_article": round(output / len(ids), 1),
         "batched_calls": sum(1 for _, n in calls if n > 1),
         "valid_reply_share": round(ok / max(1, len(calls)), 2),
-        "steps_answered_in_batches": round(1 - alone / (2 * len(ids)), 2) if batch > 1 else None,
+        "steps_answered_in_batches": round(1 - alone / steps, 2) if batch > 1 else None,
         "scored": states.count("scored"),
         "failed": states.count("failed"),
         "articles": len(ids),
     }
+
+
+# (calls per article, batch): two calls at 1, 5 and 10 as before; one call at 1 and 5 (H7).
+RUNS = [("two", 1), ("two", 5), ("two", 10), ("one", 1), ("one", 5)]
 
 
 def main() -> None:
@@ -135,13 +165,15 @@ def main() -> None:
     setup_django()
     model = f"openai/{MODEL_ALIAS}"
     rows = []
-    for cache_on in (False, True):
+    caches = os.environ.get("BENCH_REAL_CACHE", "off,on").split(",")
+    for cache_on in (c == "on" for c in caches):
         extra = ("--cache", "true") if cache_on else ()
         log = Path(VAR_DIR) / f"llama-{'cache' if cache_on else 'plain'}.log"
         proc, base_url = start_llama_server(log, *extra)
         try:
-            for batch in BATCH_SIZES:
-                row = {"prompt_cache": "on" if cache_on else "off", **run(batch, base_url, model)}
+            for mode, batch in RUNS:
+                cache_name = "on" if cache_on else "off"
+                row = {"prompt_cache": cache_name, **run(batch, base_url, model, mode)}
                 print(json.dumps(row), flush=True)
                 rows.append(row)
         finally:
@@ -151,14 +183,16 @@ def main() -> None:
         f"\nGemma 3 270M (Q4_K_M) on llama.cpp's server, {os.cpu_count()} cores, one call at a time"
     )
     print(
-        "| prompt cache | batch | s / article | LLM calls | valid replies "
-        "| steps answered by their batch | scored | failed |"
+        "| prompt cache | calls / article | batch | s / article | LLM calls "
+        "| output tokens / article | valid replies | steps answered by their batch "
+        "| scored | failed |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         in_batch = r["steps_answered_in_batches"]
         print(
-            f"| {r['prompt_cache']} | {r['batch']} | {r['seconds_per_article']} | {r['llm_calls']} "
+            f"| {r['prompt_cache']} | {r['calls_per_article']} | {r['batch']} "
+            f"| {r['seconds_per_article']} | {r['llm_calls']} | {r['output_tokens_per_article']} "
             f"| {r['valid_reply_share']:.0%} | {'–' if in_batch is None else f'{in_batch:.0%}'} "
             f"| {r['scored']}/{r['articles']} | {r['failed']} |"
         )
