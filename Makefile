@@ -10,7 +10,7 @@ PORT ?= 8000
 # Production sets DEBUG=false and provides them (see .env.example).
 export DEBUG ?= true
 
-.PHONY: run demo test test-real test-fast lint typecheck check bench bench-real reliability setup setup-run clean help
+.PHONY: run demo test test-two-calls test-real test-fast lint typecheck check bench bench-real reliability setup setup-run clean help
 
 help:
 	@echo "make run     - set up and run Sift (web on http://127.0.0.1:$(PORT), worker, beat)"
@@ -55,6 +55,18 @@ demo: setup
 # (config/settings_test.py); a file's tests stay in one process, in order.
 test: setup .tools/clients/.ready
 	.venv/bin/pytest -q -p no:cacheprovider -n 2 --dist loadfile
+
+# H7: the scoring tests again with two calls per new article (categorize, then score; the
+# default is one). The tests about the two-call protocol itself run with two in both passes
+# (`@pytest.mark.two_calls`).
+SCORING_TESTS := tests/test_scoring_pipeline.py tests/test_batched_scoring.py \
+	tests/test_readers.py tests/test_ranking.py tests/test_feedback_and_explanations.py \
+	tests/test_llm_costs.py tests/test_stories.py tests/test_in_flight_limit.py \
+	tests/test_one_call.py tests/test_full_text.py tests/test_articles_api.py \
+	tests/test_reader_basics.py tests/test_frontend_contract.py tests/test_openai_compat.py \
+	tests/test_fake_reader.py tests/test_worker_reliability.py
+test-two-calls: setup
+	SCORING_CALLS=two .venv/bin/pytest -q -p no:cacheprovider -n 2 --dist loadfile $(SCORING_TESTS)
 
 # Reader-app clients by others that need Python >= 3.12 (google-reader), pinned in
 # tools/clients/uv.lock, in a venv of their own; without a Python 3.12 here, their test skips.

@@ -173,7 +173,14 @@ def main() -> None:
         try:
             for mode, batch in RUNS:
                 cache_name = "on" if cache_on else "off"
-                row = {"prompt_cache": cache_name, **run(batch, base_url, model, mode)}
+                try:
+                    row = {"prompt_cache": cache_name, **run(batch, base_url, model, mode)}
+                except RuntimeError as exc:  # the server died (seen with --cache): say so, go on
+                    row = {"prompt_cache": cache_name, "calls_per_article": mode, "batch": batch,
+                           "error": str(exc)}  # fmt: skip
+                    print(json.dumps(row), flush=True)
+                    rows.append(row)
+                    break
                 print(json.dumps(row), flush=True)
                 rows.append(row)
         finally:
@@ -189,6 +196,11 @@ def main() -> None:
     )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
+        if "error" in r:
+            print(
+                f"| {r['prompt_cache']} | {r['calls_per_article']} | {r['batch']} | {r['error']} |"
+            )
+            continue
         in_batch = r["steps_answered_in_batches"]
         print(
             f"| {r['prompt_cache']} | {r['calls_per_article']} | {r['batch']} "

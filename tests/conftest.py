@@ -68,6 +68,17 @@ def fake_gemini(_gemini_server: FakeGemini, settings) -> Iterator[FakeGemini]:
 
 
 @pytest.fixture(autouse=True)
+def _calls_per_article(request):
+    """Calls per new article: SCORING_CALLS, one by default (`make test-two-calls` runs the
+    scoring tests with two, H7). A test about the two-call protocol itself says so
+    (`two_calls`)."""
+    if request.node.get_closest_marker("two_calls"):
+        settings = request.getfixturevalue("settings")
+        settings.SCORING_CALLS = "two"
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """The cache is shared (file or Redis): one test's readiness or health answer must not
     leak into the next."""
@@ -80,6 +91,7 @@ def _fresh_cache():
 SEEDS = (
     ("llmconfig.migrations.0002_seed_prompts", "seed"),
     ("llmconfig.migrations.0005_batched_scoring", "seed_batch_prompts"),
+    ("llmconfig.migrations.0009_seed_verdict_prompts", "seed_verdict_prompts"),
     ("articles.migrations.0002_seed_categories", "seed"),
 )
 

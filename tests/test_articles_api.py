@@ -19,6 +19,7 @@ from tests.factories import (
     CategoryFactory,
     FeedFactory,
     ScoredArticleFactory,
+    calls_per_new_article,
     claimed_article_ids,
     default_reader,
     set_interests,
@@ -306,7 +307,7 @@ def test_rescore_endpoint_queues_recent_unread(api, settings):
     ScoredArticleFactory.create_batch(2)
     ScoredArticleFactory(published_at=NOW - timedelta(days=8))
     assert api.post("/api/scoring/rescore").json() == {
-        "queued": 2, "articles": 2, "llm_calls": 4, "dry_run": False,
+        "queued": 2, "articles": 2, "llm_calls": 2 * calls_per_new_article(), "dry_run": False,
     }  # fmt: skip
     assert Reading.objects.filter(scoring_priority__gt=0, rescore_mode="full").count() == 2
 

@@ -61,6 +61,7 @@ def ids_in(body: dict) -> list[int]:
     return [int(i) for i in ARTICLE_ID.findall(body["messages"][-1]["content"])]
 
 
+@pytest.mark.two_calls
 def test_five_articles_take_one_categorizing_and_one_scoring_call(llm):
     articles = ArticleFactory.create_batch(5)
     outcomes = services.score_next_articles(worker="w1", budget_seconds=60)
@@ -84,6 +85,7 @@ def test_five_articles_take_one_categorizing_and_one_scoring_call(llm):
     assert (row["calls"], row["articles"]) == (2, 5)
 
 
+@pytest.mark.two_calls
 def test_the_static_rubric_comes_first_and_the_articles_last(llm):
     ArticleFactory.create_batch(2)
     run_batch()
@@ -108,6 +110,7 @@ def test_the_prompts_follow_the_reader_per_article(llm):
     assert "databases" in rusty.score_reasoning and "rust" in rusty.score_reasoning
 
 
+@pytest.mark.two_calls
 def test_ids_the_model_invents_are_ignored_and_missing_articles_go_back_alone(llm):
     articles = ArticleFactory.create_batch(3)
     llm.faults.batch_invent_next = 1  # the categorizing reply adds an article never asked about
@@ -132,6 +135,7 @@ def test_ids_the_model_invents_are_ignored_and_missing_articles_go_back_alone(ll
     assert Reading.objects.filter(scoring_state=State.SCORED, batch_missed=False).count() == 3
 
 
+@pytest.mark.two_calls
 def test_a_malformed_batch_is_reasked_once_then_falls_back_to_one_call_per_article(llm):
     articles = ArticleFactory.create_batch(3)
     llm.faults.malformed_next = 2  # the batched categorizing call and its re-ask
@@ -150,6 +154,7 @@ def test_a_malformed_batch_is_reasked_once_then_falls_back_to_one_call_per_artic
     ) == ["invalid", "invalid", "ok"]
 
 
+@pytest.mark.two_calls
 def test_an_out_of_range_score_in_a_batch_is_never_stored(llm):
     """A 0–10 field answered 100 is invalid for the whole reply: re-asked, then one by one."""
     ArticleFactory.create_batch(2)
@@ -175,6 +180,7 @@ def test_an_out_of_range_score_in_a_batch_is_never_stored(llm):
     ]  # fmt: skip
 
 
+@pytest.mark.two_calls
 def test_rescores_lead_the_batch_and_score_only_keeps_topics(llm):
     normal = ArticleFactory.create_batch(3)
     rescored = ScoredArticleFactory(categorization_model="ollama/qwen3:4b")
@@ -194,6 +200,7 @@ def test_rescores_lead_the_batch_and_score_only_keeps_topics(llm):
     assert rescored.scoring_priority == 0 and rescored.rescore_mode is None
 
 
+@pytest.mark.two_calls
 def test_a_blocked_topic_skips_the_scoring_call_for_that_article_only(llm):
     CategoryFactory(name="technology", weight="blocked")
     llm.responder = lambda body: json.dumps(
@@ -251,6 +258,7 @@ def test_an_outage_puts_the_whole_batch_back_and_pauses(llm):
     assert services.readiness_get()["ready"] is True
 
 
+@pytest.mark.two_calls
 def test_a_batch_is_cut_to_fit_the_models_context(llm, settings):
     """Ollama's num_ctx (from /api/show) bounds the prompt: a batch that would not fit is
     split rather than cut off silently by Ollama."""
@@ -270,6 +278,7 @@ def test_a_batch_is_cut_to_fit_the_models_context(llm, settings):
     assert [len(ids_in(b)) for b in chats(llm)] == [5, 5]
 
 
+@pytest.mark.two_calls
 def test_each_model_can_have_its_own_batch_size(llm, settings, api):
     settings.SCORING_BATCH_SIZE = 1
     response = api.put("/api/settings", {"batch_sizes": {"ollama/qwen3:4b": 3}}, format="json")
@@ -280,6 +289,7 @@ def test_each_model_can_have_its_own_batch_size(llm, settings, api):
     assert [len(ids_in(b)) for b in chats(llm)] == [3, 3, 0, 0]  # a batch of 3, then one alone
 
 
+@pytest.mark.two_calls
 def test_the_rescore_preview_counts_batched_calls(llm, settings):
     articles = ScoredArticleFactory.create_batch(7)
     ids = Reading.objects.filter(article_id__in=[a.id for a in articles])

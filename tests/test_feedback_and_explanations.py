@@ -102,7 +102,7 @@ def test_the_scoring_prompt_carries_recent_feedback_after_the_rubric(llm):
     ScoredArticleFactory(title="Gossip roundup", feedback="down", feedback_at="2026-11-20T10:00Z")
     ArticleFactory(title="The new one")
     assert run_one() is Outcome.SCORED
-    prompt = llm.calls("/api/chat")[1].body["messages"][-1]["content"]
+    prompt = llm.calls("/api/chat")[-1].body["messages"][-1]["content"]  # the scoring one
     liked = prompt.index("marked more like this")
     assert prompt.index("Interest 0-10") < prompt.index("**User Interests:**") < liked
     assert liked < prompt.index("Gossip roundup") < prompt.index("**Title:** The new one")
@@ -135,6 +135,7 @@ def test_matched_phrases_are_kept_only_when_they_are_the_readers_words(llm, api)
             return json.dumps({"categories": ["rust"], "suggested_new": []})
         return json.dumps(
             {
+                "categories": ["rust"],  # read when the topics come in the same answer (H7)
                 "interest_score": 9,
                 "quality_score": 8,
                 "reasoning": "About Rust.",
@@ -191,7 +192,7 @@ def test_a_real_worker_uses_feedback_keeps_explanations_and_skips_the_backfill(
     def answer(body):
         if body["format"]["title"] == "CategorizationResult":
             return json.dumps({"categories": ["rust"], "suggested_new": []})
-        return json.dumps({"interest_score": 8, "quality_score": 8, "reasoning": "Rust.",
+        return json.dumps({"categories": ["rust"], "interest_score": 8, "quality_score": 8, "reasoning": "Rust.",
                            "matched_interests": ["Rust", "knitting"], "matched_anti_interests": []})  # fmt: skip
 
     fake_ollama.responder = answer

@@ -114,3 +114,51 @@ def test_the_mode_is_a_models_setting_through_the_api():
     ArticleFactory(feed=FeedFactory(), title="Two calls again")
     score_everything()
     assert calls() == {"categorize": 1, "score": 1}
+
+
+def test_a_malformed_batch_is_reasked_then_asked_one_by_one(fake_ollama):
+    """The batch path's rules hold with one call: re-asked once with the error, then one
+    call per article; nothing failed, no attempt lost."""
+    UserSettings.objects.filter(pk=1).update(batch_sizes={MODEL: 5})
+    feed = FeedFactory()
+    for i in range(3):
+        ArticleFactory(feed=feed, title=f"Database story {i}")
+    fake_ollama.faults.malformed_next = 2  # the batched call and its re-ask
+    claims = services.articles_claim(worker="w1", limit=5)
+    context = services.ScoringContext.load(default_reader().pk)
+    assert services.articles_score(claims=claims, context=context) == [services.Outcome.SCORED] * 3
+    titles = [c.body["format"]["title"] for c in fake_ollama.calls("/api/chat")]
+    assert titles == ["BatchVerdict", "BatchVerdict"] + ["VerdictResult"] * 3
+    assert all(r.scoring_attempts == 0 for r in Reading.objects.all())
+
+
+def test_a_score_outside_the_enum_is_never_stored(fake_ollama):
+    """The schema sends the scores as enums; a reply outside them is re-asked with the
+    validation error, and the valid second answer is the one stored."""
+    answers = iter([
+        '{"categories": ["databases"], "interest_score": 100, "quality_score": 5, "reasoning": "x"}',
+        '{"categories": ["databases"], "interest_score": 9, "quality_score": 5, "reasoning": "ok"}',
+    ])  # fmt: skip
+    fake_ollama.responder = lambda body: next(answers)
+    ArticleFactory(feed=FeedFactory(), title="Postgres")
+    score_everything()
+    reading = Reading.objects.get()
+    assert reading.interest_score == 9
+    reask = fake_ollama.calls("/api/chat")[1].body["messages"][-1]["content"]
+    assert "interest_score" in reask
+    assert list(LLMCall.objects.values_list("outcome", flat=True).order_by("id")) == [
+        "invalid",
+        "ok",
+    ]
+
+
+def test_the_rescore_preview_counts_one_call_an_article():
+    from tests.factories import ScoredArticleFactory
+
+    ScoredArticleFactory.create_batch(3, feed=FeedFactory())
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(default_reader())
+    full = client.post("/api/scoring/rescore?dry_run=1", {"mode": "full"}, format="json").json()
+    assert (full["articles"], full["llm_calls"]) == (3, 3)  # two calls would be 6

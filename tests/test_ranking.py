@@ -226,10 +226,12 @@ def test_a_weight_changed_while_the_llm_answers_is_not_overwritten(api, fake_oll
     worker = Worker(name="stale", concurrency=1, LLM_MAX_IN_FLIGHT=1).start()
     try:
         article = ArticleFactory(scoring_state=State.UNSCORED)
-        from tests.factories import articles_enqueue
+        from tests.factories import articles_enqueue, calls_per_new_article
 
         articles_enqueue(ids=[article.id])
-        wait_for(lambda: len(fake_ollama.calls("/api/chat")) == 2, timeout=30)  # scoring call
+        # The scoring call is in flight (the second, or the only one when topics and scores
+        # come in one call, H7).
+        wait_for(lambda: len(fake_ollama.calls("/api/chat")) == calls_per_new_article(), timeout=30)
         api.patch("/api/categories/technology/weight", {"weight": "high"}, format="json")
         wait_for(
             lambda: Reading.objects.get(article_id=article.id).scoring_state == State.SCORED,

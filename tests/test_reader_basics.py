@@ -19,6 +19,7 @@ from tests.factories import (
     FeedFactory,
     ScoredArticleFactory,
     articles_rescore,
+    calls_per_new_article,
     default_reader,
 )
 from tests.fakes.feeds import Route
@@ -237,7 +238,8 @@ def test_skipped_articles_can_be_scored_on_request_with_their_cost_first(api, fa
     skipped = [ArticleFactory(scoring_state="skipped") for _ in range(3)]
     UserSettings.objects.update(categorization_model="ollama/qwen3:4b")
     dry = api.post("/api/scoring/rescore?dry_run=1", {"skipped": True}, format="json").json()
-    assert dry == {"queued": 0, "articles": 3, "llm_calls": 6, "dry_run": True}
+    calls = 3 * calls_per_new_article()
+    assert dry == {"queued": 0, "articles": 3, "llm_calls": calls, "dry_run": True}
     done = api.post("/api/scoring/rescore", {"skipped": True}, format="json").json()
     assert done["queued"] == 3
     assert {
@@ -252,4 +254,4 @@ def test_the_reading_page_counts_the_skipped_and_what_scoring_them_costs(client,
     client.force_login(user)
     page = client.get("/").content.decode()
     assert "3 older articles were kept without a score" in page
-    assert "Score the newest 3 (6 LLM calls at most)" in page
+    assert f"Score the newest 3 ({3 * calls_per_new_article()} LLM calls at most)" in page

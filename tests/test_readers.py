@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db.models import Count
 from django.test import TestCase
 from rest_framework.test import APIClient
 
@@ -18,7 +19,14 @@ from articles.models import Article, Feed, Reading, ReadingRank, Subscription, T
 from llmconfig.models import LLMCall, UserSettings
 from scoring import services
 from scoring.services import Outcome
-from tests.factories import ArticleFactory, CategoryFactory, ScoredArticleFactory, default_reader
+from tests.factories import (
+    ArticleFactory,
+    CategoryFactory,
+    ScoredArticleFactory,
+    default_reader,
+    expected_calls,
+    one_call,
+)
 from tests.fakes.feeds import Route
 from tests.live import Worker, purge_queues, wait_for
 
@@ -65,10 +73,8 @@ def llm(fake_ollama):
 
 
 def calls_by_purpose() -> dict[str, int]:
-    return {
-        purpose: LLMCall.objects.filter(purpose=purpose).count()
-        for purpose in ("categorize", "score")
-    }
+    counts = LLMCall.objects.values_list("purpose").annotate(n=Count("id")).order_by()
+    return {purpose: n for purpose, n in counts if n}
 
 
 def test_two_readers_on_one_feed_one_categorization_per_article_one_score_per_reader(llm, feeds):
@@ -85,11 +91,14 @@ def test_two_readers_on_one_feed_one_categorization_per_article_one_score_per_re
     assert Reading.objects.count() == 12  # each reader's reading of each article
 
     assert score_everything() == [Outcome.SCORED] * 8
-    assert calls_by_purpose() == {"categorize": 4, "score": 8}
+    assert calls_by_purpose() == expected_calls(articles=4, scorings=8)
     titles = [c.body["format"]["title"] for c in llm.calls("/api/chat")]
-    assert titles.count("CategorizationResult") == 4 and titles.count("ScoringResult") == 8
+    if one_call():
+        assert titles.count("VerdictResult") == 4 and titles.count("ScoringResult") == 4
+    else:
+        assert titles.count("CategorizationResult") == 4 and titles.count("ScoringResult") == 8
     # Each scoring call is the reader's (their budget counts it); categorizing is no one's.
-    assert LLMCall.objects.filter(purpose="score", reader_id=ann.pk).count() == 4
+    assert LLMCall.objects.filter(purpose__in=["score", "verdict"], reader_id=ann.pk).count() == 4
     assert LLMCall.objects.filter(purpose="categorize", reader_id__isnull=False).count() == 0
     # The reader without interests: no call, their articles wait, and the status says why.
     assert set(Reading.objects.filter(reader=idle).values_list("scoring_state", flat=True)) == {
@@ -110,7 +119,7 @@ def test_two_readers_on_one_feed_one_categorization_per_article_one_score_per_re
     with TestCase.captureOnCommitCallbacks(execute=True):
         idle_api.put("/api/preferences", {"interests": "databases"}, format="json")
     score_everything()
-    assert calls_by_purpose() == {"categorize": 4, "score": 12}
+    assert calls_by_purpose() == expected_calls(articles=4, scorings=12)
 
 
 def test_a_reader_who_subscribes_later_gets_the_backfill_window_scored_only(llm, feeds, settings):
@@ -128,7 +137,7 @@ def test_a_reader_who_subscribes_later_gets_the_backfill_window_scored_only(llm,
     assert sorted(states.values()) == [State.QUEUED, State.SKIPPED]
     score_everything()
     # One scoring call for Bob's article in the window; its topics were asked already.
-    assert calls_by_purpose() == {"categorize": before["categorize"], "score": before["score"] + 1}
+    assert calls_by_purpose() == {**before, "score": before.get("score", 0) + 1}
 
 
 def test_another_readers_objects_do_not_exist_for_a_reader(feeds):
@@ -236,7 +245,7 @@ def test_real_workers_score_two_readers_with_one_categorization_per_article(fake
         )
     finally:
         worker.stop()
-    assert calls_by_purpose() == {"categorize": 6, "score": 12}
+    assert calls_by_purpose() == expected_calls(articles=6, scorings=12)
     assert len(feeds.calls("/workers.xml")) == 1
 
 

@@ -267,6 +267,8 @@ def test_seeded_prompts_and_categories():
         "scoring",
         "categorization_batch",
         "scoring_batch",
+        "verdict",
+        "verdict_batch",
     }
     assert Category.objects.count() == 25
     assert not TopicWeight.objects.exists()  # every reader's weights start neutral
