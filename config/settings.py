@@ -458,8 +458,8 @@ SCORING_TASK_BUDGET_SECONDS = env_float("SCORING_TASK_BUDGET_SECONDS", 20.0, min
 SCORING_BATCH_SIZE = env_int("SCORING_BATCH_SIZE", 1, minimum=1)
 # H7: "one" call per new article (topics and the reader's scores in one answer) or "two"
 # (categorize, then score); a model can override it in the LLM configuration (call_modes).
-# One: on the real small model `make bench-real` measured 0.44x the seconds per article of
-# two, with every reply valid (docs/providers.md).
+# One: on the real small model `make bench-real` measured 0.43-0.50x the seconds per
+# article of two, with every reply valid (docs/providers.md).
 SCORING_CALLS = env.str("SCORING_CALLS", default="one")
 if SCORING_CALLS not in ("one", "two"):
     raise ImproperlyConfigured('SCORING_CALLS must be "one" or "two".')
