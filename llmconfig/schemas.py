@@ -80,7 +80,7 @@ class VerdictResult(BaseModel):
         """At least one topic with a letter or digit, which kebab-case keeps (else the
         reply is re-asked with this error)."""
         if not any(re.search(r"[A-Za-z0-9]", name) for name in value):
-            raise ValueError("give at least one topic in kebab-case, e.g. \"ai-ml\"")
+            raise ValueError('give at least one topic in kebab-case, e.g. "ai-ml"')
         return value
 
 
