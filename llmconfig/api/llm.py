@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -65,20 +66,17 @@ class SettingsOutSerializer(serializers.Serializer[Any]):
     )
 
 
-class BatchSizesField(serializers.JSONField):
-    """Validated by hand: DRF's DictField(IntegerField) would accept "5" and 5.0."""
+class CheckedJSONField(serializers.JSONField):
+    """A per-model map checked by the model's one rule for it (`UserSettings.clean_*`, which
+    the admin uses too): DRF's DictField(IntegerField) would accept "5" and 5.0."""
 
-    def to_internal_value(self, data: Any) -> dict[str, int]:
+    def __init__(self, *, clean: Callable[[Any], dict[str, Any]], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.clean = clean
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
         try:
-            return UserSettings.clean_batch_sizes(data)
-        except ValueError as exc:
-            raise serializers.ValidationError(str(exc)) from exc
-
-
-class CallModesField(serializers.JSONField):
-    def to_internal_value(self, data: Any) -> dict[str, str]:
-        try:
-            return UserSettings.clean_call_modes(data)
+            return self.clean(data)
         except ValueError as exc:
             raise serializers.ValidationError(str(exc)) from exc
 
@@ -101,13 +99,15 @@ class SettingsInSerializer(StrictSerializer):
         required=False, allow_blank=True, write_only=True, max_length=500, trim_whitespace=True
     )
     clear_openai_key = serializers.BooleanField(required=False)
-    batch_sizes = BatchSizesField(
+    batch_sizes = CheckedJSONField(
+        clean=UserSettings.clean_batch_sizes,
         required=False,
         help_text="Articles per scoring call, per model id, 1–20 (e.g. "
         '{"ollama/qwen3:4b": 5}); replaces the stored map. Other models use '
         "SCORING_BATCH_SIZE.",
     )
-    call_modes = CallModesField(
+    call_modes = CheckedJSONField(
+        clean=UserSettings.clean_call_modes,
         required=False,
         help_text='Calls per article, per model id: "one" (topics and scores in one answer) '
         'or "two" (categorize, then score), e.g. {"ollama/qwen3:4b": "one"}; replaces the '
