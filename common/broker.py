@@ -15,6 +15,7 @@ the database, not the broker, says what still needs scoring.
 
 from __future__ import annotations
 
+import binascii
 import logging
 import os
 import uuid
@@ -23,7 +24,7 @@ from time import monotonic, sleep
 from typing import Any
 
 from kombu.connection import Connection
-from kombu.exceptions import ChannelError
+from kombu.exceptions import ChannelError, DecodeError
 from kombu.transport import filesystem
 from kombu.utils.encoding import bytes_to_str, str_to_bytes
 from kombu.utils.json import dumps, loads
@@ -57,11 +58,10 @@ class Channel(filesystem.Channel):
                 with open(path, "rb") as fh:
                     payload = fh.read()
                 message = loads(bytes_to_str(payload))
-                if not isinstance(message, dict) or not isinstance(message.get("properties"), dict):
-                    raise ValueError("not a kombu message")
+                self._check(message)
             except FileNotFoundError:
                 continue  # another consumer took it first
-            except (ValueError, UnicodeDecodeError) as exc:
+            except (ValueError, UnicodeDecodeError, binascii.Error, DecodeError) as exc:
                 self._move_aside(path, name, exc)
                 continue
             except OSError as exc:
@@ -72,6 +72,27 @@ class Channel(filesystem.Channel):
                 continue
             return message
         raise Empty()
+
+    def _check(self, message: Any) -> None:
+        """Raise ValueError unless `message` has the shape kombu's consumer relies on: it reads
+        these keys without a guard, inside the worker's event loop, so a file that is JSON
+        but not quite a message stopped the worker."""
+        if not isinstance(message, dict) or not isinstance(message.get("properties"), dict):
+            raise ValueError("not a kombu message")
+        properties = message["properties"]
+        shapes = (
+            (properties.get("delivery_tag"), str),
+            (properties.get("delivery_info"), dict),
+            (message.get("body", ""), str),
+            (message.get("headers") or {}, dict),
+            (message.get("content-type") or "", str),
+            (message.get("content-encoding") or "", str),
+            (properties.get("body_encoding") or "", str),
+        )
+        if not all(isinstance(value, kind) for value, kind in shapes):
+            raise ValueError("a kombu message's fields have the wrong types")
+        # The body decoded as the consumer will (base64, then its content type).
+        self.Message(message, channel=self).decode()
 
     def _move_aside(self, path: str, name: str, exc: Exception) -> None:
         try:

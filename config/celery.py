@@ -10,7 +10,13 @@ import signal
 from typing import Any
 
 from celery import Celery
-from celery.signals import beat_init, worker_process_init, worker_ready
+from celery.signals import (
+    beat_init,
+    task_postrun,
+    task_prerun,
+    worker_process_init,
+    worker_ready,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -57,3 +63,14 @@ def freeze_what_start_up_made(**_: Any) -> None:
     longer walks them: an idle worker's warm shutdown took 4-8 s, most of it that one
     collection, and honcho (`make run`) SIGKILLs what has not stopped after 5 s."""
     gc.freeze()
+
+
+@worker_ready.connect
+def beat_for_the_watchdog(**_: Any) -> None:
+    """A heartbeat file for `tools/respawn --heartbeat` (`common.heartbeat`), when it names one.
+    Task start and end are followed in this process, where the thread pool runs them."""
+    from common import heartbeat
+
+    if heartbeat.start() is not None:
+        task_prerun.connect(heartbeat.on_task_prerun, weak=False)
+        task_postrun.connect(heartbeat.on_task_postrun, weak=False)

@@ -86,9 +86,9 @@ def test_a_crashed_worker_is_started_again_and_a_stop_is_not_a_crash(tmp_path):
     time.sleep(2.5)
     assert len(runs.read_text().split()) == count  # stopped for good
     procfile = (ROOT / "Procfile").read_text().splitlines()
-    for name in ("worker", "feeds"):
+    for name in ("web", "worker", "feeds", "beat"):
         line = next(x for x in procfile if x.startswith(f"{name}:"))
-        assert line.startswith(f"{name}: exec tools/respawn .venv/bin/celery")
+        assert line.startswith(f"{name}: exec tools/respawn ")
 
 
 @pytest.mark.django_db(transaction=True)

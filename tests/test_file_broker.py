@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from django.conf import settings
@@ -22,8 +23,8 @@ def stress(transport: type, tmp_path, messages: int = 400) -> tuple[int, list[Ex
         "polling_interval": 0.001,
     }
     payload = {
-        "body": "x" * 200_000,
-        "properties": {},
+        "body": '"' + "x" * 200_000 + '"',  # a JSON string, as its content type says
+        "properties": {"delivery_tag": "t", "delivery_info": {}},
         "headers": {},
         "content-type": "application/json",
     }
@@ -99,7 +100,7 @@ def test_an_undecodable_message_is_moved_aside_and_the_next_one_delivered(tmp_pa
     (folder / "3_c.q.msg").write_bytes(b"[1, 2]")
     with Connection("filesystem://", transport=broker.Transport, transport_options=options) as c:
         channel = c.default_channel
-        channel._put("q", {"body": "ok", "properties": {}, "headers": {}})
+        channel._put("q", {"body": "ok", "properties": {"delivery_tag": "t", "delivery_info": {}}})
         with caplog.at_level("ERROR", logger="common.broker"):
             assert channel._get("q")["body"] == "ok"
         with pytest.raises(filesystem.Empty):
@@ -110,3 +111,45 @@ def test_an_undecodable_message_is_moved_aside_and_the_next_one_delivered(tmp_pa
         "broker: message 1_a.q.msg", "broker: message 2_b.q.msg", "broker: message 3_c.q.msg",
     ]  # fmt: skip
     assert list(folder.iterdir()) == []
+
+
+# Files that are JSON objects with a `properties` key but are no kombu message: each crashed
+# the worker once ("Unrecoverable error") before it read the next file.
+NEAR_MESSAGES = [
+    {"properties": {}},
+    {"properties": {"delivery_tag": "t1"}, "body": 5},
+    {"properties": {"delivery_tag": "t2", "body_encoding": "base64"}, "body": "!!not base64!!"},
+    {"properties": {"delivery_tag": "t3", "delivery_info": "score"}, "body": "e30="},
+    {"properties": {"delivery_tag": "t4", "delivery_info": {}}, "headers": [1], "body": "e30="},
+    {"properties": {"delivery_tag": ["t5"], "delivery_info": {}}, "body": "e30="},
+    {"properties": {"delivery_tag": "t6", "delivery_info": {}, "body_encoding": "base64"},
+     "headers": {"task": "scoring.tasks.score_next", "id": "x"}, "body": "bm90IGpzb24=",
+     "content-type": "application/json", "content-encoding": "utf-8"},
+]  # fmt: skip
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    not settings.CELERY_BROKER_URL.startswith("filesystem"), reason="file broker only"
+)
+def test_near_messages_are_set_aside_and_the_worker_keeps_running():
+    import json
+    from pathlib import Path
+
+    from tests.live import Worker, purge_queues, wait_for
+
+    purge_queues()
+    folder = Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"])
+    for i, payload in enumerate(NEAR_MESSAGES):
+        (folder / f"{i}_near.score.msg").write_text(json.dumps(payload))
+    worker = Worker(name="near", concurrency=1, queues="score").start()
+    try:
+        wait_for(lambda: not list(folder.glob("*_near.score.msg")), timeout=30,
+                 message="every near-message taken")  # fmt: skip
+        time.sleep(1)
+        assert worker.proc is not None and worker.proc.poll() is None, worker.log[-20:]
+        log = "\n".join(worker.log)
+        assert "Unrecoverable error" not in log and "Traceback" not in log, log[-3000:]
+    finally:
+        worker.stop()
