@@ -162,7 +162,6 @@ def test_5xx_is_transient(fake_openai):
     [
         (lambda f: setattr(f, "api_key", "right"), LLMErrorKind.AUTH, "refused the API key"),
         (lambda f: None, LLMErrorKind.MODEL_MISSING, "does not serve a model 'nope'"),
-        (lambda f: setattr(f, "html_next", 5), LLMErrorKind.ENDPOINT, "text/html, not JSON"),
     ],
 )
 def test_permanent_errors_say_why_and_are_not_retried(fake_openai, setup, kind, words):
@@ -174,6 +173,19 @@ def test_permanent_errors_say_why_and_are_not_retried(fake_openai, setup, kind, 
     assert info.value.kind is kind and info.value.permanent
     assert words in info.value.message and fake_openai.url in info.value.message
     assert len(chats(fake_openai)) == 1
+
+
+def test_an_html_page_is_asked_again_like_a_malformed_reply(fake_openai):
+    """A proxy's HTML page answered with 200 failed the call at once; it is asked again, and
+    after as many attempts as a malformed reply gets, fails naming what came back."""
+    fake_openai.faults.html_next = 1
+    assert adapter(fake_openai).generate("x", TextAnswer).value.answer
+    assert len(chats(fake_openai)) == 2
+    fake_openai.faults.html_next = 50
+    with pytest.raises(LLMError) as info:
+        adapter(fake_openai).generate("x", TextAnswer, max_retries=3)
+    assert info.value.kind is LLMErrorKind.MALFORMED and "text/html, not JSON" in info.value.message
+    assert len(chats(fake_openai)) == 2 + 3
 
 
 def test_a_refused_connection_is_unavailable(fake_openai, settings):

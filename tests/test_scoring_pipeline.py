@@ -341,6 +341,19 @@ def test_a_task_stops_at_a_pause(llm):
     assert Reading.objects.filter(scoring_state=State.QUEUED).count() == 3
 
 
+def test_an_html_page_from_the_llms_address_is_asked_again(llm):
+    """A 200 carrying a proxy's HTML page failed the article at the first attempt."""
+    article = ArticleFactory()
+    llm.faults.html_next = 1
+    assert run_one() is Outcome.SCORED
+    article.refresh_from_db()
+    assert article.scoring_state == State.SCORED
+    assert list(LLMCall.objects.order_by("id").values_list("outcome", flat=True))[:2] == [
+        "failed",
+        "ok",
+    ]
+
+
 def test_a_bug_is_not_an_outage(llm, caplog):
     """A reply the client cannot read (as after a library upgrade) fails the article at once,
     with the traceback logged; scoring is not paused and the LLM is not retried."""

@@ -54,6 +54,9 @@ class LLMErrorKind(StrEnum):
     BAD_REQUEST = "bad_request"  # the provider rejected the request itself
     INVALID_OUTPUT = "invalid_output"  # the model never produced a valid object
     ENDPOINT = "endpoint"  # the address answers, but not as an LLM API: a wrong URL
+    # A 200 that is not the API's JSON at all (an HTML page from a proxy or a web server at
+    # the wrong path): asked again like a malformed reply, then failed with this reason.
+    MALFORMED = "malformed"
     INTERNAL = "internal"  # a bug (Sift's or a library's): never retried, traceback logged
 
 
@@ -80,7 +83,7 @@ class LLMError(DomainError):
         self.retry_after: float | None = None
         if kind is LLMErrorKind.MODEL_MISSING:
             self.status_code, self.field = 400, "model"
-        elif kind in (LLMErrorKind.UNAVAILABLE, LLMErrorKind.ENDPOINT):
+        elif kind in (LLMErrorKind.UNAVAILABLE, LLMErrorKind.ENDPOINT, LLMErrorKind.MALFORMED):
             self.status_code = 503
         else:
             self.status_code = 502
@@ -328,7 +331,12 @@ class LLMAdapter(ABC):
     ) -> T:
         attempts = max(1, max_retries)
         for attempt in range(1, attempts + 1):
-            reply = self._complete_with_retry(request, calls, purpose)
+            try:
+                reply = self._complete_with_retry(request, calls, purpose)
+            except LLMError as exc:
+                if exc.kind is LLMErrorKind.MALFORMED and attempt < attempts:
+                    continue  # nothing the model said to feed back: just ask again
+                raise
             try:
                 return parse_reply(reply, schema)
             except (ValidationError, ValueError) as exc:

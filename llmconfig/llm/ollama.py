@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 import ssl
 from collections.abc import Generator
@@ -183,6 +184,12 @@ class OllamaAdapter(LLMAdapter):
             # Only what the protocol can answer is an LLMError; anything else is a bug and
             # propagates (base.LLMAdapter files it as INTERNAL, with its traceback).
             raise classify(exc, self.model) from exc
+        except json.JSONDecodeError as exc:  # a 200 that is no JSON: a proxy's HTML page
+            raise LLMError(
+                f"Ollama's address answered with something that is not JSON ({exc.msg}): "
+                "a proxy or another web server in front of it?",
+                kind=LLMErrorKind.MALFORMED,
+            ) from exc
         return Reply(
             text=response.message.content or "",
             prompt_tokens=response.prompt_eval_count,

@@ -119,11 +119,13 @@ def classify(exc: openai.OpenAIError, *, model: str, base_url: str) -> LLMError:
     return not_an_llm_server(base_url, str(exc))
 
 
-def not_an_llm_server(base_url: str, what: str) -> LLMError:
+def not_an_llm_server(
+    base_url: str, what: str, kind: LLMErrorKind = LLMErrorKind.ENDPOINT
+) -> LLMError:
     return LLMError(
         f"{base_url} did not answer as an OpenAI-compatible API ({what}). Is the base URL "
         "right? It usually ends in /v1.",
-        kind=LLMErrorKind.ENDPOINT,
+        kind=kind,
     )
 
 
@@ -232,7 +234,7 @@ class OpenAICompatAdapter(LLMAdapter):
         )
         if not is_json(raw.headers):
             what = raw.headers.get("content-type") or "no content type"
-            raise not_an_llm_server(self.base_url, f"{what}, not JSON")
+            raise not_an_llm_server(self.base_url, f"{what}, not JSON", LLMErrorKind.MALFORMED)
         response: ChatCompletion = raw.parse()
         if not response.choices:
             raise not_an_llm_server(self.base_url, "a reply without choices")

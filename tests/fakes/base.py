@@ -36,6 +36,8 @@ class Faults:
     # The next chat answers are 200s in a shape the documented API never has (what a client
     # or server upgrade might bring): an adapter bug, not an outage.
     odd_shape_next: int = 0
+    # The next chat answers are 200s carrying an HTML page (a proxy or web server in front).
+    html_next: int = 0
     # The next batched answers leave out their last article / add an article never asked about.
     batch_drop_next: int = 0
     batch_invent_next: int = 0
@@ -154,6 +156,12 @@ class FakeServer:
         with self._lock:
             return self.faults.status_next.pop(0) if self.faults.status_next else None
 
+    def take_html(self) -> bool:
+        with self._lock:
+            html = self.faults.html_next > 0
+            self.faults.html_next -= 1 if html else 0
+        return html
+
     def take_malformed(self) -> bool:
         with self._lock:
             self._counter += 1
@@ -228,6 +236,15 @@ class JSONHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+    def send_html_page(self) -> None:
+        """A 200 with a web server's welcome page, as a proxy in front of an LLM may answer."""
+        page = b"<!doctype html><html><body>Welcome to nginx!</body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(page)))
+        self.end_headers()
+        self.wfile.write(page)
 
     def send_empty(self, status: int) -> None:
         self.send_response(status)

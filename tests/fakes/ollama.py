@@ -171,6 +171,9 @@ class OllamaHandler(JSONHandler):
         if odd:
             self.send_json(200, {"model": model, "message": "not an object", "done": "yes"})
             return
+        if fake.take_html():
+            self.send_html_page()
+            return
         prompt = "\n".join(str(m.get("content", "")) for m in body.get("messages", []))
         with fake.slot():
             content = fake.answer(body)

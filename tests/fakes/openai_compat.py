@@ -90,16 +90,8 @@ class OpenAIHandler(JSONHandler):
         fake: FakeOpenAI = self.fake
         if fake.faults.hang_seconds:
             time.sleep(fake.faults.hang_seconds)
-        with fake._lock:
-            html = fake.html_next > 0
-            fake.html_next -= 1 if html else 0
-        if html:
-            page = b"<!doctype html><html><body>Welcome to nginx!</body></html>"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(page)))
-            self.end_headers()
-            self.wfile.write(page)
+        if fake.take_html():
+            self.send_html_page()
             return True
         status = fake.next_fault_status()
         if status is None:
@@ -142,7 +134,6 @@ class FakeOpenAI(FakeServer):
         self.echo_key = False  # a 401 that repeats the key it was sent
         self.json_schema_supported = True
         self.retry_after = 1
-        self.html_next = 0
         self.truncate_next = 0
         self.responder: Any = None  # body -> content string
         self.follow_prompt = False
