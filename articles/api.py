@@ -57,8 +57,8 @@ class ArticleSerializer(serializers.Serializer[Any]):
     for the schema; `to_representation` builds them."""
 
     id = serializers.IntegerField(source="article.id")
-    feed_id = serializers.IntegerField(source="article.feed_id")
-    feed_title = serializers.CharField(source="article.feed.title")
+    feed_id = serializers.IntegerField(help_text="The reader's feed that brought the article.")
+    feed_title = serializers.CharField(source="feed.title")
     title = serializers.CharField(source="article.title")
     url = serializers.URLField(source="article.url")
     author = serializers.CharField(source="article.author")
@@ -81,7 +81,7 @@ class ArticleSerializer(serializers.Serializer[Any]):
     feedback = serializers.ChoiceField(choices=Article.Feedback.choices, allow_null=True)
     feedback_at = serializers.DateTimeField(allow_null=True)
     explanation = serializers.SerializerMethodField()
-    story_id = serializers.IntegerField(source="article.story_id", allow_null=True)
+    story_id = serializers.SerializerMethodField()
     sources = serializers.SerializerMethodField()
     extraction = serializers.ChoiceField(
         choices=Extraction.choices, source="article.extraction",
@@ -96,8 +96,8 @@ class ArticleSerializer(serializers.Serializer[Any]):
         r, a = instance, instance.article
         return {
             "id": a.id,
-            "feed_id": a.feed_id,
-            "feed_title": a.feed.title,
+            "feed_id": r.feed_id,
+            "feed_title": r.feed.title,
             "title": a.title,
             "url": a.url,
             "author": a.author,
@@ -119,7 +119,7 @@ class ArticleSerializer(serializers.Serializer[Any]):
             "feedback": r.feedback,
             "feedback_at": _datetime(r.feedback_at),
             "explanation": self.get_explanation(r),
-            "story_id": a.story_id,
+            "story_id": self.get_story_id(r),
             "sources": self.get_sources(r),
             "extraction": a.extraction,
             "extraction_error": a.extraction_error,
@@ -188,8 +188,15 @@ class ArticleSerializer(serializers.Serializer[Any]):
     def get_sources(self, obj: Reading) -> list[dict[str, Any]]:
         """Every feed that carried this story: the article itself, then its copies (the list
         shows a story once; `story_id` is set on a copy and names its lead)."""
-        rows = [obj.article, *obj.article.copies.all()]
-        return [{"id": a.id, "feed_title": a.feed.title, "url": a.url} for a in rows]
+        a = obj.article
+        copies = [{"id": c.id, "feed_title": c.feed.title, "url": c.url} for c in a.copies.all()]
+        return [{"id": a.id, "feed_title": obj.feed.title, "url": a.url}, *copies]
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_story_id(self, obj: Reading) -> int | None:
+        """The lead of the story this article copies, when the reader has the lead too (else
+        this one stands for the story in their list, and the lead is not theirs to name)."""
+        return obj.article.story_id if obj.is_copy else None
 
     def get_score_reasoning(self, obj: Reading) -> str:
         return obj.reasoning_shown(self._weights(), self._topics(obj))
@@ -312,7 +319,7 @@ def get_reading(reader: Any, pk: int) -> Reading:
     """The reader's article `pk`: another reader's (or none) does not exist for them."""
     if pk > MAX_ID:
         raise NotFound("Article not found")
-    reading = for_display(Reading.objects.filter(reader=reader, article_id=pk)).first()
+    reading = for_display(Reading.objects.filter(reader=reader, article_id=pk), reader).first()
     if reading is None:
         raise NotFound("Article not found")
     return reading
@@ -372,7 +379,10 @@ class CategoryListView(APIView):
 
     @extend_schema(responses={200: {"type": "array", "items": {"type": "string"}}})
     def get(self, request: Request) -> Response:
-        return Response(list(Category.objects.order_by("name").values_list("name", flat=True)))
+        names = (
+            Category.objects.seen_by(request.user).order_by("name").values_list("name", flat=True)
+        )
+        return Response(list(names))
 
 
 class TopicSerializer(serializers.Serializer[Any]):

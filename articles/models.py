@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import (
     Count,
+    Exists,
     F,
     OuterRef,
     Q,
@@ -166,6 +167,13 @@ class Weight(models.TextChoices):
 
 
 class CategoryQuerySet(models.QuerySet["Category"]):
+    def seen_by(self, reader: Any) -> CategoryQuerySet:
+        """The starting topics, those of articles the reader can read and those they gave a
+        weight: a topic made from another reader's private article is not theirs to see."""
+        read = Reading.objects.filter(reader=reader, article__categories=OuterRef("pk"))
+        weighted = TopicWeight.objects.filter(reader=reader, category=OuterRef("pk"))
+        return self.filter(Q(name__in=DEFAULT_CATEGORIES) | Exists(read) | Exists(weighted))
+
     def with_weights(self, reader: Any) -> CategoryQuerySet:
         """Each with `weight`: this reader's (neutral unless they set one)."""
         mine = TopicWeight.objects.filter(reader=reader, category=OuterRef("pk"))
@@ -179,7 +187,8 @@ class CategoryQuerySet(models.QuerySet["Category"]):
         theirs = Reading.objects.filter(reader=reader, article__categories=OuterRef("pk"))
         count = theirs.order_by().values("reader").annotate(n=Count("*")).values("n")[:1]
         return (
-            self.with_weights(reader)
+            self.seen_by(reader)
+            .with_weights(reader)
             .annotate(article_count=Coalesce(Subquery(count), Value(0)))
             .order_by("name")
         )
@@ -204,7 +213,7 @@ class CategoryQuerySet(models.QuerySet["Category"]):
 
     def weights(self, reader: Any) -> dict[str, str]:
         """Category name → this reader's weight, sorted by name (the seed's `topic_weights`)."""
-        rows = self.with_weights(reader).order_by("name")
+        rows = self.seen_by(reader).with_weights(reader).order_by("name")
         return {c.name: c.weight for c in rows}  # type: ignore[attr-defined]  # annotated
 
 

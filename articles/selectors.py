@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from articles.models import Article, Category, Folder, Reading, ReadingQuerySet, Subscription
@@ -19,8 +20,8 @@ def articles_filtered(reader: Any, params: dict[str, Any]) -> QuerySet[Reading]:
     qs: ReadingQuerySet
     if state == "pending":
         # Oldest first: the order they will be scored in.
-        pending = _common_filters(theirs.pending(), params)
-        return for_display(pending.order_by("article__published_at", "id"))
+        pending = _common_filters(theirs.pending(), params, reader)
+        return for_display(pending.order_by("article__published_at", "id"), reader)
     if state == "blocked":
         qs = theirs.blocked()
     elif state:
@@ -39,23 +40,36 @@ def articles_filtered(reader: Any, params: dict[str, Any]) -> QuerySet[Reading]:
         )
         # The rank's own reader column: the list walks the reader's part of `rank_order`.
         qs = theirs.visible(include_blocked=bool(asked)).filter(rank__reader=reader)
-    qs = _common_filters(qs, params).order_for_list(params["sort_by"], params["order"])
-    return for_display(qs)
+    qs = _common_filters(qs, params, reader).order_for_list(params["sort_by"], params["order"])
+    return for_display(qs, reader)
 
 
-def for_display(qs: ReadingQuerySet) -> ReadingQuerySet:
+def for_display(qs: ReadingQuerySet, reader: Any) -> ReadingQuerySet:
     """What a reading is shown with: its article, feed, score, topics and the copies of its
-    story (each a few columns); never the article's embedding, a vector of hundreds of
-    numbers."""
-    copies = Article.objects.only("id", "url", "story", "feed__title").select_related("feed")
+    story in the reader's own feeds (each a few columns: another reader's subscriptions are
+    theirs alone); never the article's embedding, a vector of hundreds of numbers."""
+    copies = (
+        Article.objects.only("id", "url", "story", "feed__title")
+        .select_related("feed")
+        .filter(feed__subscriptions__reader=reader)
+    )
     return (
         qs.defer("article__embedding")
-        .select_related("article", "article__feed", "rank")
+        .select_related("article", "feed", "rank")
         .prefetch_related("article__categories", Prefetch("article__copies", queryset=copies))
     )
 
 
-def _common_filters(qs: ReadingQuerySet, params: dict[str, Any]) -> ReadingQuerySet:
+def _common_filters(qs: ReadingQuerySet, params: dict[str, Any], reader: Any) -> ReadingQuerySet:
+    """The list's filters; a feed or folder that is not the reader's own is not found (another
+    reader's folder must not select their feeds in this reader's list)."""
+    if (
+        params.get("feed_id")
+        and not reader.subscriptions.filter(feed_id=params["feed_id"]).exists()
+    ):
+        raise Http404("feed_id: you have no feed with this id")
+    if params.get("folder_id") and not reader.folders.filter(id=params["folder_id"]).exists():
+        raise Http404("folder_id: you have no folder with this id")
     if params.get("is_read") is not None:
         qs = qs.filter(is_read=params["is_read"])
     if params.get("is_starred") is not None:
@@ -80,7 +94,7 @@ def articles_matching(reader: Any, params: dict[str, Any]) -> ReadingQuerySet:
     """Every reading of this reader these filters name, whatever its scoring state
     (mark-all-read: what the reader has seen in the list and what is still waiting to be
     scored alike)."""
-    return _common_filters(Reading.objects.of(reader), params)
+    return _common_filters(Reading.objects.of(reader), params, reader)
 
 
 def feeds_with_counts(reader: Any, *, pk: int | None = None) -> list[Subscription]:

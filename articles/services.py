@@ -225,6 +225,10 @@ def articles_store(*, feed: Feed, entries: list[dict[str, Any]], backfill: bool 
         else set()
     )
     cutoff = backfill_cutoff() if backfill else None
+    # An article this feed carries that another feed brought first: this feed's readers
+    # get a reading of it too, listed under this feed (their own subscription).
+    elsewhere = Article.objects.filter(url__in=seen_urls).exclude(feed=feed)
+    readings_make(articles=elsewhere, readers=_readers_of(feed), cutoff=cutoff, feed_id=feed.pk)
     fresh: dict[str, Article] = {}
     copy_of: dict[str, int | str] = {}  # url -> the story it copies (an id, or a fresh url)
     candidates = story_candidates(entries)
@@ -250,7 +254,7 @@ def articles_store(*, feed: Feed, entries: list[dict[str, Any]], backfill: bool 
     # write (a read mark, a worker's score) waits while it is held.
     stored: dict[str, int] = {}
     articles = list(fresh.values())
-    readers = list(feed.subscriptions.values_list("reader_id", flat=True))
+    readers = _readers_of(feed)
     for start in range(0, len(articles), STORE_CHUNK):
         _store_chunk(articles[start : start + STORE_CHUNK], copy_of, stored, readers, cutoff)
     pending = [a.url for a in articles if a.extraction == Extraction.PENDING]
@@ -262,6 +266,10 @@ def articles_store(*, feed: Feed, entries: list[dict[str, Any]], backfill: bool 
 
 
 STORE_CHUNK = 200
+
+
+def _readers_of(feed: Feed) -> list[int]:
+    return list(feed.subscriptions.values_list("reader_id", flat=True))
 
 
 def _store_chunk(
@@ -329,15 +337,27 @@ def feed_refresh(*, feed: Feed) -> int:
 
 
 def readings_make(
-    *, articles: QuerySet[Article], readers: list[int], cutoff: datetime | None
+    *,
+    articles: QuerySet[Article],
+    readers: list[int],
+    cutoff: datetime | None,
+    feed_id: int | None = None,
 ) -> list[int]:
     """Each reader's reading of each of these articles (those they have already are left
-    as they are), announced after commit. Published before `cutoff`: `skipped`. A copy of a
-    story whose lead the reader has is marked so: it takes the lead's verdict. Returns the
-    new readings' ids."""
+    as they are), announced after commit, listed under the article's feed or `feed_id` (the
+    reader's feed that carried it). Published before `cutoff`: `skipped`. A copy of a story
+    whose lead the reader has is marked so: it takes the lead's verdict. Returns the new
+    readings' ids."""
     if not readers:
         return []
-    rows = list(articles.values_list("id", "feed_id", "published_at", "created_at"))
+    rows = [
+        (pk, feed_id or own_feed, published, created)
+        for pk, own_feed, published, created in articles.values_list(
+            "id", "feed_id", "published_at", "created_at"
+        )
+    ]
+    if not rows:
+        return []
     made: list[int] = []
     for reader_id in readers:
         before = Reading.objects.filter(reader_id=reader_id, article_id__in=[r[0] for r in rows])

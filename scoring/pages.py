@@ -120,7 +120,7 @@ def article(request: HttpRequest, pk: int) -> HttpResponse:
     Opening it marks it read when the reader's preference says so, as opening its link
     does."""
     reader: Any = request.user
-    found = for_display(Reading.objects.filter(reader=reader, article_id=pk)).first()
+    found = for_display(Reading.objects.filter(reader=reader, article_id=pk), reader).first()
     if found is None:
         raise Http404("Article not found")
     _shown([found], reader_weights(reader))

@@ -236,7 +236,7 @@ def item_json(item: it.Item) -> dict[str, Any]:
         "canonical": [{"href": article.url}],
         "alternate": [{"href": article.url, "type": "text/html"}],
         "categories": categories,
-        "origin": {"streamId": stream, "title": item.feed_title, "htmlUrl": article.feed.url},
+        "origin": {"streamId": stream, "title": item.feed_title, "htmlUrl": item.reading.feed.url},
         "summary": {"direction": "ltr", "content": article.content or article.summary},
         "author": article.author,
     }

@@ -55,7 +55,7 @@ def in_apps(reader: Any) -> ReadingQuerySet:
         .exclude(scoring_state=Article.ScoringState.SKIPPED)
         .exclude(blocked)
         .annotate(item_date=ITEM_DATE)
-        .select_related("article", "article__feed", "rank")
+        .select_related("article", "feed", "rank")
         .defer("article__embedding")
     )
 

@@ -360,7 +360,8 @@ def test_the_fast_article_rendering_equals_drfs_own(api):
     fresh = ArticleFactory(scoring_state="unscored")
     weights = {"weights": reader_weights(default_reader())}
     for reading in for_display(
-        Reading.objects.filter(article_id__in=[lead.id, copy.id, rescoring.id, fresh.id])
+        Reading.objects.filter(article_id__in=[lead.id, copy.id, rescoring.id, fresh.id]),
+        default_reader(),
     ):
         serializer = ArticleSerializer(reading, context=weights)
         fast = JSONRenderer().render(serializer.data)
