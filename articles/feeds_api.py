@@ -18,7 +18,7 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -60,6 +60,10 @@ class FeedSerializer(serializers.Serializer[Any]):
     full_text_remove = serializers.CharField(source="feed.full_text_remove")
     full_text_combine = serializers.ChoiceField(
         choices=Combine.choices, source="feed.full_text_combine"
+    )
+    full_text_editable = serializers.BooleanField(
+        help_text="Whether this reader may change the full-text settings: the operator, or "
+        "the feed's only reader (they are the feed's, for every reader of it)."
     )
 
 
@@ -161,6 +165,11 @@ class FeedDetailView(APIView):
         if "folder_id" in data:
             data["folder"] = data.pop("folder_id")
         shared = {k: data.pop(k) for k in list(data) if k.startswith("full_text")}
+        if shared and not subscription.feed.full_text_editable_by(request.user):
+            raise PermissionDenied(
+                f"{next(iter(shared))}: this feed has other readers, and its full-text "
+                "settings are theirs too; the operator sets them."
+            )
         with transaction.atomic():
             services.subscription_update(subscription=subscription, **data)
             if shared:

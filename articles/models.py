@@ -114,6 +114,16 @@ class Feed(models.Model):
     def __str__(self) -> str:
         return self.title or self.url
 
+    def full_text_editable_by(self, reader: Any, *, shared: bool | None = None) -> bool:
+        """Whether this reader may change how the feed's pages are fetched: the full text is
+        extracted once per article for every subscriber, so on a feed others read too only
+        the operator may (`shared`: whether others subscribe, when the caller knows)."""
+        if reader.is_staff:
+            return True
+        if shared is None:
+            shared = self.subscriptions.exclude(reader=reader).exists()
+        return not shared
+
     def wants_full_text(self, text_length: int) -> bool:
         """Whether an article with this much text of its own gets its page fetched."""
         if self.full_text == FullText.AUTO:

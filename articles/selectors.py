@@ -123,6 +123,15 @@ def feeds_with_counts(reader: Any, *, pk: int | None = None) -> list[Subscriptio
         fid = sub.feed_id
         count = total.get(fid, 0) - left_out.get(fid, 0) - blocked.get(fid, 0)
         sub.unread_count = count  # type: ignore[attr-defined]
+    shared = set(
+        Subscription.objects.filter(feed_id__in=[s.feed_id for s in subscriptions])
+        .exclude(reader=reader)
+        .values_list("feed_id", flat=True)
+    )
+    for sub in subscriptions:
+        sub.full_text_editable = sub.feed.full_text_editable_by(  # type: ignore[attr-defined]
+            reader, shared=sub.feed_id in shared
+        )
     return subscriptions
 
 

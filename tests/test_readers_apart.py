@@ -97,3 +97,26 @@ def test_another_readers_folder_or_feed_is_not_found_as_a_filter(feeds):
     assert (
         ann_api.get(f"/api/articles?scoring_state=pending&feed_id={feed['id']}").status_code == 200
     )
+
+
+def test_a_shared_feeds_full_text_is_the_operators_to_set(feeds, api):
+    """The page's text is extracted once per article for every reader of the feed: a reader
+    may set it while the feed is theirs alone; once shared, only the operator may."""
+    _ann, ann_api = reader_client("ann")
+    _bob, bob_api = reader_client("bob")
+    feeds.routes["/shared.xml"] = Route(channel("Shared", ("Item", "https://s.example/1")))
+    feed = subscribe(ann_api, feeds.url_for("/shared.xml"))
+    change = {"full_text": "always", "full_text_selector": "article .body"}
+    alone = ann_api.patch(f"/api/feeds/{feed['id']}", change, format="json")
+    assert alone.status_code == 200 and alone.json()["full_text_editable"] is True
+    subscribe(bob_api, feeds.url_for("/shared.xml"))
+    refused = bob_api.patch(f"/api/feeds/{feed['id']}", {"full_text": "never"}, format="json")
+    assert refused.status_code == 403 and "full_text" in refused.json()["detail"]
+    listed = bob_api.get("/api/feeds").json()[0]
+    assert listed["full_text"] == "always" and listed["full_text_editable"] is False
+    api.post("/api/feeds", {"url": feeds.url_for("/shared.xml")}, format="json")  # the operator
+    assert (
+        api.patch(f"/api/feeds/{feed['id']}", {"full_text": "never"}, format="json").status_code
+        == 200
+    )
+    assert ann_api.get("/api/feeds").json()[0]["full_text"] == "never"
