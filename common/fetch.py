@@ -26,6 +26,7 @@ from typing import Any
 
 import httpcore
 import httpx
+from django.conf import settings
 
 from common.errors import DomainError
 
@@ -51,18 +52,39 @@ class Response:
     body: bytes = field(repr=False)
 
 
+# IPv6 ranges that carry or stand for an IPv4 address, or are deprecated local ones:
+# `is_global` calls some of them public, yet a NAT64 gateway, a 6to4 relay or an old
+# site-local route may lead into the local network. None is a feed's address.
+_NOT_FEEDS = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "64:ff9b::/96",  # NAT64 (well-known prefix)
+        "64:ff9b:1::/48",  # NAT64 (local-use prefix)
+        "2002::/16",  # 6to4
+        "::/96",  # IPv4-compatible (deprecated)
+        "::ffff:0:0:0/96",  # IPv4-translated (SIIT)
+        "fec0::/10",  # site-local (deprecated)
+    )
+)
+
+
 def is_public_address(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        elif any(ip in net for net in _NOT_FEEDS):
+            return False
     return ip.is_global and not ip.is_multicast
 
 
 class _PublicOnlyBackend(httpcore.AsyncNetworkBackend):
     """httpcore's own backend, after the address check of item 4."""
 
-    def __init__(self) -> None:
+    def __init__(self, allowed: frozenset[str] = frozenset()) -> None:
         self._inner = httpcore.AnyIOBackend()
+        # Hosts the operator named (FEED_INTERNAL_HOSTS), as `host` or `host:port`.
+        self._allowed = allowed
 
     async def connect_tcp(
         self,
@@ -79,7 +101,8 @@ class _PublicOnlyBackend(httpcore.AsyncNetworkBackend):
         except OSError as exc:
             raise httpx.ConnectError(str(exc)) from exc
         addresses = [str(info[4][0]) for info in infos]
-        if not addresses or not all(is_public_address(a) for a in addresses):
+        named = host.lower() in self._allowed or f"{host.lower()}:{port}" in self._allowed
+        if not addresses or not (named or all(is_public_address(a) for a in addresses)):
             raise InternalAddressRefused(host)
         return await self._inner.connect_tcp(
             addresses[0], port, timeout, local_address, socket_options
@@ -99,8 +122,9 @@ def _transport(refuse_internal: bool) -> httpx.AsyncHTTPTransport:
     if refuse_internal:
         # httpx 0.28 takes no network backend of its own; its pool (httpcore) does. Same
         # TLS defaults as the transport it replaces.
+        allowed = frozenset(h.lower() for h in settings.FEED_INTERNAL_HOSTS)
         transport._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(), network_backend=_PublicOnlyBackend()
+            ssl_context=httpx.create_ssl_context(), network_backend=_PublicOnlyBackend(allowed)
         )
     return transport
 

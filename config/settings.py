@@ -502,10 +502,15 @@ FEED_FETCH_TIMEOUT = env_float("FEED_FETCH_TIMEOUT", 30.0, minimum=0.1)
 FEED_MAX_BYTES = env_int("FEED_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 # A fetch stores at most the newest FEED_MAX_ITEMS entries (the rest are noted on the feed).
 FEED_MAX_ITEMS = env_int("FEED_MAX_ITEMS", 1000, minimum=1)
-# Feed URLs (and their redirects) may not reach loopback, private or link-local addresses:
-# on a server, a feed URL must not become a way to probe the network Sift sits in. A laptop
-# install (DEBUG on) reads feeds served on its own machine. LLM endpoints are not affected.
-FEED_REFUSE_INTERNAL = env_bool("FEED_REFUSE_INTERNAL", not DEBUG)
+# Feed URLs (and their redirects, and full-text pages) may not reach loopback, private or
+# link-local addresses: a feed URL must not become a way for a reader to read the pages of
+# the network (or the machine) Sift runs on, whatever the install. The operator names the
+# internal hosts readers may use in FEED_INTERNAL_HOSTS (`host` or `host:port`, comma-
+# separated; `make demo` names its own feed server). LLM endpoints are not affected.
+FEED_REFUSE_INTERNAL = env_bool("FEED_REFUSE_INTERNAL", True)
+FEED_INTERNAL_HOSTS: list[str] = [
+    h.strip() for h in env.str("FEED_INTERNAL_HOSTS", default="").split(",") if h.strip()
+]
 # Full text (articles.fulltext): an article whose feed text is under FULLTEXT_MIN_CHARS
 # characters gets its page fetched (feeds set to "auto"), under the feed limits above and
 # FULLTEXT_TIMEOUT; one request at a time per site, FULLTEXT_HOST_DELAY seconds apart.

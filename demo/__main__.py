@@ -162,6 +162,8 @@ def main() -> int:
         # The bundled items are one-line teasers whose links have no page behind them: full
         # text would only record 404s here.
         "FULLTEXT_MIN_CHARS": "0",
+        # Internal addresses are refused as feeds; the demo's own feed server is named.
+        "FEED_INTERNAL_HOSTS": f"127.0.0.1:{FEEDS_PORT}",
     }
     python = str(ROOT / ".venv" / "bin" / "python")
     write_feeds(VAR / "feeds")

@@ -115,7 +115,9 @@ def test_without_the_refusal_closed_and_silent_ports_read_alike(api, feeds):
     assert texts[0] == "Could not fetch http://127.0.0.1:PORT/feed: no HTTP answer."
 
 
-def test_the_refusal_is_on_by_default_off_debug():
+def test_internal_addresses_are_refused_by_default_on_every_install():
+    """`make run` (DEBUG on) refused nothing: any reader could read the machine's own pages
+    through a feed or full text."""
     import os
     import subprocess
     import sys
@@ -129,7 +131,7 @@ def test_the_refusal_is_on_by_default_off_debug():
         result = subprocess.run([sys.executable, "-c", code], env={**env, "DEBUG": debug},
                                 capture_output=True, text=True, timeout=60)  # fmt: skip
         outs[debug] = result.stdout.strip() or result.stderr[-500:]
-    assert outs == {"false": "True", "true": "False"}
+    assert outs == {"false": "True", "true": "True"}
 
 
 def _big_feed(items: int, now: datetime) -> bytes:
@@ -216,3 +218,23 @@ def test_the_story_index_finds_copies_by_url_and_title_within_the_window():
     assert (
         index.story_of("https://d.example/w", "rust 1 95 is released", at) == "https://c.example/z"
     )
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["64:ff9b::7f00:1", "64:ff9b:1::a00:1", "2002:7f00:1::1", "::7f00:1", "::ffff:0:7f00:1",
+     "fec0::1", "::ffff:10.0.0.1", "127.0.0.1", "fd00::1"],
+)  # fmt: skip
+def test_addresses_that_lead_inward_are_not_public(address):
+    from common.fetch import is_public_address
+
+    assert is_public_address(address) is False
+    assert is_public_address("93.184.216.34") and is_public_address("2606:2800:220:1::1")
+
+
+def test_the_operator_can_name_an_internal_host_readers_may_use(api, feeds, settings):
+    settings.FEED_REFUSE_INTERNAL = True
+    settings.FEED_INTERNAL_HOSTS = [f"127.0.0.1:{feeds.port}"]
+    assert add(api, feeds.url_for("/rss2.xml")).status_code == 201
+    settings.FEED_INTERNAL_HOSTS = ["127.0.0.1:1"]  # another port of the same host: refused
+    assert add(api, feeds.url_for("/atom.xml")).status_code == 400
