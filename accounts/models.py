@@ -15,6 +15,9 @@ class Profile(models.Model):
     )
     interests = models.TextField(blank=True, default="")
     anti_interests = models.TextField(blank=True, default="")
+    # What Sift learned from the reader's marks (scoring.services.taste): the model, how many
+    # marks it saw and its held-out average precision over time. Empty: nothing learned yet.
+    taste = models.JSONField(default=dict, blank=True)
     # Opening an article (its link, or `o`) marks it read, as in most readers.
     mark_read_on_open = models.BooleanField(default=True)
     # Scoring calls a day (UTC) the operator allows this reader; NULL: no limit. Past it the
@@ -36,7 +39,11 @@ class Profile(models.Model):
 
     @classmethod
     def of(cls, user: Any) -> Profile:
-        profile, _ = cls.objects.get_or_create(user_id=user.pk)
+        return cls.of_id(user.pk)
+
+    @classmethod
+    def of_id(cls, user_id: int) -> Profile:
+        profile, _ = cls.objects.get_or_create(user_id=user_id)
         return profile
 
     @property

