@@ -10,7 +10,7 @@ PORT ?= 8000
 # Production sets DEBUG=false and provides them (see .env.example).
 export DEBUG ?= true
 
-.PHONY: run demo test test-two-calls test-real test-fast lint typecheck check bench bench-real reliability setup setup-run clean help
+.PHONY: run demo test test-two-calls test-real test-fast lint typecheck check bench bench-real bench-judgement reliability setup setup-run clean help
 
 help:
 	@echo "make run     - set up and run Sift (web on http://127.0.0.1:$(PORT), worker, beat)"
@@ -18,6 +18,7 @@ help:
 	@echo "make demo    - Sift with a fake Ollama and bundled feeds, ranked and ready to look at"
 	@echo "make test-real - the pipeline against llama.cpp's server and a real small model"
 	@echo "make bench-real - seconds per article against that real model, batch 1/5/10"
+	@echo "make bench-judgement - the ranking against human relevance labels, held out"
 	@echo "make lint typecheck bench reliability"
 
 $(TOOLS)/bin/uv:
@@ -78,7 +79,8 @@ test-two-calls: setup
 	    $(UV) sync --frozen --project tools/clients --python "$$py" && touch $@; \
 	else echo "No Python 3.12 here: the google-reader client test will skip."; fi
 
-# The pipeline against llama.cpp's OpenAI-compatible server and a real small model. The
+# The pipeline against llama.cpp's OpenAI-compatible server and a real small instruction-tuned
+# model (Qwen2.5-Coder 0.5B Instruct, sha256-pinned). The
 # server is built once per machine (~5 min) and cached; see tools/real_llm/install.sh.
 .tools/real-llm/.ready: tools/real_llm/requirements.txt tools/real_llm/install.sh | $(UV)
 	UV=$(UV) tools/real_llm/install.sh
@@ -89,6 +91,11 @@ test-real: setup .tools/real-llm/.ready
 # Seconds per article against the same real model at batch 1, 5 and 10, prompt cache off/on.
 bench-real: setup .tools/real-llm/.ready
 	.venv/bin/python -m bench.real
+
+# The ranking against human relevance labels (the Lee corpus in gensim's wheel): TF-IDF, the
+# encoder, the learned taste after 5/10/20 marks and the real model's verdict, held out.
+bench-judgement: setup .tools/real-llm/.ready
+	.venv/bin/python -m bench.judgement
 
 lint: setup
 	.venv/bin/ruff check .

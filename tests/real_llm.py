@@ -1,5 +1,6 @@
-"""llama.cpp's OpenAI-compatible server with Gemma 3 270M, for `make test-real` and
-`make bench-real` (installed by tools/real_llm/install.sh into .tools/)."""
+"""llama.cpp's OpenAI-compatible server with Qwen2.5-Coder 0.5B Instruct (Q4_K_M, its sha256
+checked by tools/real_llm/install.sh, which installs both into .tools/), for `make test-real`,
+`make bench-real` and `make bench-judgement`."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from tests.fakes.base import free_port
 from tests.live import ROOT
 
 REAL_PYTHON = ROOT / ".tools" / "real-llm" / "bin" / "python"
-MODEL_FILE = ROOT / ".tools" / "gemma-3-270m-q4_k_m.gguf"
-MODEL_ALIAS = "gemma3-270m"
+MODEL_FILE = ROOT / ".tools" / "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
+MODEL_ALIAS = "qwen2.5-coder-0.5b-instruct"
 N_CTX = 4096
 
 
@@ -23,7 +24,7 @@ def start_llama_server(log: Path, *extra: str) -> tuple[subprocess.Popen[bytes],
     port = free_port()
     command = [
         str(REAL_PYTHON), "-m", "llama_cpp.server", "--model", str(MODEL_FILE),
-        "--model_alias", MODEL_ALIAS, "--chat_format", "gemma", "--host", "127.0.0.1",
+        "--model_alias", MODEL_ALIAS, "--chat_format", "chatml", "--host", "127.0.0.1",
         "--port", str(port), "--n_threads", "2", "--n_ctx", str(N_CTX), *extra,
     ]  # fmt: skip
     with log.open("wb") as out:

@@ -1,9 +1,10 @@
-"""G6: Sift's whole pipeline against a real LLM server written by others: llama.cpp's
-OpenAI-compatible server (llama-cpp-python) with Gemma 3 270M, a small *base* model.
+"""Sift's whole pipeline against a real LLM server written by others: llama.cpp's
+OpenAI-compatible server (llama-cpp-python) with Qwen2.5-Coder 0.5B Instruct, a small
+instruction-tuned model (its file pinned by sha256).
 
 Run by `make test-real` (which installs the server and the model, see tools/real_llm) and by
-CI as its last pass; skipped in `make test`. The model's judgement is noise: this tests the
-plumbing and the validation, never which categories or scores it picks.
+CI as its last pass; skipped in `make test`. This tests the plumbing and the validation
+against real replies; how good its judgement is, `make bench-judgement` measures.
 """
 
 from __future__ import annotations

@@ -37,7 +37,9 @@ def test_an_article_is_understood_once_for_every_reader():
 
 def test_the_vectors_read_other_scripts_too():
     """A reader's interest in Japanese finds the Japanese article about it first."""
-    space, stocks = embeddings.embed_passages(["日本の宇宙ベンチャーが月面着陸に成功", "株式市場が大幅に下落した"])
+    space, stocks = embeddings.embed_passages(
+        ["日本の宇宙ベンチャーが月面着陸に成功", "株式市場が大幅に下落した"]
+    )
     (interest,) = embeddings.embed_queries(["宇宙開発"])
     assert float(space @ interest) > float(stocks @ interest)
 
