@@ -116,11 +116,8 @@ def with_labels(
 
     from scoring.services import taste
 
-    runs = []
-    for draw in range(DRAWS):
-        marked: dict[int, list[int]] = {}
-
-        def scorer(r: int, candidates: list[int], draw: int = draw) -> Any:
+    def scorer_for(marked: dict[int, list[int]]) -> Scorer:
+        def scorer(r: int, candidates: list[int]) -> Any:
             stated = taste.stated_similarity(vectors[candidates], queries[r : r + 1], vectors[:0])
             labels = marked[r]
             if not labels:
@@ -129,11 +126,18 @@ def with_labels(
             coef, intercept = taste.learned_fit(vectors[labels], y, np.ones(len(labels)))
             return taste.combined(stated, vectors[candidates], coef, intercept, len(labels))
 
+        return scorer
+
+    runs = []
+    for draw in range(DRAWS):
+        marked: dict[int, list[int]] = {}
         for r in readers:
             rng = np.random.default_rng(1000 * draw + r)
             pool = [j for j in range(len(sims)) if j != r]
             marked[r] = [int(x) for x in rng.choice(pool, size=k, replace=False)] if k else []
-        runs.append(judged(readers, sims, scorer, exclude=lambda r: set(marked[r])))
+        runs.append(
+            judged(readers, sims, scorer_for(marked), exclude=lambda r, m=marked: set(m[r]))
+        )
     return {key: float(np.mean([run[key] for run in runs])) for key in runs[0]}
 
 

