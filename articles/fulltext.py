@@ -111,13 +111,19 @@ def _fetch_page(url: str) -> str:
     kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind and kind not in HTML_TYPES:
         raise ExtractionFailed(f"the article's page is not HTML ({kind[:80]})")
-    body = response.body or b""
+    return page_decoded(response.body or b"", response.headers.get("content-type", ""))
+
+
+def page_decoded(body: bytes, content_type: str) -> str:
+    """The page's text in the charset its Content-Type names (UTF-8 when none)."""
     charset = "utf-8"
-    if "charset=" in response.headers.get("content-type", ""):
-        charset = response.headers["content-type"].split("charset=")[1].split(";")[0].strip()
+    if "charset=" in content_type:
+        charset = content_type.split("charset=")[1].split(";")[0].strip()
     try:
         return body.decode(charset, errors="replace")
-    except LookupError:
+    except (LookupError, UnicodeError, ValueError):
+        # An unknown charset, or a codec that is no text encoding at all (`idna` refuses
+        # errors="replace"): the page is read as UTF-8 rather than failing the task.
         return body.decode("utf-8", errors="replace")
 
 

@@ -63,10 +63,11 @@ class Outline:
     folder: str  # "" outside any folder
 
 
-def opml_parse(*, data: bytes) -> tuple[list[Outline], int]:
+def opml_parse(*, data: bytes) -> tuple[list[Outline], int, list[dict[str, str]]]:
     """Every feed outline with its folder (the outline it sits in; the innermost, for
-    folders in folders), and how many feed outlines were refused (not http(s), too long).
-    defusedxml refuses entity expansion and external entities."""
+    folders in folders), how many feed outlines were skipped (not http(s): no feed), and
+    the http(s) URLs refused with why (too long, unparseable). defusedxml refuses entity
+    expansion and external entities."""
     try:
         root = ElementTree.fromstring(data)
     except Exception as exc:
@@ -75,6 +76,7 @@ def opml_parse(*, data: bytes) -> tuple[list[Outline], int]:
         raise OPMLError("Not an OPML file: the root element is not <opml>.")
     found: list[Outline] = []
     refused = 0
+    problems: list[dict[str, str]] = []
     limit = settings.OPML_MAX_FEEDS
     parents = {child: parent for parent in root.iter() for child in parent}
     for node in root.iter("outline"):
@@ -86,8 +88,10 @@ def opml_parse(*, data: bytes) -> tuple[list[Outline], int]:
                 "(OPML_MAX_FEEDS)."
             )
         url = node.get("xmlUrl", "").strip()
-        if feed_url_problem(url):
+        if problem := feed_url_problem(url):
             refused += 1
+            if url.lower().startswith(("http://", "https://")):
+                problems.append({"url": url[:500], "reason": problem})
             continue
         parent = parents.get(node)
         folder = ""
@@ -95,7 +99,7 @@ def opml_parse(*, data: bytes) -> tuple[list[Outline], int]:
             folder = (parent.get("title") or parent.get("text") or "").strip()[:200]
         title = (node.get("title") or node.get("text") or "")[:500]
         found.append(Outline(url, title, folder))
-    return found, refused
+    return found, refused - len(problems), problems
 
 
 def _load(url: str) -> tuple[str, Fetched, ParsedFeed] | FeedError:
@@ -111,7 +115,7 @@ def opml_import(*, reader: Any, data: bytes) -> dict[str, Any]:
     parsed now (OPML_FETCH_CONCURRENCY at a time, each under the fetch deadline), its
     articles stored; each in its folder (created when new). A feed that cannot be read is
     refused with its reason, not added. A feed already subscribed keeps its folder."""
-    outlines, skipped = opml_parse(data=data)
+    outlines, skipped, refused = opml_parse(data=data)
     existing = set(Subscription.objects.filter(reader=reader).values_list("feed__url", flat=True))
     known = {f.url: f for f in Feed.objects.filter(url__in=[o.url for o in outlines])}
     new: dict[str, Outline] = {}
@@ -130,7 +134,6 @@ def opml_import(*, reader: Any, data: bytes) -> dict[str, Any]:
             new[entry.url] = entry
     with ThreadPoolExecutor(max_workers=settings.OPML_FETCH_CONCURRENCY) as pool:
         loaded = dict(zip(new, pool.map(_load, new), strict=True))  # no database in threads
-    refused = []
     for url, entry in new.items():
         result = loaded[url]
         if isinstance(result, FeedError):

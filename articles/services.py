@@ -415,6 +415,8 @@ def feed_load(*, url: str) -> tuple[str, Fetched, ParsedFeed]:
     (`<link rel="alternate">`); when it names several, FeedChoice lists them. Returns the
     feed's own URL with what was fetched. Raises FeedError. No database: OPML imports call
     it from threads."""
+    if problem := feed_url_problem(url):
+        raise FeedError(problem)
     fetched = _fetch_whole(url)
     body = fetched.body
     assert body is not None  # _fetch_whole refuses a 304

@@ -184,5 +184,7 @@ def fetch(
         raise FetchError("Too many redirects.") from exc
     except httpx.UnsupportedProtocol as exc:
         raise FetchError("Only http:// and https:// URLs (and redirects) are followed.") from exc
+    except (httpx.InvalidURL, UnicodeError) as exc:  # e.g. a redirect to http://[::1
+        raise FetchError(f"Not a valid URL: {url[:200]} ({exc}).") from exc
     except (httpx.HTTPError, httpcore.ProtocolError, httpcore.NetworkError, OSError) as exc:
         raise FetchError(f"Could not fetch {url}: no HTTP answer.") from exc

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+import httpx
 from django.core.exceptions import ValidationError
 
 MAX_URL_LENGTH = 2000  # the width of the URL columns
@@ -27,6 +28,12 @@ def http_url_problem(url: str, *, max_length: int = MAX_URL_LENGTH) -> str:
         return f"Not a valid URL: {exc}."
     if not host:
         return "The URL has no host."
+    try:
+        # What the fetcher will parse: some URLs urlsplit accepts, httpx refuses (an octal
+        # `0177.0.0.1` host, a host that IDNA cannot encode).
+        httpx.URL(url)
+    except (httpx.InvalidURL, UnicodeError, ValueError) as exc:
+        return f"Not a valid URL: {exc}."
     return ""
 
 

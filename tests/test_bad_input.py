@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -132,3 +134,35 @@ def test_a_malformed_tags_answer_is_a_503_that_says_so(api, fake_ollama):
     response = api.get("/api/ollama/models")
     assert response.status_code == 503
     assert "not a model list" in response.json()["detail"]
+
+
+ODD_URLS = ["http://0177.0.0.1/x", "http://[::1"]
+
+
+def test_urls_the_fetcher_cannot_parse_are_refused_naming_them_and_the_other_outlines_kept(
+    api, feeds
+):
+    """They gave 500 from OPML import (every other outline lost) and from Google Reader's
+    quickadd; every door that adds a feed applies the one URL rule."""
+    outlines = "".join(f"<outline text='odd' xmlUrl='{escape(u)}'/>" for u in ODD_URLS)
+    opml = (
+        f"<opml version='2.0'><body>{outlines}"
+        f"<outline text='ok' xmlUrl='{feeds.url_for('/rss2.xml')}'/></body></opml>"
+    ).encode()
+    upload = SimpleUploadedFile("f.opml", opml, content_type="text/x-opml")
+    answer = api.post("/api/feeds/opml", {"file": upload}, format="multipart")
+    assert answer.status_code == 200, answer.content
+    result = answer.json()
+    assert result["created"] == 1
+    assert sorted(r["url"] for r in result["refused"]) == sorted(ODD_URLS)
+    assert all("Not a valid URL" in r["reason"] for r in result["refused"])
+    for url in ODD_URLS:
+        added = api.post("/api/feeds", {"url": url}, format="json")
+        assert added.status_code == 400 and "url" in added.json()
+
+
+def test_a_page_sent_as_charset_idna_is_read_not_crashed_on(settings):
+    from articles.fulltext import page_decoded
+
+    body = "<html><body><p>Caf\u00e9 news</p></body></html>".encode()
+    assert "Café news" in page_decoded(body, "text/html; charset=idna")

@@ -325,3 +325,10 @@ def test_oldest_first_and_a_time_window(ann):
     }
     assert ann.ids(f"feed/{feed.id}", **window) == [mid.id]
     assert ann.get("stream/items/ids", s=f"feed/{feed.id}", ot="yesterday").status_code == 400
+
+
+@pytest.mark.parametrize("url", ["http://0177.0.0.1/x", "http://[::1"])
+def test_quickadd_of_a_url_the_fetcher_cannot_parse_is_a_400_naming_it(ann, url):
+    answer = ann.post("subscription/quickadd", {"quickadd": url})
+    assert answer.status_code == 400, answer.content
+    assert b"Not a valid URL" in answer.content
