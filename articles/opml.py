@@ -21,6 +21,7 @@ from articles.services import (
     folder_get_or_create,
     subscription_create,
 )
+from common.xml import xml_text
 
 
 class OPMLError(FeedError):
@@ -38,7 +39,7 @@ def opml_export(*, reader: Any) -> str:
     ]
 
     def outline(sub: Subscription, indent: str) -> str:
-        title, url = quoteattr(sub.shown_title), quoteattr(sub.feed.url)
+        title, url = quoteattr(xml_text(sub.shown_title)), quoteattr(xml_text(sub.feed.url))
         return f'{indent}<outline type="rss" text={title} title={title} xmlUrl={url}/>'
 
     feeds = list(
@@ -48,7 +49,7 @@ def opml_export(*, reader: Any) -> str:
     )
     lines += [outline(feed, "    ") for feed in feeds if feed.folder_id is None]
     for folder in Folder.objects.filter(reader=reader).order_by("name"):
-        name = quoteattr(folder.name)
+        name = quoteattr(xml_text(folder.name))
         lines.append(f"    <outline text={name} title={name}>")
         lines += [outline(feed, "      ") for feed in feeds if feed.folder_id == folder.pk]
         lines.append("    </outline>")

@@ -26,7 +26,6 @@ from urllib.parse import unquote
 from django.db.models import Count, Max, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
-from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.app_access import auth_token_of, edit_token_of, user_by_auth_token, user_by_password
@@ -41,6 +40,7 @@ from articles.services import (
     subscription_delete,
     subscription_update,
 )
+from common.xml import XMLSafeAtom1Feed
 from sync import items as it
 
 STATE = "user/-/state/com.google/"
@@ -643,7 +643,7 @@ def unknown(request: HttpRequest, reader: Any, rest: str = "") -> HttpResponse:
 
 
 # --- the Atom form (newsboat 2.21's "feedhq" mode) ---------------------------------------------
-class _ReaderAtom(Atom1Feed):
+class _ReaderAtom(XMLSafeAtom1Feed):
     """Atom with Google Reader's states as categories on each entry, in Google's scheme:
     newsboat takes an entry labelled "read" as read and one labelled "fresh" as unread, so
     a mark made in Sift reaches it on its next reload."""

@@ -6,10 +6,10 @@ kept as a digest (`accounts.RankedFeed`), and replaced to revoke."""
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
 from accounts.app_access import ranked_feed_of_key
+from common.xml import XMLSafeAtom1Feed
 from sync import items as it
 
 MAX_ITEMS = 200
@@ -29,7 +29,7 @@ def ranked_feed(request: HttpRequest, key: str) -> HttpResponse:
     reader = ranked.user
     readings = it.by_score(it.in_apps(reader).filter(rank__score__gte=floor))
     maker = it.ItemMaker(reader)
-    feed = Atom1Feed(
+    feed = XMLSafeAtom1Feed(
         title=f"Sift · {reader.get_username()}'s top picks (score ≥ {floor:g})",
         link=request.build_absolute_uri("/"),
         description="Articles ranked by Sift, best first.",

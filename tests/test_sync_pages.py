@@ -135,3 +135,31 @@ def test_every_app_route_refuses_a_stranger(client):
                 else:
                     assert response.status_code == 401, (path, response.status_code)
     assert mine.title == "private"
+
+
+def test_characters_xml_cannot_hold_leave_the_feeds_valid_xml(page, client, api):
+    """A `&#11;` in a feed's title made the ranked feed and Google Reader's Atom answer 500,
+    and the OPML export was not XML."""
+    from defusedxml import ElementTree
+
+    from tests.test_sync_greader import Reader
+
+    feed = FeedFactory(title="Clinic\x0b news")
+    ScoredArticleFactory(feed=feed, composite_score=9.0, title="Tab\x0bbed \x0ctitle")
+    made = page.post("/apps/", {"action": "ranked-feed", "min_score": "5"}).content.decode()
+    path = re.search(r'id="ranked-feed-url">([^<]+)<', made).group(1).split("testserver", 1)[1]
+    ranked = client.get(path)
+    assert ranked.status_code == 200
+    assert b"Tabbed title" in ranked.content
+    ElementTree.fromstring(ranked.content)
+    app = Reader(default_reader())
+    atom = app.client.get(
+        "/reader/atom/user/-/state/com.google/reading-list",
+        HTTP_AUTHORIZATION=f"GoogleLogin auth={app.auth}",
+    )
+    assert atom.status_code == 200, atom.content[:300]
+    ElementTree.fromstring(atom.content)
+    exported = api.get("/api/feeds/opml")
+    assert exported.status_code == 200
+    assert b"Clinic news" in exported.content
+    ElementTree.fromstring(exported.content)
