@@ -29,7 +29,7 @@ class _XMLSafeGenerator(SimplerXMLGenerator):
 
     def startElement(self, name: str, attrs: Any) -> None:
         clean = {k: xml_text(v) if isinstance(v, str) else v for k, v in (attrs or {}).items()}
-        super().startElement(name, clean)
+        super().startElement(name, clean)  # type: ignore[arg-type]  # a dict, as Django passes
 
 
 class XMLSafeAtom1Feed(Atom1Feed):
