@@ -6,9 +6,11 @@ TOOLS := .tools
 UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
 export UV_PROJECT_ENVIRONMENT := .venv
 PORT ?= 8000
-# The local laptop setup: DEBUG on generates the secret and encryption keys into var/.
-# Production sets DEBUG=false and provides them (see .env.example).
-export DEBUG ?= true
+# The local laptop setup: the secret and encryption keys are generated into var/ and Sift
+# speaks plain HTTP on this machine. Production turns it off and provides the keys (see
+# .env.example). Django's debug pages stay off unless DEBUG=true is asked for.
+export SIFT_LOCAL_INSTALL ?= true
+export DEBUG ?= false
 
 .PHONY: run demo test test-two-calls test-real test-fast lint typecheck check bench bench-real bench-judgement reliability setup setup-run clean help
 

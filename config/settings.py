@@ -77,15 +77,16 @@ def env_url(name: str, default: str, *, schemes: tuple[str, ...]) -> str:
 
 
 def local_secret(name: str, filename: str, make: Any) -> str:
-    """A secret from the environment, or (DEBUG only) one generated once into var/.
-
-    A reader running `make run` never has to invent a key; production must set it.
+    """A secret from the environment, or (a local install only) one generated once into
+    var/. A reader running `make run` never has to invent a key; production must set it.
     """
     value: str = env.str(name, default="")
     if value:
         return value
-    if not DEBUG:
-        raise ImproperlyConfigured(f"{name} must be set in the environment when DEBUG is off.")
+    if not LOCAL_INSTALL:
+        raise ImproperlyConfigured(
+            f"{name} must be set in the environment (SIFT_LOCAL_INSTALL is off)."
+        )
     path = VAR_DIR / filename
     if not path.exists():
         # Created readable by its owner only, from the first byte (no chmod afterwards).
@@ -97,7 +98,14 @@ def local_secret(name: str, filename: str, make: Any) -> str:
 VAR_DIR = Path(env.str("SIFT_VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
 
+# Django's debug pages show settings and paths to anyone who hits an error: off unless
+# asked for, `make run` included.
 DEBUG = env_bool("DEBUG", False)
+# A Sift on the reader's own machine (`make run`, `make demo`): its keys are generated once
+# into var/, and it speaks plain HTTP on 127.0.0.1 (no HTTPS redirect, no secure-only
+# cookies). Off (production): the keys are required and HTTPS is assumed. Defaults to DEBUG,
+# as the two were one switch before.
+LOCAL_INSTALL = env_bool("SIFT_LOCAL_INSTALL", DEBUG)
 SECRET_KEY = local_secret("SECRET_KEY", "secret_key", lambda: secrets.token_urlsafe(50))
 # Fernet keys, newest first: MultiFernet decrypts with any and encrypts with the first,
 # so a key is rotated by prepending a new one.
@@ -288,14 +296,14 @@ STORAGES = {
     "staticfiles": {"BACKEND": "servestatic.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# --- Security (production-like when DEBUG is off) -------------------------------------
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = not DEBUG
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# --- Security (production-like unless SIFT_LOCAL_INSTALL) -----------------------------
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if LOCAL_INSTALL else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not LOCAL_INSTALL
+SECURE_HSTS_PRELOAD = not LOCAL_INSTALL
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not LOCAL_INSTALL)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
-CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not LOCAL_INSTALL)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not LOCAL_INSTALL)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 # /health is probed over plain HTTP by load balancers and compose health checks.
@@ -336,6 +344,8 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI's files come from Sift itself (drf-spectacular-sidecar, served by
     # servestatic), so /api/docs works without internet.
     "SWAGGER_UI_DIST": "SIDECAR",
+    # The schema and its page describe every route: for signed-in readers only.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # One name per choice set that several fields share.

@@ -150,7 +150,8 @@ def main() -> int:
     VAR.mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,
-        "DEBUG": "true",
+        "DEBUG": "false",
+        "SIFT_LOCAL_INSTALL": "true",
         "SIFT_VAR_DIR": str(VAR),
         "OLLAMA_HOST": f"http://127.0.0.1:{OLLAMA_PORT}",
         "PORT": str(PORT),

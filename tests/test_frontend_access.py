@@ -77,10 +77,10 @@ def test_compose_frontend_profile_validates(tmp_path):
 
 def test_first_start_writes_a_private_env_file_once(settings, tmp_path):
     settings.LOCAL_ENV_FILE = tmp_path / ".env"
-    settings.DEBUG = True
+    settings.LOCAL_INSTALL = True
     call_command("sift_bootstrap")
     text = settings.LOCAL_ENV_FILE.read_text()
-    assert "DEBUG=true" in text
+    assert "SIFT_LOCAL_INSTALL=true" in text and "DEBUG" not in text
     assert f"SECRET_KEY={settings.SECRET_KEY}" in text
     assert stat.S_IMODE(settings.LOCAL_ENV_FILE.stat().st_mode) == 0o600
     settings.LOCAL_ENV_FILE.write_text("MINE=1\n")
@@ -89,7 +89,7 @@ def test_first_start_writes_a_private_env_file_once(settings, tmp_path):
 
 
 def test_manage_py_works_beside_the_written_env_file(settings, tmp_path):
-    """The reader's first minute: `make run`, then `manage.py …` without DEBUG exported."""
+    """The reader's first minute: `make run`, then `manage.py …` with nothing exported."""
     project = tmp_path / "sift"
     shutil.copytree(
         ROOT, project, ignore=shutil.ignore_patterns(".venv", ".tools", "var", ".git", ".env")
@@ -97,6 +97,7 @@ def test_manage_py_works_beside_the_written_env_file(settings, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO"))}
     for name in (
         "DEBUG", "SECRET_KEY", "FIELD_ENCRYPTION_KEY", "SIFT_VAR_DIR", "DATABASE_URL", "SIFT_ENV_FILE",
+        "SIFT_LOCAL_INSTALL",
     ):  # fmt: skip
         env.pop(name, None)
     manage = [sys.executable, "manage.py"]
@@ -105,7 +106,7 @@ def test_manage_py_works_beside_the_written_env_file(settings, tmp_path):
     )
     assert before.returncode != 0 and "SECRET_KEY must be set" in before.stderr
     boot = subprocess.run(
-        [*manage, "sift_bootstrap"], cwd=project, env={**env, "DEBUG": "true"},
+        [*manage, "sift_bootstrap"], cwd=project, env={**env, "SIFT_LOCAL_INSTALL": "true"},
         capture_output=True, text=True,
     )  # fmt: skip
     assert (project / ".env").exists(), boot.stderr

@@ -35,7 +35,7 @@ def _api_routes() -> list[str]:
     return [r for r in found if r.startswith("/api/")]
 
 
-PUBLIC = {"/api/schema", "/api/docs"}
+PUBLIC: set[str] = set()
 # Other servers' APIs at the paths apps expect, which refuse in their own protocol's way
 # (Fever: 200 with "auth": 0): tests/test_sync_pages.py walks them.
 FOREIGN = ("/api/greader.php/", "/api/fever.php")

@@ -26,7 +26,9 @@ def load_settings(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     base = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("DATABASE_", "CELERY_", "CACHE_", "DEBUG", "SECRET_", "FIELD_"))
+        if not k.startswith(
+            ("DATABASE_", "CELERY_", "CACHE_", "DEBUG", "SECRET_", "FIELD_", "SIFT_LOCAL")
+        )
     }
     code = "import config.settings as s; print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL, s.DEBUG)"
     # The developer's own .env (written by `make run`) must not change what is tested.
@@ -46,6 +48,7 @@ def prod_env(tmp_path) -> dict[str, str]:
     return {
         "SIFT_VAR_DIR": str(tmp_path),
         "DEBUG": "false",
+        "SIFT_LOCAL_INSTALL": "false",
         "SECRET_KEY": "Vq3-x8Lr_T2mYp9Zc4Wn7Bd1Hs6Kf0Jg5Qe8Ua2Io4Rt7Ey" * 2,
         "FIELD_ENCRYPTION_KEY": "hXmFSNfpxouRO6kFNgZb8rI1GadxjmyskAirXQ5RdT4=",
     }
@@ -443,3 +446,41 @@ def test_data_migrations_freeze_their_values():
         if live.search(path.read_text())
     ]
     assert offenders == []
+
+
+def test_make_run_runs_without_debug_pages_yet_makes_its_own_keys(tmp_path):
+    """`make run` ran with DEBUG=true: Django's technical pages (settings, paths) on any
+    404 or error. Now debug is off unless asked; the local install still generates its keys
+    and speaks plain HTTP."""
+    import os
+    import subprocess
+    import sys
+
+    makefile = (ROOT / "Makefile").read_text()
+    assert "export DEBUG ?= false" in makefile and "export SIFT_LOCAL_INSTALL ?= true" in makefile
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "FIELD_ENCRYPTION_KEY")}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings", DEBUG="false", SIFT_LOCAL_INSTALL="true",
+               SIFT_VAR_DIR=str(tmp_path), SIFT_ENV_FILE=str(tmp_path / "none.env"))  # fmt: skip
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.DEBUG, s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, bool(s.SECRET_KEY))"
+    )
+    shown = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,
+                           capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert shown.stdout.split() == ["False", "False", "False", "True"], shown.stderr[-2000:]
+    assert (tmp_path / "secret_key").exists()
+
+
+@pytest.mark.django_db
+def test_error_pages_are_sifts_own_and_the_schema_is_for_signed_in_readers(client, anon, api, rf):
+    from django.views.defaults import server_error
+
+    missing = client.get("/no/such/page/")
+    assert missing.status_code == 404
+    page = missing.content.decode()
+    assert "sift.css" in page and "Not found" in page and "Page not found (404)" not in page
+    broken = server_error(rf.get("/"))
+    assert broken.status_code == 500 and b"sift.css" in broken.content
+    assert anon.get("/api/schema").status_code in (401, 403)
+    assert anon.get("/api/docs").status_code in (401, 403)
+    assert api.get("/api/schema").status_code == 200

@@ -1,8 +1,8 @@
 """First start: a local `.env`, and an admin user with a random password and an API token.
 
-1. With DEBUG on (`make run`), `.env` is written once (mode 0600, never overwritten) with
-   DEBUG and the keys generated into var/, so every `manage.py` command run by hand beside
-   `make run` (createsuperuser, shell …) sees the same settings.
+1. On a local install (`make run`), `.env` is written once (mode 0600, never overwritten)
+   with SIFT_LOCAL_INSTALL and the keys generated into var/, so every `manage.py` command
+   run by hand beside `make run` (createsuperuser, shell …) sees the same settings.
 2. The admin's credentials are shown once (an `admin` the migrations made without a
    password gets one here) and kept in var/admin_credentials.txt, readable
    only by its owner, so a reader who missed the terminal output can still log in.
@@ -28,7 +28,7 @@ class Command(BaseCommand):
     help = "Create the first admin user and API token if none exists."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if settings.DEBUG:
+        if settings.LOCAL_INSTALL:
             self.write_local_env(Path(settings.LOCAL_ENV_FILE))
         user_model = get_user_model()
         superusers = list(user_model.objects.filter(is_superuser=True))
@@ -61,7 +61,7 @@ class Command(BaseCommand):
     def write_local_env(self, path: Path) -> None:
         lines = [
             "# Written by `make run` for this machine only; never commit it.",
-            "DEBUG=true",
+            "SIFT_LOCAL_INSTALL=true",
             f"SECRET_KEY={settings.SECRET_KEY}",
             f"FIELD_ENCRYPTION_KEY={','.join(settings.FIELD_ENCRYPTION_KEYS)}",
         ]
@@ -71,4 +71,6 @@ class Command(BaseCommand):
             return  # the reader's own .env: never touched
         with os.fdopen(fd, "w") as fh:
             fh.write("\n".join(lines) + "\n")
-        self.stdout.write(f"Wrote {path.name} (DEBUG and this machine's keys) for manage.py.")
+        self.stdout.write(
+            f"Wrote {path.name} (a local install and this machine's keys) for manage.py."
+        )
