@@ -52,7 +52,8 @@ class ScoringStatusView(APIView):
 
     @extend_schema(responses=StatusOut)
     def get(self, request: Request) -> Response:
-        return Response(services.scoring_status(reader_id=user_id(request)))
+        operator = bool(request.user.is_staff)
+        return Response(services.scoring_status(reader_id=user_id(request), operator=operator))
 
 
 class RescoreIn(StrictSerializer):

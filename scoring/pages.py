@@ -49,7 +49,7 @@ def reading(request: HttpRequest) -> HttpResponse:
     reader: Any = request.user
     articles = list(articles_filtered(reader, params.validated_data)[:PAGE_SIZE])
     _shown(articles, reader_weights(reader))
-    status = scoring_status(reader_id=reader.pk)
+    status = scoring_status(reader_id=reader.pk, operator=reader.is_staff)
     filters = {k: v for k, v in query.items() if k in (*FILTERS, "is_read", "is_starred")}
     skipped = skipped_cost(skipped=status["skipped"])
     context = {

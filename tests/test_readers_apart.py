@@ -120,3 +120,14 @@ def test_a_shared_feeds_full_text_is_the_operators_to_set(feeds, api):
         == 200
     )
     assert ann_api.get("/api/feeds").json()[0]["full_text"] == "never"
+
+
+def test_the_llm_servers_address_in_a_pause_reason_is_the_operators_only(api):
+    from scoring.services import readiness_set
+
+    _ann, ann_api = reader_client("ann")
+    readiness_set(ready=False, reason="http://10.1.2.3:11434 is unreachable: ConnectError")
+    assert "10.1.2.3" in api.get("/api/scoring/status").json()["reason"]
+    told = ann_api.get("/api/scoring/status").json()["reason"]
+    assert "10.1.2.3" not in told and "operator" in told
+    readiness_set(ready=True, reason="")

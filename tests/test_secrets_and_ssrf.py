@@ -280,3 +280,20 @@ def test_the_web_servers_access_lines_mask_app_credentials(capsys):
         and "hunter2" not in written
     )
     assert "Logging error" not in written
+
+
+@pytest.mark.parametrize(
+    ("line", "secret"),
+    [
+        ("GET /accounts/ClientLogin?Email=ann&%50asswd=hunter2-hunter2 HTTP/1.1", "hunter2"),
+        ("POST /reader/api/0/edit-tag?T=edit0token0123456&i=5 HTTP/1.1", "edit0token"),
+        ("GET /reader/api/0/tag/list?output=json&auth=ann/0123456789abcdef HTTP/1.1", "0123456789abcdef"),
+        ("feed 7 failed: https://bob:s3cret-pass@feeds.example/private.xml: 401", "s3cret-pass"),
+    ],
+)  # fmt: skip
+def test_credentials_in_encoded_parameters_tokens_and_url_user_parts_are_masked(line, secret):
+    from common.secrets import redact
+
+    masked = redact(line)
+    assert secret not in masked and "***" in masked
+    assert redact("/api/articles?limit=5&is_read=false") == "/api/articles?limit=5&is_read=false"

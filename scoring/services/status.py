@@ -100,9 +100,25 @@ class ScoringStatus(TypedDict):
     waiting_until: str | None
 
 
-def scoring_status(*, reader_id: int) -> ScoringStatus:
+# What a reader who is not the operator is told while the LLM does not answer: the real
+# reason names the LLM server's address and what it said, which are the operator's.
+READER_REASON = (
+    "The LLM is not answering; scoring waits and goes on by itself. The operator sees why "
+    "on the Models page."
+)
+
+
+def scoring_status(*, reader_id: int, operator: bool = True) -> ScoringStatus:
     """A reader's counts per state, phase and readiness. Counting 100k rows costs ~10 ms on
-    Postgres, so the answer is kept for SCORING_STATUS_CACHE_SECONDS (pages poll it)."""
+    Postgres, so the answer is kept for SCORING_STATUS_CACHE_SECONDS (pages poll it). The
+    reason scoring is paused is given in full to the operator only."""
+    status = _scoring_status_cached(reader_id)
+    if not operator and status["reason"]:
+        return {**status, "reason": READER_REASON}
+    return status
+
+
+def _scoring_status_cached(reader_id: int) -> ScoringStatus:
     ttl = settings.SCORING_STATUS_CACHE_SECONDS
     key = STATUS_KEY.format(reader=reader_id)
     cached = cache.get(key) if ttl > 0 else None
