@@ -595,8 +595,19 @@ def folder_get_or_create(*, reader: Any, name: str) -> Folder:
     return folder
 
 
+class FolderNameError(DomainError):
+    field = "name"
+
+
+FOLDER_NAME_LENGTH = Folder._meta.get_field("name").max_length or 200
+
+
 def folder_rename(*, folder: Folder, name: str) -> Folder:
-    folder.name = name.strip()
+    """Every door's rename: a name within the column's length (SQLite would store any)."""
+    name = name.strip()
+    if not name or len(name) > FOLDER_NAME_LENGTH:
+        raise FolderNameError(f"A folder's name has 1 to {FOLDER_NAME_LENGTH} characters.")
+    folder.name = name
     folder.save(update_fields=["name"])
     return folder
 

@@ -10,9 +10,10 @@ by id: upward from `since_id`, downward from `max_id`, or those of `with_ids`.""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db.models import Max, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -21,6 +22,7 @@ from accounts.app_access import user_by_fever_key
 from accounts.auth import failure_count, failures_exceeded
 from articles.models import Feed, Folder, Subscription
 from sync import items as it
+from sync import params
 
 API_VERSION = 3
 PAGE = 50
@@ -43,21 +45,11 @@ def _int(request: HttpRequest, name: str) -> int | None:
     raw = _param(request, name)
     if raw in (None, ""):
         return None
-    try:
-        value = int(str(raw))
-    except ValueError:
-        raise BadRequest(f"{name}: must be a whole number, got {str(raw)[:20]!r}") from None
-    if value < 0:
-        raise BadRequest(f"{name}: must not be negative")
-    return value
+    return params.whole_number(str(raw), name)
 
 
 def _ids(raw: str, name: str) -> list[int]:
-    try:
-        ids = [int(part) for part in raw.split(",") if part.strip()]
-    except ValueError:
-        raise BadRequest(f"{name}: must be ids separated by commas") from None
-    return ids[:PAGE]
+    return params.numbers(raw, name)[:PAGE]
 
 
 def _unix(moment: datetime | None) -> int:
@@ -179,8 +171,8 @@ class Fever:
         if kind in ("feed", "group"):
             if action != "read":
                 raise BadRequest("as: a feed or group is marked read")
-            before = _int(request, "before")
-            until = datetime.fromtimestamp(before, tz=UTC) if before else None
+            raw_before = _param(request, "before")
+            until = params.unix_time(raw_before, "before") if raw_before else None
             it.readings_mark_read_until(self._of(kind, target), until)
             return {"unread_item_ids": self.unread_ids()}
         raise BadRequest("mark: must be item, feed or group")
@@ -202,6 +194,10 @@ def _answer(body: dict[str, Any]) -> JsonResponse:
 
 @csrf_exempt
 def fever(request: HttpRequest) -> HttpResponse:
+    try:
+        request.POST  # noqa: B018 - parsed here, so too many fields is Fever's error, not Django's page
+    except (TooManyFieldsSent, RequestDataTooBig) as exc:
+        return JsonResponse({"api_version": API_VERSION, "auth": 0, "error": str(exc)}, status=400)
     address = str(request.META.get("REMOTE_ADDR", ""))
     if failures_exceeded(address):
         return JsonResponse({"api_version": API_VERSION, "auth": 0}, status=429)
@@ -229,6 +225,6 @@ def fever(request: HttpRequest) -> HttpResponse:
             out["unread_item_ids"] = api.unread_ids()
         if _param(request, "saved_item_ids") is not None:
             out["saved_item_ids"] = api.saved_ids()
-    except BadRequest as exc:
+    except (BadRequest, params.ParamError) as exc:
         return JsonResponse({"api_version": API_VERSION, "auth": 1, "error": str(exc)}, status=400)
     return _answer(out)

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import wraps
 from typing import Any
 from urllib.parse import unquote
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db.models import Count, Max, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
@@ -33,6 +34,7 @@ from accounts.auth import failure_count, failures_exceeded
 from articles.models import Folder, Reading, ReadingQuerySet, Subscription
 from articles.services import (
     FeedError,
+    FolderNameError,
     feed_subscribe,
     folder_delete,
     folder_get_or_create,
@@ -42,6 +44,7 @@ from articles.services import (
 )
 from common.xml import XMLSafeAtom1Feed
 from sync import items as it
+from sync import params
 
 STATE = "user/-/state/com.google/"
 READING_LIST, STARRED, READ = STATE + "reading-list", STATE + "starred", STATE + "read"
@@ -111,8 +114,8 @@ class Streams:
             return self.all.filter(is_read=True), False
         if stream.startswith("feed/"):
             ident = stream[len("feed/") :]
-            if ident.isdigit():
-                return self.all.filter(feed_id=int(ident)), False
+            if ident.isascii() and ident.isdigit():
+                return self.all.filter(feed_id=params.whole_number(ident, "s")), False
             return self.all.filter(feed__url=ident), False
         if stream.startswith(LABEL):
             name = stream[len(LABEL) :]
@@ -141,25 +144,12 @@ def _int(request: HttpRequest, name: str, default: int, high: int) -> int:
     raw = _one(request, name)
     if raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequest(name, f"must be a whole number, got {raw[:20]!r}") from None
-    if value < 0:
-        raise BadRequest(name, "must not be negative")
-    return min(value, high)
+    return min(params.whole_number(raw, name), high)
 
 
 def _time(raw: str, name: str) -> datetime:
     """Seconds, or µs when 16 digits or more (clients send either for `ts`)."""
-    if not raw.isdigit():
-        raise BadRequest(name, f"must be a Unix time, got {raw[:20]!r}")
-    number = int(raw)
-    seconds = number / 1_000_000 if len(raw) >= 16 else number
-    try:
-        return datetime.fromtimestamp(seconds, tz=UTC)
-    except (OverflowError, OSError, ValueError):
-        raise BadRequest(name, "is out of range") from None
+    return params.unix_time(raw, name, microseconds=len(raw.strip()) >= 16)
 
 
 def _stream_name(request: HttpRequest) -> str:
@@ -275,6 +265,10 @@ def signed_in(*, edit: bool = False) -> Callable[[View], View]:
         @csrf_exempt
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            try:
+                request.POST  # noqa: B018 - parsed here: too many fields is answered as text
+            except (TooManyFieldsSent, RequestDataTooBig) as exc:
+                return _text(f"Bad request: {exc}", status=400)
             address = str(request.META.get("REMOTE_ADDR", ""))
             if failures_exceeded(address):
                 return _text("Too many failed sign-ins from this address.", status=429)
@@ -297,7 +291,7 @@ def signed_in(*, edit: bool = False) -> Callable[[View], View]:
                     return _unauthorized()
             try:
                 return view(request, reader, *args, **kwargs)
-            except BadRequest as exc:
+            except (BadRequest, params.ParamError) as exc:
                 return _text(f"Bad request: {exc}", status=400)
 
         return wrapper
@@ -391,9 +385,9 @@ def subscription_list(request: HttpRequest, reader: Any) -> HttpResponse:
 def _feed_id(stream: str) -> int:
     stream = normal_stream(stream)
     ident = stream[len("feed/") :] if stream.startswith("feed/") else ""
-    if not ident.isdigit():
+    if not (ident.isascii() and ident.isdigit()):
         raise BadRequest("s", f"{stream[:80]!r} is not a feed of yours (feed/<id>)")
-    return int(ident)
+    return params.whole_number(ident, "s")
 
 
 def _subscription(reader: Any, stream: str) -> Subscription:
@@ -623,7 +617,10 @@ def rename_tag(request: HttpRequest, reader: Any) -> HttpResponse:
     folder = Folder.objects.filter(reader=reader, name=name).first()
     if folder is None or not new.strip():
         raise BadRequest("s", "no such folder, or no new name (dest)")
-    folder_rename(folder=folder, name=new)
+    try:
+        folder_rename(folder=folder, name=new)
+    except FolderNameError as exc:
+        raise BadRequest("dest", exc.message) from None
     return _text("OK")
 
 

@@ -31,6 +31,7 @@ from accounts.auth import failure_count, failures_exceeded
 from articles.models import Folder, ReadingQuerySet, Subscription
 from articles.search import articles_search
 from sync import items as it
+from sync import params
 
 ALL_CATEGORY = it.TOP_ID_OFFSET + 1
 TOP_CATEGORY = it.TOP_ID_OFFSET + 2
@@ -45,6 +46,17 @@ class Problem(Exception):
 
 def _error(status: int, message: str) -> JsonResponse:
     return JsonResponse({"error_message": message}, status=status)
+
+
+# Entries one mark may name: far more than any client sends (Miniflux's own allow any).
+MAX_MARKED = 10_000
+
+
+@csrf_exempt
+def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
+    """A route Sift's Miniflux API does not have (or an id no row can have): Miniflux's JSON
+    error, not Django's page."""
+    return _error(404, "Not found: Sift's Miniflux API has no such route or resource.")
 
 
 def _reader(request: HttpRequest) -> Any:
@@ -96,7 +108,7 @@ def api(methods: tuple[str, ...] = ("GET",)) -> Callable[[View], View]:
 def _body(request: HttpRequest) -> dict[str, Any]:
     try:
         data = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise Problem(400, "The body must be JSON.") from None
     if not isinstance(data, dict):
         raise Problem(400, "The body must be a JSON object.")
@@ -108,12 +120,9 @@ def _int_param(request: HttpRequest, name: str, default: int | None = None) -> i
     if raw == "":
         return default
     try:
-        value = int(raw)
-    except ValueError:
-        raise Problem(400, f"{name}: must be a whole number, got {raw[:20]!r}.") from None
-    if value < 0:
-        raise Problem(400, f"{name}: must not be negative.")
-    return value
+        return params.whole_number(raw, name)
+    except params.ParamError as exc:
+        raise Problem(400, f"{exc}.") from None
 
 
 def _iso(moment: Any) -> str:
@@ -321,9 +330,10 @@ def entries(request: HttpRequest, reader: Any) -> HttpResponse:
         if (
             not isinstance(ids, list)
             or not ids
-            or not all(isinstance(i, int) and i > 0 for i in ids)
+            or len(ids) > MAX_MARKED
+            or not all(type(i) is int and 0 < i <= params.MAX_ID for i in ids)
         ):
-            raise Problem(400, "entry_ids: a list of entry ids is needed.")
+            raise Problem(400, f"entry_ids: a list of 1 to {MAX_MARKED} entry ids is needed.")
         if status not in ("read", "unread"):
             raise Problem(400, "status: must be read or unread.")
         it.items_mark_read(reader, ids, is_read=status == "read")

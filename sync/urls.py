@@ -4,11 +4,31 @@ Miniflux's `/fever/` and FreshRSS's `/api/fever.php`."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, include, path, register_converter
 
 from sync import fever, ranked_feed
 from sync import greader as g
 from sync import miniflux as m
+from sync.params import MAX_ID
+
+
+class IdConverter:
+    """An id as the database holds it: Django's `int` takes any run of digits, and one of
+    10^30 reached the database as a 500."""
+
+    regex = "[0-9]{1,19}"
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if number > MAX_ID:
+            raise ValueError(value)  # no match: the route answers not found
+        return number
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+register_converter(IdConverter, "id")
 
 GREADER_API = [
     path("token", g.token),
@@ -41,13 +61,14 @@ MINIFLUX = [
     path("categories", m.categories),
     path("feeds", m.feeds),
     path("feeds/counters", m.feed_counters),
-    path("feeds/<int:feed_id>", m.feed),
-    path("feeds/<int:feed_id>/entries", m.feed_entries),
-    path("feeds/<int:feed_id>/entries/<int:entry_id>", m.feed_entry),
-    path("feeds/<int:feed_id>/mark-all-as-read", m.feed_mark_all_read),
+    path("feeds/<id:feed_id>", m.feed),
+    path("feeds/<id:feed_id>/entries", m.feed_entries),
+    path("feeds/<id:feed_id>/entries/<id:entry_id>", m.feed_entry),
+    path("feeds/<id:feed_id>/mark-all-as-read", m.feed_mark_all_read),
     path("entries", m.entries),
-    path("entries/<int:entry_id>", m.entry),
-    path("entries/<int:entry_id>/bookmark", m.bookmark),
+    path("entries/<id:entry_id>", m.entry),
+    path("entries/<id:entry_id>/bookmark", m.bookmark),
+    path("<path:rest>", m.not_found),
 ]
 
 urlpatterns: list[URLPattern | URLResolver] = [
