@@ -21,16 +21,19 @@ import secrets
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from knox.models import AuthToken
 
 from accounts.models import AppPassword, RankedFeed
 from common.errors import DomainError
 
 REMEMBER_SECONDS = 300
 MIN_LENGTH = 12
+MIN_DISTINCT = 6
 
 
 class AppPasswordError(DomainError):
@@ -53,8 +56,8 @@ def app_password_set(*, user: Any, password: str | None = None) -> str:
     shown once. Every app signed in with the old one is signed out."""
     if password is None:
         password = secrets.token_urlsafe(18)
-    elif len(password) < MIN_LENGTH:
-        raise AppPasswordError(f"An app password needs at least {MIN_LENGTH} characters.")
+    else:
+        app_password_check(user=user, password=password)
     fever = _mac("fever", fever_key_of(user.get_username(), password))
     with transaction.atomic():
         AppPassword.objects.update_or_create(
@@ -63,8 +66,28 @@ def app_password_set(*, user: Any, password: str | None = None) -> str:
     return password
 
 
+def app_password_check(*, user: Any, password: str) -> None:
+    """Refuse an app password a guess would find: shorter than MIN_LENGTH, fewer than
+    MIN_DISTINCT different characters (`aaaaaaaaaaaa`), or one Django's validators refuse
+    (a common password, all digits, too like the username)."""
+    if len(password) < MIN_LENGTH:
+        raise AppPasswordError(f"An app password needs at least {MIN_LENGTH} characters.")
+    if len(set(password)) < MIN_DISTINCT:
+        raise AppPasswordError(
+            f"An app password needs at least {MIN_DISTINCT} different characters."
+        )
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise AppPasswordError(" ".join(exc.messages)) from exc
+
+
 def app_password_delete(*, user: Any) -> None:
-    AppPassword.objects.filter(user=user).delete()
+    """Sign every app out: the app password (Google Reader, Miniflux, Fever) and the
+    reader's API tokens (apps that sign in with `Authorization: Token`)."""
+    with transaction.atomic():
+        AppPassword.objects.filter(user=user).delete()
+        AuthToken.objects.filter(user=user).delete()
 
 
 def _active(username: str) -> Any:

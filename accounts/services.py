@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
 
@@ -34,6 +35,15 @@ class ReaderError(DomainError):
     field = "username"
 
 
+class ReaderExists(ReaderError):
+    """The name is taken (sign-up answers it like a success: names are not revealed)."""
+
+
+# Letters, digits and . _ - in ASCII: a name in other scripts can look like another reader's
+# (`аdmin` with a Cyrillic а is not `admin`), and a space or 150 characters broke the tables.
+USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
+
+
 def reader_create(
     *, username: str, password: str | None = None, active: bool = True
 ) -> tuple[AbstractBaseUser, str]:
@@ -45,10 +55,15 @@ def reader_create(
     username = username.strip()
     if not username:
         raise ReaderError("A username is needed.")
+    if not USERNAME.fullmatch(username):
+        raise ReaderError(
+            "A username is 1 to 40 letters (a-z, A-Z), digits, dots, underscores or hyphens, "
+            "starting with a letter or digit."
+        )
     password = password or secrets.token_urlsafe(12)
     with transaction.atomic():
         if user_model.objects.filter(username__iexact=username).exists():
-            raise ReaderError(f"An account named {username!r} exists.")
+            raise ReaderExists(f"An account named {username!r} exists.")
         user = user_model(username=username, is_staff=False, is_superuser=False, is_active=active)
         try:
             password_validation.validate_password(password, user)

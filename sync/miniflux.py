@@ -52,13 +52,6 @@ def _error(status: int, message: str) -> JsonResponse:
 MAX_MARKED = 10_000
 
 
-@csrf_exempt
-def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
-    """A route Sift's Miniflux API does not have (or an id no row can have): Miniflux's JSON
-    error, not Django's page."""
-    return _error(404, "Not found: Sift's Miniflux API has no such route or resource.")
-
-
 def _reader(request: HttpRequest) -> Any:
     if token := request.headers.get("X-Auth-Token", ""):
         try:
@@ -408,3 +401,10 @@ def version(request: HttpRequest, reader: Any) -> HttpResponse:
             "os": "",
         }
     )
+
+
+@api(("GET", "POST", "PUT", "PATCH", "DELETE"))
+def not_found(request: HttpRequest, reader: Any, rest: str = "") -> HttpResponse:
+    """A route Sift's Miniflux API does not have (or an id no row can have), for a signed-in
+    caller: Miniflux's JSON error, not Django's page."""
+    return _error(404, "Not found: Sift's Miniflux API has no such route or resource.")

@@ -156,8 +156,48 @@ def test_sign_up_is_closed_by_default_and_when_open_waits_for_approval(client, a
     api.patch(f"/api/readers/{waiting.pk}", {"is_active": True}, format="json")
     assert can_log_in(client, **form)
     client.logout()
-    taken = client.post("/accounts/signup/", form)
-    assert taken.status_code == 200 and "exists" in taken.content.decode()
+    # A taken name is answered as a request received: names are not told to strangers.
+    taken = client.post("/accounts/signup/", {**form, "password": "another-long-pass-43"})
+    assert taken.status_code == 201 and "exists" not in taken.content.decode()
+    assert get_user_model().objects.filter(username__iexact="newcomer").count() == 1
+
+
+def test_sign_up_refuses_look_alike_names_and_is_limited_per_address(client, settings):
+    from django.contrib.auth import get_user_model
+
+    settings.SIGNUP_OPEN = True
+    for name in ("аdmin", "ann smith", "x" * 41, "-dash"):  # a Cyrillic а; a space; too long
+        refused = client.post(
+            "/accounts/signup/", {"username": name, "password": "a-long-enough-pass-42"}
+        )
+        assert refused.status_code == 200 and "letters" in refused.content.decode(), name
+    answers = [
+        client.post("/accounts/signup/", {"username": f"guest{i}", "password": "a-long-enough-pass-42"}).status_code
+        for i in range(7)
+    ]  # fmt: skip
+    assert answers.count(201) <= 5 and answers[-1] == 429
+    assert get_user_model().objects.filter(username__startswith="guest").count() <= 5
+
+
+def test_sign_all_apps_out_signs_out_api_token_apps_too(user, token):
+    from rest_framework.test import APIClient
+
+    from accounts.app_access import app_password_delete, app_password_set
+
+    app = APIClient()
+    app.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert app.get("/api/settings").status_code == 200
+    app_password_set(user=user, password="Tr1cky-Apps-Pass")
+    app_password_delete(user=user)
+    assert app.get("/api/settings").status_code == 401
+
+
+@pytest.mark.parametrize("weak", ["aaaaaaaaaaaa", "123456789012", "abababababab"])
+def test_a_weak_app_password_is_refused(user, weak):
+    from accounts.app_access import AppPasswordError, app_password_set
+
+    with pytest.raises(AppPasswordError):
+        app_password_set(user=user, password=weak)
 
 
 # Reader routes that name one object: another reader's must not exist for them (404), and

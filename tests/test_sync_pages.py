@@ -91,7 +91,12 @@ def test_the_apps_page_needs_a_sign_in(client):
 
 
 def _concrete(route: str) -> str:
-    for converter, value in (("<int:", "1"), ("<path:", "feed/1"), ("<str:", "x" * 32)):
+    for converter, value in (
+        ("<int:", "1"),
+        ("<id:", "1"),
+        ("<path:", "feed/1"),
+        ("<str:", "x" * 32),
+    ):
         while converter in route:
             start = route.index(converter)
             route = route[:start] + value + route[route.index(">", start) + 1 :]
