@@ -169,15 +169,20 @@ MIDDLEWARE = [
 ]
 
 # --- Sign-in --------------------------------------------------------------------------
-# Failed sign-ins are counted per account and per client address (django-axes): past
-# LOGIN_FAILURE_LIMIT either one is locked for LOGIN_LOCKOUT_MINUTES; a success resets it.
+# Failed web sign-ins are counted per account *from* a client address (django-axes): past
+# LOGIN_FAILURE_LIMIT that account is locked from that address for LOGIN_LOCKOUT_MINUTES,
+# while the same account elsewhere and the other readers at that address sign in as usual
+# (a household shares one address; a stranger must not lock the operator out). Attempts
+# during a lock do not extend it; a success resets it. `manage.py sift_unlock` lifts one.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, minimum=1)
 AXES_COOLOFF_TIME = env_float("LOGIN_LOCKOUT_MINUTES", 15.0, minimum=0.1) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 # Open sign-up (/accounts/signup/): off by default; when on, a new account waits until the

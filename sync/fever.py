@@ -19,7 +19,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.app_access import user_by_fever_key
-from accounts.auth import failure_count, failures_exceeded
+from accounts.auth import Verdict, sign_in_check
 from articles.models import Feed, Folder, Subscription
 from sync import items as it
 from sync import params
@@ -199,11 +199,10 @@ def fever(request: HttpRequest) -> HttpResponse:
     except (TooManyFieldsSent, RequestDataTooBig) as exc:
         return JsonResponse({"api_version": API_VERSION, "auth": 0, "error": str(exc)}, status=400)
     address = str(request.META.get("REMOTE_ADDR", ""))
-    if failures_exceeded(address):
-        return JsonResponse({"api_version": API_VERSION, "auth": 0}, status=429)
     reader = user_by_fever_key(_param(request, "api_key") or "")
+    if sign_in_check(address=address, user=reader) is Verdict.THROTTLED:
+        return JsonResponse({"api_version": API_VERSION, "auth": 0}, status=429)
     if reader is None:
-        failure_count(address)
         return _answer({"auth": 0})
     api = Fever(reader)
     out: dict[str, Any] = {"auth": 1, "last_refreshed_on_time": api.last_refreshed()}

@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.app_access import auth_token_of, edit_token_of, user_by_auth_token, user_by_password
-from accounts.auth import failure_count, failures_exceeded
+from accounts.auth import Verdict, sign_in_check
 from articles.models import Folder, Reading, ReadingQuerySet, Subscription
 from articles.services import (
     FeedError,
@@ -270,8 +270,6 @@ def signed_in(*, edit: bool = False) -> Callable[[View], View]:
             except (TooManyFieldsSent, RequestDataTooBig) as exc:
                 return _text(f"Bad request: {exc}", status=400)
             address = str(request.META.get("REMOTE_ADDR", ""))
-            if failures_exceeded(address):
-                return _text("Too many failed sign-ins from this address.", status=429)
             header = request.headers.get("Authorization", "")
             token = ""
             if header.lower().startswith("googlelogin auth="):
@@ -279,9 +277,11 @@ def signed_in(*, edit: bool = False) -> Callable[[View], View]:
             elif request.method == "POST":
                 token = request.POST.get("T", "")
             reader = user_by_auth_token(token) if token else None
+            if token:
+                verdict = sign_in_check(address=address, user=reader, random_token=True)
+                if verdict is Verdict.THROTTLED:
+                    return _text("Too many failed sign-ins from this address.", status=429)
             if reader is None:
-                if token:
-                    failure_count(address)
                 return _unauthorized()
             if edit and request.method != "POST":
                 return _text("Method not allowed: this call is a POST.", status=405)
@@ -304,12 +304,12 @@ def signed_in(*, edit: bool = False) -> Callable[[View], View]:
 def client_login(request: HttpRequest) -> HttpResponse:
     """`SID=…\\nLSID=…\\nAuth=…` (Vienna RSS needs the LSID line; JSON when asked)."""
     address = str(request.META.get("REMOTE_ADDR", ""))
-    if failures_exceeded(address):
-        return _text("Error=TooManyAttempts", status=429)
     email, password = _one(request, "Email"), _one(request, "Passwd")
     reader = user_by_password(email, password) if email and password else None
+    verdict = sign_in_check(address=address, user=reader, account=email)
+    if verdict is Verdict.THROTTLED:
+        return _text("Error=TooManyAttempts", status=429)
     if reader is None:
-        failure_count(address)
         return _text("Error=BadAuthentication", status=401)
     token = auth_token_of(reader)
     if _one(request, "output") == "json":

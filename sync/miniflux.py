@@ -27,7 +27,7 @@ from knox.auth import TokenAuthentication
 from rest_framework import exceptions
 
 from accounts.app_access import user_by_password
-from accounts.auth import failure_count, failures_exceeded
+from accounts.auth import Verdict, sign_in_check
 from articles.models import Folder, ReadingQuerySet, Subscription
 from articles.search import articles_search
 from sync import items as it
@@ -52,21 +52,24 @@ def _error(status: int, message: str) -> JsonResponse:
 MAX_MARKED = 10_000
 
 
-def _reader(request: HttpRequest) -> Any:
+def _reader(request: HttpRequest) -> tuple[Any, Verdict]:
+    """Who the request signs in as, and the sign-in guard's verdict on it."""
+    address = str(request.META.get("REMOTE_ADDR", ""))
     if token := request.headers.get("X-Auth-Token", ""):
         try:
             user, _ = TokenAuthentication().authenticate_credentials(token.encode())
         except exceptions.AuthenticationFailed:
-            return None
-        return user
+            user = None
+        return user, sign_in_check(address=address, user=user, random_token=True)
     scheme, _, value = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "basic":
-        return None
+        return None, Verdict.REFUSED
     try:
         username, _, password = base64.b64decode(value).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError):
-        return None
-    return user_by_password(username, password)
+        return None, Verdict.REFUSED
+    user = user_by_password(username, password)
+    return user, sign_in_check(address=address, user=user, account=username)
 
 
 View = Callable[..., HttpResponse]
@@ -77,12 +80,10 @@ def api(methods: tuple[str, ...] = ("GET",)) -> Callable[[View], View]:
         @csrf_exempt
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            address = str(request.META.get("REMOTE_ADDR", ""))
-            if failures_exceeded(address):
+            reader, verdict = _reader(request)
+            if verdict is Verdict.THROTTLED:
                 return _error(429, "Too many failed sign-ins from this address.")
-            reader = _reader(request)
             if reader is None:
-                failure_count(address)
                 response = _error(401, "Access Unauthorized")
                 response["WWW-Authenticate"] = 'Basic realm="Sift"'
                 return response

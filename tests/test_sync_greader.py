@@ -295,8 +295,22 @@ def test_the_atom_form_lists_a_stream_with_its_item_ids(ann):
     assert 'term="user/-/state/com.google/read"' in body
 
 
-def test_guessing_app_passwords_is_cut_off_per_address(client, settings):
+def test_guessing_an_app_password_locks_that_account_from_that_address_only(client, settings):
+    """Failures from one address locked every reader's valid credentials on every protocol."""
+    from django.contrib.auth import get_user_model
+
+    from accounts.app_access import fever_key_of
+
     app_password_set(user=default_reader(), password=PASSWORD)
+    bob = get_user_model().objects.create_user(username="bob", password="bob-web-pass-123")
+    app_password_set(user=bob, password="Bobs-App-Pass-99")
+    # Bob's phone synced before anything happened.
+    assert (
+        Client()
+        .post("/fever/?api", {"api_key": fever_key_of("bob", "Bobs-App-Pass-99")})
+        .json()["auth"]
+        == 1
+    )
     for _ in range(settings.TOKEN_FAILURE_LIMIT):
         assert (
             client.post(
@@ -304,12 +318,36 @@ def test_guessing_app_passwords_is_cut_off_per_address(client, settings):
             ).status_code
             == 401
         )
-    # Even the right password waits now, and so do the other protocols from this address.
+    # The guessed account is cut off from this address, even with the right password…
     assert (
         client.post("/accounts/ClientLogin", {"Email": "operator", "Passwd": PASSWORD}).status_code
         == 429
     )
-    assert client.get("/v1/me").status_code == 429
+    # …while another reader here signs in, by password and by the key their app used before.
+    assert (
+        client.post(
+            "/accounts/ClientLogin", {"Email": "bob", "Passwd": "Bobs-App-Pass-99"}
+        ).status_code
+        == 200
+    )
+    assert (
+        Client()
+        .post("/fever/?api", {"api_key": fever_key_of("bob", "Bobs-App-Pass-99")})
+        .json()["auth"]
+        == 1
+    )
+    # A key first seen while the address is locked waits: a guesser's hit is not let in.
+    locked = Client().post("/fever/?api", {"api_key": fever_key_of("operator", PASSWORD)})
+    assert locked.status_code == 429
+    # From elsewhere the guessed account signs in as usual.
+    elsewhere = Client(REMOTE_ADDR="10.7.7.7")
+    assert (
+        elsewhere.post(
+            "/accounts/ClientLogin", {"Email": "operator", "Passwd": PASSWORD}
+        ).status_code
+        == 200
+    )
+    assert client.get("/v1/me").status_code == 401  # no credentials: refused, not throttled
 
 
 def test_oldest_first_and_a_time_window(ann):
