@@ -32,12 +32,16 @@ from django.utils import timezone
 from lxml.etree import ParserError
 from readability import Document
 
-from articles import tasks
 from articles.models import Article, Combine, Extraction
-from articles.services import USER_AGENT, clean_html, plain_text
+from articles.services import (
+    USER_AGENT,
+    clean_html,
+    extraction_send,
+    extraction_sent_done,
+    plain_text,
+)
 from articles.signals import article_extracted
 from common.fetch import FetchError, fetch
-from common.tasks import send_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -129,7 +133,14 @@ def page_decoded(body: bytes, content_type: str) -> str:
 
 def article_extract(*, article_id: int) -> str:
     """Fetch and extract one pending article's page and store its text. Returns the state
-    it ends in; raises SiteBusy when the site is being fetched (the task retries)."""
+    it ends in; raises SiteBusy when the site is being fetched (the task retries, and its
+    message stays the article's one queued fetch)."""
+    state = _extract(article_id)
+    extraction_sent_done(article_id=article_id)
+    return state
+
+
+def _extract(article_id: int) -> str:
     article = Article.objects.select_related("feed").filter(pk=article_id).first()
     if article is None or article.extraction != Extraction.PENDING:
         return "gone" if article is None else article.extraction
@@ -184,6 +195,6 @@ def extractions_sweep() -> dict[str, int]:
         extracted_at=now,
     )
     again = list(pending.filter(created_at__lt=now - wait).values_list("id", flat=True)[:500])
-    for article_id in again:
-        send_on_commit(tasks.extract_article, article_id)
-    return {"extractions_given_up": given_up, "extractions_resent": len(again)}
+    # Only those whose message is gone: one queued already is left to its turn.
+    resent = sum(extraction_send(article_id=article_id) for article_id in again)
+    return {"extractions_given_up": given_up, "extractions_resent": resent}

@@ -19,6 +19,7 @@ import cssselect
 import feedparser
 import nh3
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -261,8 +262,27 @@ def articles_store(*, feed: Feed, entries: list[dict[str, Any]], backfill: bool 
     for article_id in Article.objects.filter(
         url__in=pending, extraction=Extraction.PENDING
     ).values_list("id", flat=True):
-        send_on_commit(tasks.extract_article, article_id)
+        extraction_send(article_id=article_id)
     return len(fresh)
+
+
+EXTRACTION_QUEUED = "sift:extraction-queued:{}"
+
+
+def extraction_send(*, article_id: int) -> bool:
+    """Queue the fetch of a pending article's page, unless one is queued already: a mark in
+    the cache says so until the task ends (a retry while its site is busy keeps it). A site
+    with a thousand teasers once filled the queue with seven thousand messages, resent by
+    every sweep, and the other feeds' refreshes waited behind them. Returns whether sent."""
+    held = 10 * settings.FULLTEXT_WAIT_SECONDS  # past that the sweep gives the page up
+    if not cache.add(EXTRACTION_QUEUED.format(article_id), 1, timeout=held):
+        return False
+    send_on_commit(tasks.extract_article, article_id)
+    return True
+
+
+def extraction_sent_done(*, article_id: int) -> None:
+    cache.delete(EXTRACTION_QUEUED.format(article_id))
 
 
 STORE_CHUNK = 200

@@ -13,6 +13,9 @@ class CeleryQueue(StrEnum):
     RESCORE = "rescore"
     SCORE = "score"
     FEEDS = "feeds"
+    # Article pages (full text): a queue of their own beside the feeds, consumed by the
+    # feeds worker in turn with them, so a site's thousand pages never hold a refresh back.
+    FULLTEXT = "fulltext"
     OLLAMA = "ollama"
 
     @classmethod
@@ -20,7 +23,13 @@ class CeleryQueue(StrEnum):
         return ",".join(q.value for q in cls)
 
     @classmethod
+    def feeds_names(cls) -> str:
+        """What the feeds worker consumes: feeds and their articles' pages."""
+        return ",".join(q.value for q in (cls.FEEDS, cls.FULLTEXT))
+
+    @classmethod
     def scoring_names(cls) -> str:
-        """What the scoring worker consumes: everything but feeds, which have a worker of
-        their own, so slow or huge feeds can never hold the processes scoring needs."""
-        return ",".join(q.value for q in cls if q is not cls.FEEDS)
+        """What the scoring worker consumes: everything but feeds and pages, which have a
+        worker of their own, so slow or huge feeds can never hold the processes scoring
+        needs."""
+        return ",".join(q.value for q in cls if q not in (cls.FEEDS, cls.FULLTEXT))

@@ -385,6 +385,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = CeleryQueue.SCORE.value
 CELERY_TASK_QUEUES = [Queue(q.value, routing_key=q.value) for q in CeleryQueue]
 CELERY_TASK_ROUTES = {
+    "articles.tasks.extract_article": {"queue": CeleryQueue.FULLTEXT.value},
     "articles.tasks.*": {"queue": CeleryQueue.FEEDS.value},
     # Vectors and taste are CPU work in process, not LLM calls: beside the feeds.
     "scoring.tasks.understand_articles": {"queue": CeleryQueue.FEEDS.value},

@@ -6,6 +6,7 @@ scoring."""
 
 from __future__ import annotations
 
+import time
 from email.utils import format_datetime
 from html import escape
 from pathlib import Path
@@ -312,3 +313,67 @@ def test_the_apps_get_the_full_text(feeds):
     auth = "Basic " + base64.b64encode(b"operator:app-password-0123").decode()
     (entry,) = Client().get("/v1/entries", HTTP_AUTHORIZATION=auth).json()["entries"]
     assert "keyset pagination" in entry["content"]
+
+
+def _queued(queue: str) -> int:
+    from config.celery import app
+
+    with app.connection_for_write() as conn:
+        return int(conn.default_channel._size(queue))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_at_most_one_queued_fetch_per_pending_article_whatever_the_sweeps(feeds, settings):
+    """A feed of 1,000 teasers on one site put 7,100 messages in the queue: every sweep
+    sent each pending page again."""
+    from scoring.services import queue_sweep
+
+    purge_queues()
+    settings.FULLTEXT_HOST_DELAY = 30
+    links = [f"{feeds.url}/pages/teaser-{i}.html" for i in range(300)]
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        subscribe(reader_api(), summary_feed(feeds, links, path="/teasers.xml"))
+    pending = Article.objects.filter(extraction=Extraction.PENDING).count()
+    assert pending == 300 and _queued("fulltext") == 300
+    settings.FULLTEXT_WAIT_SECONDS = 0  # every pending page is "late" for the sweep now
+    for _ in range(3):
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            assert queue_sweep()["extractions_resent"] == 0
+    assert _queued("fulltext") == 300
+    purge_queues()
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_site_of_teasers_does_not_hold_other_feeds_back(feeds, settings):
+    from articles.models import Feed
+    from articles.tasks import refresh_feed
+    from common.queues import CeleryQueue
+
+    purge_queues()
+    for i in range(200):
+        feeds.routes[f"/pages/slow-{i}.html"] = Route(page("news_article.html").encode(),
+                                                      content_type="text/html", delay=0.5)  # fmt: skip
+    links = [f"{feeds.url}/pages/slow-{i}.html" for i in range(200)]
+    worker = Worker(
+        name="feeds", concurrency=2, queues=CeleryQueue.feeds_names(),
+        FULLTEXT_MIN_CHARS=500, FULLTEXT_HOST_DELAY=1, FULLTEXT_WAIT_SECONDS=60,
+    ).start()  # fmt: skip
+    try:
+        subscribe(reader_api(), summary_feed(feeds, links, path="/teasers.xml"))
+        other = summary_feed(feeds, [], path="/other.xml")
+        subscribe(reader_api(), other)
+        time.sleep(2)  # the teasers' pages are being fetched, one at a time
+        feeds.routes["/other.xml"] = Route(
+            f"<rss version='2.0'><channel><title>Other</title><item><title>Fresh</title>"
+            f"<link>https://other.example/fresh</link><description>{'x' * 600}</description>"
+            "</item></channel></rss>".encode()
+        )
+        started = time.monotonic()
+        refresh_feed.delay(Feed.objects.get(url=other).id)
+        wait_for(lambda: Article.objects.filter(title="Fresh").exists(), timeout=10,
+                 message="the other feed refreshed within 10 s")  # fmt: skip
+        print(f"\n[fulltext] other feed refreshed in {time.monotonic() - started:.1f} s")
+    finally:
+        worker.stop()
+        purge_queues()

@@ -410,14 +410,17 @@ def test_queue_names_agree_everywhere():
     routed = {r["queue"] for r in settings.CELERY_TASK_ROUTES.values()}
     scheduled = {e["options"]["queue"] for e in settings.CELERY_BEAT_SCHEDULE.values()}
     assert routed | scheduled | {settings.CELERY_TASK_DEFAULT_QUEUE} <= set(names.split(","))
-    # Feeds have a worker of their own; the scoring worker takes every other queue.
-    scoring = CeleryQueue.scoring_names().split(",")
-    assert [*scoring, "feeds"] == [n for n in names.split(",") if n != "feeds"] + ["feeds"]
+    # Feeds and their pages have a worker of their own; the scoring worker takes the rest.
+    scoring, feeds = CeleryQueue.scoring_names().split(","), CeleryQueue.feeds_names().split(",")
+    assert sorted(scoring + feeds) == sorted(names.split(",")) and not set(scoring) & set(feeds)
     procfile = (ROOT / "Procfile").read_text()
     assert re.search(rf"^worker: .* -Q {CeleryQueue.scoring_names()} ", procfile, re.M)
-    assert re.search(r"^feeds: .* -Q feeds ", procfile, re.M)
+    assert re.search(rf"^feeds: .* -Q {CeleryQueue.feeds_names()} ", procfile, re.M)
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    for service, queues in (("worker", CeleryQueue.scoring_names()), ("feeds", "feeds")):
+    for service, queues in (
+        ("worker", CeleryQueue.scoring_names()),
+        ("feeds", CeleryQueue.feeds_names()),
+    ):
         command = compose["services"][service]["command"]
         assert command[command.index("-Q") + 1] == queues
 
