@@ -1,6 +1,7 @@
 """`make bench-real`: Sift's scoring pipeline against a real small model, not a fake.
 
-llama.cpp's OpenAI-compatible server (llama-cpp-python) serves Gemma 3 270M on 127.0.0.1;
+llama.cpp's OpenAI-compatible server (llama-cpp-python) serves Qwen2.5-Coder 0.5B Instruct
+(tests/real_llm.py) on 127.0.0.1;
 Sift reaches it through its OpenAI-compatible adapter. For batch sizes 1, 5 and 10, with the
 server's prompt cache off and on, the same ten articles (the demo's feeds) are scored by the
 same services a worker runs, in this process on a throw-away SQLite database, one LLM call at
@@ -15,12 +16,12 @@ prompts, which alternate, each find their rubric already evaluated. "Cache off" 
 server, which reuses only the previous request's prefix: with the two prompts alternating,
 almost nothing.
 
-H7 adds one call per article (topics and scores in one answer, `call_modes`) at batch 1
-and 5 beside the two calls at 1, 5 and 10, with the output tokens per article.
+One call per article (topics and scores in one answer, `call_modes`) runs at batch 1 and 5
+beside two calls at 1, 5 and 10, with the output tokens per article.
 `BENCH_REAL_CACHE=off` runs the plain server only.
 
-The model is a small *base* model: these are figures about time and about replies that
-parse, never about its judgement.
+These are figures about time and about replies that parse; `make bench-judgement` measures
+the judgement.
 """
 
 from __future__ import annotations
@@ -187,7 +188,7 @@ def main() -> None:
             proc.terminate()
             proc.wait(timeout=30)
     print(
-        f"\nGemma 3 270M (Q4_K_M) on llama.cpp's server, {os.cpu_count()} cores, one call at a time"
+        f"\n{MODEL_ALIAS} (Q4_K_M) on llama.cpp's server, {os.cpu_count()} cores, one call at a time"
     )
     print(
         "| prompt cache | calls / article | batch | s / article | LLM calls "
