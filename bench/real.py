@@ -29,30 +29,15 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.throwaway import use_throwaway_install
+
 ROOT = Path(__file__).resolve().parent.parent
-VAR_DIR = tempfile.mkdtemp(prefix="sift-bench-real-")
-os.environ.update(
-    {
-        "SIFT_VAR_DIR": VAR_DIR,
-        "SIFT_ENV_FILE": str(Path(VAR_DIR) / "no.env"),
-        "DEBUG": "true",
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "LOG_LEVEL": "WARNING",
-        "LLM_MAX_IN_FLIGHT": "1",
-        "LLM_READ_TIMEOUT": "300",
-        "LLM_RETRY_MAX_WAIT": "2",
-        # The server's --n_ctx: an OpenAI-compatible server does not say its context window.
-        "SCORING_NUM_CTX": "4096",
-    }
-)
-for name in ("DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL"):
-    os.environ.pop(name, None)
+VAR_DIR = use_throwaway_install("sift-bench-real-")
 
 ARTICLES = 10
 

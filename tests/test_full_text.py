@@ -351,10 +351,10 @@ def test_a_site_of_teasers_does_not_hold_other_feeds_back(feeds, settings):
     from common.queues import CeleryQueue
 
     purge_queues()
-    for i in range(200):
+    for i in range(60):
         feeds.routes[f"/pages/slow-{i}.html"] = Route(page("news_article.html").encode(),
                                                       content_type="text/html", delay=0.5)  # fmt: skip
-    links = [f"{feeds.url}/pages/slow-{i}.html" for i in range(200)]
+    links = [f"{feeds.url}/pages/slow-{i}.html" for i in range(60)]
     worker = Worker(
         name="feeds", concurrency=2, queues=CeleryQueue.feeds_names(),
         FULLTEXT_MIN_CHARS=500, FULLTEXT_HOST_DELAY=1, FULLTEXT_WAIT_SECONDS=60,
@@ -363,7 +363,7 @@ def test_a_site_of_teasers_does_not_hold_other_feeds_back(feeds, settings):
         subscribe(reader_api(), summary_feed(feeds, links, path="/teasers.xml"))
         other = summary_feed(feeds, [], path="/other.xml")
         subscribe(reader_api(), other)
-        time.sleep(2)  # the teasers' pages are being fetched, one at a time
+        time.sleep(1)  # the teasers' pages are being fetched, one at a time
         feeds.routes["/other.xml"] = Route(
             f"<rss version='2.0'><channel><title>Other</title><item><title>Fresh</title>"
             f"<link>https://other.example/fresh</link><description>{'x' * 600}</description>"

@@ -136,9 +136,14 @@ def rescore_and_refresh(feed: Feed, scored: Article, feeds: object, title: str) 
              timeout=RECOVERY_SECONDS - (time.monotonic() - started), message="re-scored")  # fmt: skip
 
 
-def test_kill_9_of_the_workers_processes_recovers_without_a_hand(household):
+def test_the_default_install_comes_back_from_kill_9_a_stuck_worker_and_a_killed_beat_and_web(
+    household,
+):
+    """One `make run` through each blow in turn (starting honcho is the slow part)."""
     sift, feed, scored, feeds = household
-    # The processes that run tasks: a prefork pool's children, or the worker itself.
+
+    # 1. kill -9 of the processes that run tasks: a prefork pool's children, or the worker
+    #    itself under the thread pool. A re-score and a refresh land within 30 s.
     runners = [kid for pid in sift.pids("worker") for kid in _descendants(pid) or [pid]]
     assert runners, sift.log[-30:]
     for pid in runners:
@@ -146,19 +151,15 @@ def test_kill_9_of_the_workers_processes_recovers_without_a_hand(household):
     rescore_and_refresh(feed, scored, feeds, "after the kill")
     assert sift.web_answers() and sift.proc.poll() is None
 
-
-def test_a_stuck_worker_is_seen_and_restarted(household):
-    sift, feed, scored, feeds = household
+    # 2. A worker alive to the kernel and answering nothing is seen and started again.
     (stuck,) = _workers_named(sift, "sift@")
-    os.kill(stuck, signal.SIGSTOP)  # alive to the kernel, answering nothing
+    os.kill(stuck, signal.SIGSTOP)
     wait_for(lambda: sift.lines("worker", "sent no heartbeat"), timeout=20,
              message="the watchdog saw the stuck worker")  # fmt: skip
     rescore_and_refresh(feed, scored, feeds, "after the stop")
     assert stuck not in sift.pids("worker")
 
-
-def test_beat_and_web_killed_come_back_alone_and_the_workers_keep_running(household):
-    sift, *_ = household
+    # 3. kill -9 of beat and of web: each comes back alone; the workers are not touched.
     workers = sorted(sift.pids("worker"))
     (beat,) = sift.pids("beat")
     (web,) = [p for p in _descendants(sift.proc.pid) if _argv(p)[1:2] == [".venv/bin/uvicorn"]]
@@ -167,7 +168,7 @@ def test_beat_and_web_killed_come_back_alone_and_the_workers_keep_running(househ
     wait_for(lambda: len(sift.pids("beat")) == 1 and sift.pids("beat") != [beat],
              timeout=RECOVERY_SECONDS, message="beat started again")  # fmt: skip
     wait_for(sift.web_answers, timeout=RECOVERY_SECONDS, message="web started again")
-    assert sorted(sift.pids("worker")) == workers  # untouched
+    assert sorted(sift.pids("worker")) == workers
     assert sift.proc.poll() is None
 
 
