@@ -219,3 +219,25 @@ class ModelConfigView(OperatorAPIView):
             rescore=data["rescore"],
         )
         return Response({**config_out(us), "rescore_queued": queued})
+
+
+class TasteOut(serializers.Serializer[Any]):
+    marks = serializers.IntegerField(help_text="The 👍, 👎 and stars it learned from.")
+    trained_at = serializers.DateTimeField(allow_null=True)
+    average_precision = serializers.FloatField(
+        allow_null=True,
+        help_text="On marks it was not trained on (from 10 marks of both kinds); null before.",
+    )
+    history = serializers.ListField(child=serializers.DictField())
+
+
+class TasteView(APIView):
+    """What Sift learned of the reader's taste from their marks, with no LLM call, and how
+    well it predicts marks it did not see."""
+
+    @extend_schema(responses=TasteOut)
+    def get(self, request: Request) -> Response:
+        from accounts.models import Profile
+        from scoring.services.taste import taste_summary
+
+        return Response(taste_summary(Profile.of(request.user)))

@@ -26,6 +26,7 @@ from common.permissions import OperatorAPIView
 from common.serializers import StrictSerializer
 from llmconfig.models import LLMCall
 from scoring.services import budget_day_start
+from scoring.services.taste import taste_summary
 
 
 class ReaderOut(serializers.Serializer[object]):
@@ -39,6 +40,10 @@ class ReaderOut(serializers.Serializer[object]):
     )
     scoring_calls_today = serializers.IntegerField(help_text="Used today (UTC).")
     scoring_calls_30_days = serializers.IntegerField()
+    taste = serializers.DictField(
+        help_text="What Sift learned from the reader's marks: marks, trained_at, the held-out "
+        "average_precision and its history (GET /api/taste is the reader's own)."
+    )
 
 
 def reader_out(user: Any) -> dict[str, Any]:
@@ -57,6 +62,7 @@ def reader_out(user: Any) -> dict[str, Any]:
         "scoring_calls_30_days": LLMCall.objects.scoring_for(
             user.pk, timezone.now() - timedelta(days=30)
         ),
+        "taste": taste_summary(profile),
     }
 
 

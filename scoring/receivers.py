@@ -15,7 +15,6 @@ def queue_stored_readings(sender: Any, ids: list[int], **kwargs: Any) -> None:
     readings = Reading.objects.filter(id__in=ids)
     services.copies_inherit(readings=readings)
     services.readings_enqueue(readings=readings)
-    send_on_commit(tasks.understand_articles)
 
 
 def learn_from_marks(sender: Any, reader_id: int, **kwargs: Any) -> None:

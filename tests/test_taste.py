@@ -93,3 +93,27 @@ def test_a_mark_through_the_api_trains_the_readers_taste_on_a_real_worker(api):
         assert Article.objects.get(id=article.id).vector is not None
     finally:
         worker.stop()
+
+
+def test_the_held_out_average_precision_is_kept_over_time_and_shown(api):
+    """With ten marks of both kinds the model is judged on marks it did not see; the reader
+    sees it (GET /api/taste) and so does the operator (the readers list)."""
+    reader = default_reader()
+    liked = [f"Football club signs striker number {i} in a record transfer" for i in range(6)]
+    disliked = [f"Database release {i} brings faster vacuum and query planning" for i in range(6)]
+    for titles, feedback in ((liked, "up"), (disliked, "down")):
+        for title in titles:
+            reading = reading_of(ScoredArticleFactory(title=title))
+            reading.feedback = feedback
+            reading.save(update_fields=["feedback"])
+    first = taste.taste_train(reader_id=reader.pk)
+    taste.taste_train(reader_id=reader.pk)
+    assert first["labels"] == 12 and len(Profile.of(reader).taste["ap"]) == 2
+    shown = api.get("/api/taste").json()
+    assert shown["marks"] == 12 and len(shown["history"]) == 2
+    assert shown["average_precision"] > 0.9  # two plainly different kinds
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.create_user(username="kim", password="kim-web-pass-123")
+    listed = api.get("/api/readers").json()
+    assert [(r["username"], r["taste"]["marks"]) for r in listed] == [("kim", 0)]

@@ -8,11 +8,8 @@ from django.utils import timezone
 
 from articles.fulltext import extractions_sweep
 from articles.models import Reading
-from common.tasks import send_on_commit
-from scoring import tasks
 from scoring.services.queue import State, nudge
 from scoring.services.status import readiness_get, waiting_readers
-from scoring.services.understanding import not_understood
 from scoring.services.writes import copies_inherit
 
 
@@ -27,7 +24,6 @@ def queue_sweep() -> dict[str, int]:
        send enough to fill the slots, or a single probe while paused. Readings that wait
        (no interests, or the reader's budget spent) send nothing.
     4. Full-text pages whose message was lost are asked again (`extractions_sweep`).
-    5. Articles without a vector under EMBEDDING_MODEL are understood (`understanding`).
     """
     reclaimed = Reading.objects.stale_claims().update(scoring_state=State.QUEUED, claim_token="")
     adopted = (
@@ -54,11 +50,7 @@ def queue_sweep() -> dict[str, int]:
                 sent = 1 if in_flight == 0 else 0
             if sent:
                 nudge(count=sent, high=bool(queued["high"]))
-    # 5. Articles still without their vector (a lost message, a model change) are understood.
-    understand = not_understood().exists()
-    if understand:
-        send_on_commit(tasks.understand_articles)
     return {
         "reclaimed": reclaimed, "adopted": adopted, "queued": queued["total"], "sent": sent,
-        "understand": int(understand), **extractions_sweep(),
+        **extractions_sweep(),
     }  # fmt: skip

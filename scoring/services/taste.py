@@ -180,3 +180,16 @@ def cheap_scores(*, reader_id: int, article_ids: list[int]) -> dict[int, float]:
         stated, vectors, coef, float(taste.get("intercept", 0.0)), int(taste.get("labels", 0))
     )
     return dict(zip(ids, (float(s) for s in scores), strict=True))
+
+
+def taste_summary(profile: Profile) -> dict[str, Any]:
+    """What the reader and the operator see of the learned taste: how many marks it learned
+    from, when, and its held-out average precision over time (oldest first)."""
+    taste = profile.taste
+    history = [{"at": at, "average_precision": ap} for at, ap in taste.get("ap", [])]
+    return {
+        "marks": int(taste.get("labels", 0)),
+        "trained_at": taste.get("trained_at"),
+        "average_precision": history[-1]["average_precision"] if history else None,
+        "history": history,
+    }
