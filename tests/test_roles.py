@@ -37,7 +37,7 @@ READER = {
     ("/api/folders/{id}", "DELETE"),
     ("/api/categories", "GET"), ("/api/topics", "GET"), ("/api/categories/{name}/weight", "PATCH"),
     ("/api/topics/suggestions", "GET"), ("/api/preferences", "GET"), ("/api/preferences", "PUT"),
-    ("/api/scoring/status", "GET"), ("/api/scoring/rescore", "POST"),
+    ("/api/scoring/status", "GET"), ("/api/scoring/rescore", "POST"), ("/api/taste", "GET"),
     ("/api/tokens", "GET"), ("/api/tokens", "POST"), ("/api/tokens/{token_id}", "DELETE"),
 }  # fmt: skip
 
