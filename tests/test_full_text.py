@@ -330,16 +330,16 @@ def test_at_most_one_queued_fetch_per_pending_article_whatever_the_sweeps(feeds,
 
     purge_queues()
     settings.FULLTEXT_HOST_DELAY = 30
-    links = [f"{feeds.url}/pages/teaser-{i}.html" for i in range(300)]
+    links = [f"{feeds.url}/pages/teaser-{i}.html" for i in range(100)]
     with TestCase.captureOnCommitCallbacks(execute=True):
         subscribe(reader_api(), summary_feed(feeds, links, path="/teasers.xml"))
     pending = Article.objects.filter(extraction=Extraction.PENDING).count()
-    assert pending == 300 and _queued("fulltext") == 300
+    assert pending == 100 and _queued("fulltext") == 100
     settings.FULLTEXT_WAIT_SECONDS = 0  # every pending page is "late" for the sweep now
     for _ in range(3):
         with TestCase.captureOnCommitCallbacks(execute=True):
             assert queue_sweep()["extractions_resent"] == 0
-    assert _queued("fulltext") == 300
+    assert _queued("fulltext") == 100
     purge_queues()
 
 

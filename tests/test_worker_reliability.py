@@ -27,7 +27,7 @@ State = Article.ScoringState
 # Postgres + Redis pass) at the size the issue names.
 FULL = os.environ.get("SIFT_RELIABILITY_FULL") == "1"
 # make test runs the same checks smaller (the full size runs in `make reliability`, in CI).
-R1_ARTICLES, R1_KILLS = (1000, 3) if FULL else (80, 2)
+R1_ARTICLES, R1_KILLS = (1000, 3) if FULL else (50, 2)
 R3_OUTAGE_SECONDS = 60 if FULL else 4
 R4_ARTICLES = 300 if FULL else 40
 
