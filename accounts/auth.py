@@ -10,7 +10,8 @@ protocol and API tokens; django-axes does the same for the web login, per accoun
 address):
 1. A wrong credential counts against its client address, and against (address, account)
    when it names one. Past TOKEN_FAILURE_LIMIT within TOKEN_FAILURE_WINDOW seconds the
-   answer is 429, and refused attempts no longer count, so they do not extend the lock.
+   answer is 429 for the window, twice as long for each lock of the same key that day (at
+   most a day); refused attempts no longer count, so they do not extend the lock.
 2. A right password is refused only when its own account was guessed at from the same
    address: the other readers behind that address (one home, one public address) go on.
 3. A right key that names no account (Fever's) is refused while its address is locked
@@ -39,6 +40,7 @@ PREFIXES = (b"token", b"bearer")
 FAILURES = "sift:sign-in-failures:"
 KNOWN = "sift:sign-in-known:"
 KNOWN_SECONDS = 30 * 24 * 3600
+BACK_OFF_MEMORY = 24 * 3600  # locks within a day make the next one longer
 
 
 class Verdict(StrEnum):
@@ -56,11 +58,19 @@ def _over(key: str) -> bool:
 
 
 def _count(key: str) -> None:
+    """One more failure; the one that reaches the limit starts a lock that lasts the window,
+    doubled for every lock of this key in the last day (back-off, at most a day)."""
+    count = 1
     if cache.add(key, 1, settings.TOKEN_FAILURE_WINDOW) is False:
         try:
-            cache.incr(key)
+            count = cache.incr(key)
         except ValueError:  # expired between add and incr
             cache.add(key, 1, settings.TOKEN_FAILURE_WINDOW)
+    if count == settings.TOKEN_FAILURE_LIMIT:
+        locks_key = f"{key}|locks"
+        cache.add(locks_key, 0, BACK_OFF_MEMORY)
+        locks = int(cache.incr(locks_key))
+        cache.touch(key, min(settings.TOKEN_FAILURE_WINDOW * 2 ** (locks - 1), BACK_OFF_MEMORY))
 
 
 def sign_in_check(

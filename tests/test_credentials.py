@@ -151,3 +151,29 @@ def test_sift_s_files_are_readable_by_their_owner_only(tmp_path):
     modes = {f: stat.S_IMODE(os.stat(var / f).st_mode) for f in files}
     assert modes == dict.fromkeys(files, 0o600)
     assert stat.S_IMODE(os.stat(var).st_mode) == 0o700
+
+
+def test_each_lock_on_the_same_key_lasts_twice_as_long(settings, user):
+    import time
+
+    settings.TOKEN_FAILURE_LIMIT, settings.TOKEN_FAILURE_WINDOW = 3, 1
+    guesser = APIClient(REMOTE_ADDR="10.4.4.4")
+
+    def guess_until_locked() -> None:
+        for i in range(3):
+            guesser.credentials(HTTP_AUTHORIZATION=f"Token guess-{i}")
+            assert guesser.get("/api/settings").status_code == 401
+        assert guesser.get("/api/settings").status_code == 429
+
+    guess_until_locked()
+    time.sleep(1.3)
+    assert guesser.get("/api/settings").status_code == 401  # the first lock: one window
+    guesser.credentials(HTTP_AUTHORIZATION="Token guess-x")
+    for i in range(2):
+        guesser.credentials(HTTP_AUTHORIZATION=f"Token again-{i}")
+        guesser.get("/api/settings")
+    assert guesser.get("/api/settings").status_code == 429
+    time.sleep(1.3)
+    assert guesser.get("/api/settings").status_code == 429  # the second: two windows
+    time.sleep(1.0)
+    assert guesser.get("/api/settings").status_code == 401
