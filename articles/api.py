@@ -348,15 +348,29 @@ class ArticleDetailView(APIView):
 
 
 class MarkReadIn(StrictSerializer):
-    """Which unread articles to mark read: all of them, or those of a feed, folder, topic,
-    search, the starred ones, and/or those published more than some days ago."""
+    """Which unread articles to mark read: those of a feed, folder, topic, search, the
+    starred ones, and/or those published more than some days ago, or `"all": true`. An
+    empty body marks nothing: it once marked every article of the reader."""
 
+    all = serializers.BooleanField(
+        required=False, default=False, help_text="Every unread article (within the filters)."
+    )
     feed_id = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     folder_id = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     category = serializers.CharField(required=False, max_length=100)
     is_starred = serializers.BooleanField(required=False, allow_null=True, default=None)
     q = SearchField()
     older_than_days = serializers.IntegerField(required=False, min_value=0, max_value=36_500)
+
+    SCOPES = ("feed_id", "folder_id", "category", "is_starred", "q", "older_than_days")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        if not attrs.pop("all") and all(attrs.get(k) in (None, "") for k in self.SCOPES):
+            raise serializers.ValidationError(
+                {"all": ['Say what to mark: a filter, or "all": true for every unread article.']}
+            )
+        return attrs
 
 
 class ArticlesMarkReadView(APIView):

@@ -121,10 +121,24 @@ def test_mark_read_by_feed_folder_topic_age_and_all(api):
     assert mark(older_than_days=1) == 1
     assert Reading.objects.filter(is_read=True).count() == 3
     assert mark(feed_id=b_feed.id) == 2  # `waiting` and `fresh`
-    assert mark() == 0
+    assert mark(all=True) == 0
     for article in (in_folder, topical, aged, waiting, fresh):
         article.refresh_from_db()
         assert article.is_read
+
+
+def test_a_bulk_mark_needs_a_scope_and_text_fields_refuse_other_types(api):
+    """`POST /api/articles/mark-read {}` marked all 417 articles read; `{"interests": 5}`
+    saved "5"."""
+    ScoredArticleFactory()
+    empty = api.post("/api/articles/mark-read", {}, format="json")
+    assert empty.status_code == 400 and "all" in empty.json()
+    assert not Reading.objects.filter(is_read=True).exists()
+    assert api.post("/api/articles/mark-read", {"all": True}, format="json").json()["marked"] == 1
+    for value in (5, ["a"], {"a": 1}, True):
+        typed = api.put("/api/preferences", {"interests": value}, format="json")
+        assert typed.status_code == 400 and "interests" in typed.json(), value
+    assert api.put("/api/preferences", {"interests": "rust"}, format="json").status_code == 200
 
 
 @pytest.mark.parametrize(

@@ -67,7 +67,7 @@ async function markRead(extra) {
   Sift.toast(result.data.message);
   window.location.reload();
 }
-document.getElementById("mark-all").addEventListener("click", () => markRead({}));
+document.getElementById("mark-all").addEventListener("click", () => markRead({ all: true }));
 document.getElementById("mark-older-go").addEventListener("click", () => markRead({ older_than_days: Number(document.getElementById("mark-older").value) }));
 
 const scoreSkipped = document.getElementById("score-skipped");
