@@ -22,6 +22,7 @@ from tests.factories import (
     claimed_article_ids,
     default_reader,
     one_call,
+    reading_of,
     set_interests,
 )
 
@@ -352,6 +353,29 @@ def test_an_html_page_from_the_llms_address_is_asked_again(llm):
         "failed",
         "ok",
     ]
+
+
+def test_a_list_longer_than_the_schema_allows_is_trimmed_not_reasked(llm):
+    """Seven matched interests where the schema allows a few were re-asked nine times and
+    the article failed."""
+    import json
+
+    article = ArticleFactory()
+
+    def too_many(body):
+        llm.responder = None
+        try:
+            payload = json.loads(llm.answer(body).strip("`json\n"))
+        finally:
+            llm.responder = too_many
+        if "interest_score" in payload:
+            payload["matched_interests"] = [f"interest {i}" for i in range(7)]
+        return json.dumps(payload)
+
+    llm.responder = too_many
+    assert run_one() is Outcome.SCORED
+    assert reading_of(article).scoring_state == State.SCORED
+    assert list(LLMCall.objects.values_list("outcome", flat=True)).count("invalid") == 0
 
 
 def test_a_bug_is_not_an_outage(llm, caplog):

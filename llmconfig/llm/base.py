@@ -191,8 +191,10 @@ def validation_feedback(exc: ValidationError | ValueError) -> str:
 
 def parse_reply(reply: Reply, schema: type[T]) -> T:
     """The reply as a `schema` instance. Tolerant where the meaning is unambiguous: code
-    fences around the JSON, and raw control characters (newlines, tabs) inside strings,
-    which small models write and strict JSON forbids. Nothing else is repaired: a value
+    fences around the JSON, raw control characters (newlines, tabs) inside strings, which
+    small models write and strict JSON forbids, and lists longer than the schema allows,
+    trimmed to their bound (seven matched interests where five fit: the first five are the
+    answer; re-asking failed an article after nine tries). Nothing else is repaired: a value
     out of range is the model's error and is re-asked, never clamped."""
     if reply.truncated:
         raise ValueError(
@@ -202,7 +204,32 @@ def parse_reply(reply: Reply, schema: type[T]) -> T:
     text = strip_fences(reply.text)
     if not text:
         raise ValueError("empty answer")
-    return schema.model_validate(json.loads(text, strict=False))
+    data = json.loads(text, strict=False)
+    try:
+        return schema.model_validate(data)
+    except ValidationError as exc:
+        if not _trim_long_lists(data, exc):
+            raise
+    return schema.model_validate(data)
+
+
+def _trim_long_lists(data: Any, exc: ValidationError) -> bool:
+    """Cut each list the validation found too long to its bound, in place. Whether any was."""
+    trimmed = False
+    for error in exc.errors(include_url=False):
+        limit = (error.get("ctx") or {}).get("max_length")
+        if error["type"] != "too_long" or not isinstance(limit, int):
+            continue
+        target = data
+        try:
+            for key in error["loc"]:
+                target = target[key]
+        except (KeyError, IndexError, TypeError):
+            continue
+        if isinstance(target, list) and len(target) > limit:
+            del target[limit:]
+            trimmed = True
+    return trimmed
 
 
 def _told_to_wait(state: RetryCallState) -> float | None:
