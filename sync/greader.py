@@ -16,6 +16,7 @@ Quirks honoured (FreshRSS's `greader.php` and Miniflux's `internal/googlereader`
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from datetime import datetime
@@ -304,7 +305,8 @@ def signed_in(*, edit: bool = False) -> Callable[[View], View]:
 def client_login(request: HttpRequest) -> HttpResponse:
     """`SID=…\\nLSID=…\\nAuth=…` (Vienna RSS needs the LSID line; JSON when asked)."""
     address = str(request.META.get("REMOTE_ADDR", ""))
-    email, password = _one(request, "Email"), _one(request, "Passwd")
+    fields = _login_fields(request)
+    email, password = fields.get("Email", ""), fields.get("Passwd", "")
     reader = user_by_password(email, password) if email and password else None
     verdict = sign_in_check(address=address, user=reader, account=email)
     if verdict is Verdict.THROTTLED:
@@ -312,9 +314,22 @@ def client_login(request: HttpRequest) -> HttpResponse:
     if reader is None:
         return _text("Error=BadAuthentication", status=401)
     token = auth_token_of(reader)
-    if _one(request, "output") == "json":
+    if fields.get("output") == "json":
         return _json({"SID": token, "LSID": "null", "Auth": token})
     return _text(f"SID={token}\nLSID=null\nAuth={token}\n")
+
+
+def _login_fields(request: HttpRequest) -> dict[str, str]:
+    """ClientLogin's fields from a form, the query, or a JSON body (some apps send that)."""
+    if request.content_type == "application/json":
+        try:
+            data = json.loads(request.body or b"{}")
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            data = None
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)}
+        return {}
+    return {name: _one(request, name) for name in ("Email", "Passwd", "output")}
 
 
 @signed_in()

@@ -78,8 +78,14 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("/v1/", include(MINIFLUX)),
     path("v1/", include(MINIFLUX)),
     path("fever/", fever.fever),
+    # Without the slash too: Django's redirect to it loses a POST's body (the Fever key),
+    # and under DEBUG it is an error page.
+    path("fever", fever.fever),
     path("api/fever.php", fever.fever),
     path("feeds/ranked/<str:key>", ranked_feed.ranked_feed, name="ranked-feed"),
     path("api/greader.php/", include(GREADER)),
+    # Apps that join a base URL ending in a slash with a path starting with one (Liferea,
+    # NetNewsWire, Fluent Reader): `/api/greader.php//accounts/ClientLogin`.
+    path("api/greader.php//", include(GREADER)),
     *GREADER,
 ]

@@ -370,3 +370,28 @@ def test_quickadd_of_a_url_the_fetcher_cannot_parse_is_a_400_naming_it(ann, url)
     answer = ann.post("subscription/quickadd", {"quickadd": url})
     assert answer.status_code == 400, answer.content
     assert b"Not a valid URL" in answer.content
+
+
+def test_addresses_and_bodies_as_real_apps_send_them():
+    """Liferea (and NetNewsWire, Fluent Reader after a trailing slash) ask for
+    `/api/greader.php//accounts/ClientLogin`; some apps send ClientLogin as JSON; a Fever
+    client may POST to `/fever?api` without the slash."""
+    import json
+
+    from accounts.app_access import fever_key_of
+
+    app_password_set(user=default_reader(), password=PASSWORD)
+    client = Client()
+    doubled = client.post(
+        "/api/greader.php//accounts/ClientLogin", {"Email": "operator", "Passwd": PASSWORD}
+    )
+    assert doubled.status_code == 200 and "Auth=" in doubled.content.decode()
+    auth = doubled.content.decode().split("Auth=")[1].strip()
+    listed = client.get("/api/greader.php//reader/api/0/subscription/list?output=json",
+                        HTTP_AUTHORIZATION=f"GoogleLogin auth={auth}")  # fmt: skip
+    assert listed.status_code == 200 and "subscriptions" in listed.json()
+    as_json = client.post("/accounts/ClientLogin", json.dumps({"Email": "operator", "Passwd": PASSWORD, "output": "json"}),
+                          content_type="application/json")  # fmt: skip
+    assert as_json.status_code == 200 and as_json.json()["Auth"] == auth
+    fever = client.post("/fever?api", {"api_key": fever_key_of("operator", PASSWORD)})
+    assert fever.status_code == 200 and fever.json()["auth"] == 1
