@@ -24,7 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from articles import opml, services
+from articles import folders, opml, services
 from articles.api import MARKED_OUT
 from articles.models import (
     Combine,
@@ -334,7 +334,7 @@ class FolderListView(APIView):
     def post(self, request: Request) -> Response:
         serializer = FolderIn(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        folder = services.folder_get_or_create(
+        folder = folders.folder_get_or_create(
             reader=request.user, name=serializer.validated_data["name"]
         )
         return Response(
@@ -349,11 +349,11 @@ class FolderDetailView(APIView):
         folder = get_folder(request.user, pk)
         serializer = FolderIn(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        services.folder_rename(folder=folder, name=serializer.validated_data["name"])
+        folders.folder_rename(folder=folder, name=serializer.validated_data["name"])
         return Response(FolderSerializer(folders_with_counts(request.user).get(pk=pk)).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
         """The folder goes; its feeds stay, outside any folder."""
-        services.folder_delete(folder=get_folder(request.user, pk))
+        folders.folder_delete(folder=get_folder(request.user, pk))
         return Response(status=status.HTTP_204_NO_CONTENT)

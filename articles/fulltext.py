@@ -33,13 +33,8 @@ from lxml.etree import ParserError
 from readability import Document
 
 from articles.models import Article, Combine, Extraction
-from articles.services import (
-    USER_AGENT,
-    clean_html,
-    extraction_send,
-    extraction_sent_done,
-    plain_text,
-)
+from articles.page_queue import extraction_send, extraction_sent_done
+from articles.services import USER_AGENT, clean_html, plain_text
 from articles.signals import article_extracted
 from common.fetch import FetchError, fetch
 

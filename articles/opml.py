@@ -10,6 +10,7 @@ from xml.sax.saxutils import quoteattr
 from defusedxml import ElementTree
 from django.conf import settings
 
+from articles.folders import folder_get_or_create
 from articles.models import Feed, Folder, Subscription
 from articles.services import (
     FeedError,
@@ -18,7 +19,6 @@ from articles.services import (
     feed_create_loaded,
     feed_load,
     feed_url_problem,
-    folder_get_or_create,
     subscription_create,
 )
 from common.xml import xml_text

@@ -19,7 +19,6 @@ import cssselect
 import feedparser
 import nh3
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -39,6 +38,7 @@ from articles.models import (
     TopicSet,
     TopicWeight,
 )
+from articles.page_queue import extraction_send
 from articles.ranking import reading_feedback_rerank, topic_sets_rerank
 from articles.signals import category_weight_changed, reading_marked, readings_stored
 from articles.stories import Candidate, canonical_url, story_candidates, title_key
@@ -264,25 +264,6 @@ def articles_store(*, feed: Feed, entries: list[dict[str, Any]], backfill: bool 
     ).values_list("id", flat=True):
         extraction_send(article_id=article_id)
     return len(fresh)
-
-
-EXTRACTION_QUEUED = "sift:extraction-queued:{}"
-
-
-def extraction_send(*, article_id: int) -> bool:
-    """Queue the fetch of a pending article's page, unless one is queued already: a mark in
-    the cache says so until the task ends (a retry while its site is busy keeps it). A site
-    with a thousand teasers once filled the queue with seven thousand messages, resent by
-    every sweep, and the other feeds' refreshes waited behind them. Returns whether sent."""
-    held = 10 * settings.FULLTEXT_WAIT_SECONDS  # past that the sweep gives the page up
-    if not cache.add(EXTRACTION_QUEUED.format(article_id), 1, timeout=held):
-        return False
-    send_on_commit(tasks.extract_article, article_id)
-    return True
-
-
-def extraction_sent_done(*, article_id: int) -> None:
-    cache.delete(EXTRACTION_QUEUED.format(article_id))
 
 
 STORE_CHUNK = 200
@@ -607,34 +588,6 @@ def feed_mark_read(*, reader: Any, feed_id: int) -> int:
 
 def feed_refresh_later(*, feed_id: int) -> None:
     send_on_commit(tasks.refresh_feed, feed_id)
-
-
-# --- folders -----------------------------------------------------------------------------------
-def folder_get_or_create(*, reader: Any, name: str) -> Folder:
-    folder, _ = Folder.objects.get_or_create(reader=reader, name=name.strip()[:200])
-    return folder
-
-
-class FolderNameError(DomainError):
-    field = "name"
-
-
-FOLDER_NAME_LENGTH = Folder._meta.get_field("name").max_length or 200
-
-
-def folder_rename(*, folder: Folder, name: str) -> Folder:
-    """Every door's rename: a name within the column's length (SQLite would store any)."""
-    name = name.strip()
-    if not name or len(name) > FOLDER_NAME_LENGTH:
-        raise FolderNameError(f"A folder's name has 1 to {FOLDER_NAME_LENGTH} characters.")
-    folder.name = name
-    folder.save(update_fields=["name"])
-    return folder
-
-
-def folder_delete(*, folder: Folder) -> None:
-    """Its feeds stay, outside any folder."""
-    folder.delete()
 
 
 # --- the reader's marks ------------------------------------------------------------------------

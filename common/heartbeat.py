@@ -27,7 +27,9 @@ logger = logging.getLogger(__name__)
 
 INTERVAL_SECONDS = 2.0
 
-_running: dict[str, tuple[float, float]] = {}  # task id -> (started, limit); this process only
+# Task id -> (started, limit) of the tasks this process runs now. Per process on purpose:
+# the watchdog judges this process, and only this process can say what it is running.
+_running: dict[str, tuple[float, float]] = {}
 _lock = threading.Lock()
 
 

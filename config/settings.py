@@ -387,8 +387,7 @@ CELERY_TASK_QUEUES = [Queue(q.value, routing_key=q.value) for q in CeleryQueue]
 CELERY_TASK_ROUTES = {
     "articles.tasks.extract_article": {"queue": CeleryQueue.FULLTEXT.value},
     "articles.tasks.*": {"queue": CeleryQueue.FEEDS.value},
-    # Vectors and taste are CPU work in process, not LLM calls: beside the feeds.
-    "scoring.tasks.understand_articles": {"queue": CeleryQueue.FEEDS.value},
+    # Taste (vectors and a ridge fit) is CPU work in process, not an LLM call: beside the feeds.
     "scoring.tasks.train_taste": {"queue": CeleryQueue.FEEDS.value},
     "llmconfig.tasks.*": {"queue": CeleryQueue.OLLAMA.value},
 }
@@ -487,7 +486,7 @@ SCORING_TASK_BUDGET_SECONDS = env_float("SCORING_TASK_BUDGET_SECONDS", 20.0, min
 # can override it in the LLM configuration (batch_sizes). rss-reader settled on 10 per call;
 # 50 proved unreliable, so Sift stops at 20 (llmconfig.schemas.MAX_BATCH_SIZE).
 SCORING_BATCH_SIZE = env_int("SCORING_BATCH_SIZE", 1, minimum=1)
-# H7: "one" call per new article (topics and the reader's scores in one answer) or "two"
+# "One" call per new article (topics and the reader's scores in one answer) or "two"
 # (categorize, then score); a model can override it in the LLM configuration (call_modes).
 # One: on the real small model `make bench-real` measured 0.43-0.50x the seconds per
 # article of two, with every reply valid (docs/providers.md).

@@ -31,15 +31,6 @@ def sweep() -> dict[str, int]:
 
 
 @shared_task(ignore_result=True)
-def understand_articles() -> int:
-    """Give the articles still without one their vector. No ids: the database says which
-    (`understanding.not_understood`), so a lost message only delays them to the next."""
-    from scoring.services.understanding import articles_understand
-
-    return articles_understand()
-
-
-@shared_task(ignore_result=True)
 def train_taste(reader_id: int) -> int:
     """Learn the reader's taste again from all their marks (idempotent: a repeat gives the
     same model), then re-rank what the cheap score orders."""

@@ -32,14 +32,11 @@ from django.views.decorators.csrf import csrf_exempt
 
 from accounts.app_access import auth_token_of, edit_token_of, user_by_auth_token, user_by_password
 from accounts.auth import Verdict, sign_in_check
+from articles.folders import FolderNameError, folder_delete, folder_get_or_create, folder_rename
 from articles.models import Folder, Reading, ReadingQuerySet, Subscription
 from articles.services import (
     FeedError,
-    FolderNameError,
     feed_subscribe,
-    folder_delete,
-    folder_get_or_create,
-    folder_rename,
     subscription_delete,
     subscription_update,
 )

@@ -1,4 +1,4 @@
-"""H5: clients written by others against a live Sift: Debian's newsboat in its Google
+"""Clients written by others against a live Sift: Debian's newsboat in its Google
 Reader ("feedhq") and Miniflux modes, the official `miniflux` client, `google-reader` (by
 Miniflux's author) and `freshrss-api` (a Fever client). Each syncs one reader's feeds,
 sees Top picks in score order, and its marks reach Sift; another reader's items never
@@ -15,8 +15,9 @@ from django.contrib.auth import get_user_model
 
 from accounts.app_access import app_password_set
 from accounts.models import Profile
+from articles.folders import folder_get_or_create
 from articles.models import Reading, Subscription
-from articles.services import folder_get_or_create, subscription_update
+from articles.services import subscription_update
 from sync.items import TOP_FEED_ID, TOP_ID_OFFSET
 from tests.factories import ArticleFactory, FeedFactory, ScoredArticleFactory, default_reader
 from tests.live import ROOT

@@ -2,8 +2,7 @@
 
 1. The articles still to understand are the rows whose vector is missing or was made by
    another model (the database is the queue). They are understood when a vector is first
-   wanted (`article_vectors`: a reader's marks, their taste's scores) or in the background
-   (`tasks.understand_articles`), and never twice.
+   wanted (`article_vectors`: a reader's marks, their taste's scores), and never twice.
 2. Their text (title, then summary or content) is embedded in batches, outside any
    transaction; each batch is written in one.
 3. An embedding model that fails leaves the rows as they were, to be tried again.
