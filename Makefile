@@ -59,7 +59,7 @@ demo: setup
 test: setup .tools/clients/.ready
 	.venv/bin/pytest -q -p no:cacheprovider -n 2 --dist loadfile
 
-# H7: the scoring tests again with two calls per new article (categorize, then score; the
+# The scoring tests again with two calls per new article (categorize, then score; the
 # default is one). The tests about the two-call protocol itself run with two in both passes
 # (`@pytest.mark.two_calls`).
 SCORING_TESTS := tests/test_scoring_pipeline.py tests/test_batched_scoring.py \

@@ -53,7 +53,7 @@ BASE_ENV = {
     "FEED_REFUSE_INTERNAL": "false",  # the fake feeds are served on 127.0.0.1
     # The benches' articles link to pages that do not exist: full text is P15's alone.
     "FULLTEXT_MIN_CHARS": "0",
-    # The benches from before H7 count and time two calls per article, as their targets
+    # The benches from before one call per article count and time two calls per article, as their targets
     # say; P9 (and `make bench-real`) run both modes side by side.
     "SCORING_CALLS": "two",
     "SECRET_KEY": secrets.token_urlsafe(50),
@@ -770,7 +770,7 @@ P9_BODY = (
 
 def p9_batched_calls() -> dict[str, Any]:
     """LLM calls and fake-LLM busy-seconds per 100 articles at batch sizes 1, 5 and 10, and
-    with topics and scores in one call at 1 and 5 (H7, "one-1", "one-5")."""
+    with topics and scores in one call at 1 and 5 ("one-1", "one-5")."""
     n, slots = 100, 4
     # A reader who batches 10 raises Ollama's context (num_ctx) to fit them; at Ollama's
     # default 4,096 tokens Sift cuts a batch of these articles to about 5 (BENCH_P9_NUM_CTX).
@@ -951,7 +951,7 @@ P15_PAGES = {
 
 
 def p15_full_text() -> dict[str, Any]:
-    """Full text (H6): the saved pages of tests/data/pages (and a PDF) served on 127.0.0.1,
+    """Full text: the saved pages of tests/data/pages (and a PDF) served on 127.0.0.1,
     each the link of a summary-only item: seconds per page (fetch + extraction, median and
     p95 over 20 rounds) and the share of items that come back with at least 3x their text."""
     from django.test import override_settings

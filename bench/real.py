@@ -139,7 +139,7 @@ def run(batch: int, base_url: str, model: str, mode: str) -> dict[str, Any]:
     }
 
 
-# (calls per article, batch): two calls at 1, 5 and 10 as before; one call at 1 and 5 (H7).
+# (calls per article, batch): two calls at 1, 5 and 10 as before; one call at 1 and 5.
 RUNS = [("two", 1), ("two", 5), ("two", 10), ("one", 1), ("one", 5)]
 
 

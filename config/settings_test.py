@@ -13,7 +13,7 @@ import tempfile
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-" + "x" * 20)
 os.environ.setdefault("FIELD_ENCRYPTION_KEY", "hXmFSNfpxouRO6kFNgZb8rI1GadxjmyskAirXQ5RdT4=")
 # The suite's feeds carry a line of text and links to pages that do not exist: full text
-# (H6) is off unless a test turns it on (tests/test_full_text.py), so every other test
+# is off unless a test turns it on (tests/test_full_text.py), so every other test
 # scores at once, as before.
 os.environ.setdefault("FULLTEXT_MIN_CHARS", "0")
 # Under pytest-xdist each test process gets its own var folder (SQLite file, broker folder,

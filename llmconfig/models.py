@@ -60,7 +60,7 @@ class UserSettings(models.Model):
         help_text='Articles per LLM call, per model id, e.g. {"ollama/qwen3:4b": 5}. '
         "Models not listed use SCORING_BATCH_SIZE (1: one article per call).",
     )
-    # H7: per model, "one" (topics and scores in one call) or "two" (categorize, then
+    # Per model, "one" (topics and scores in one call) or "two" (categorize, then
     # score): {"openai/gemma3-270m": "one"}. Models not listed use SCORING_CALLS.
     call_modes = models.JSONField(
         default=dict,
@@ -209,7 +209,7 @@ class PromptTemplate(models.Model):
         return row[0], row[1]
 
 
-# A reader's own calls (their budget): scoring, and topics and scores in one call (H7).
+# A reader's own calls (their budget): scoring, and topics and scores in one call.
 READER_PURPOSES = ("score", "verdict")
 
 

@@ -123,7 +123,7 @@ Example entry for an article with id 0: {{"id": 0, "interest_score": 7, \
 
 {articles}"""
 
-# One call per article (H7): topics and the reader's verdict in one answer, in the same
+# One call per article: topics and the reader's verdict in one answer, in the same
 # cache-friendly order: the static rubric, the reader's context, the install's topics, the
 # article(s) last.
 _VERDICT_RUBRIC = """\

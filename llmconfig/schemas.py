@@ -48,7 +48,7 @@ class ScoringResult(BaseModel):
     _join = field_validator("reasoning", mode="before")(_join_list)
 
 
-# H7: topics and scores in one answer. Every string bounded and both scores an enum: a
+# Topics and scores in one answer. Every string bounded and both scores an enum: a
 # grammar built from the schema (llama.cpp's converter ignores minimum / maximum) can then
 # only write what validates, and the answer stays short (output tokens are a local model's
 # cost). Fields in the order the model should think: topics, then the verdict.
@@ -117,7 +117,7 @@ class BatchScoring(BaseModel):
 
 
 class ArticleVerdict(VerdictResult, Keyed):
-    """One article's topics and scores inside a batched reply (H7)."""
+    """One article's topics and scores inside a batched reply."""
 
 
 class BatchVerdict(BaseModel):

@@ -70,7 +70,7 @@ def fake_gemini(_gemini_server: FakeGemini, settings) -> Iterator[FakeGemini]:
 @pytest.fixture(autouse=True)
 def _calls_per_article(request):
     """Calls per new article: SCORING_CALLS, one by default (`make test-two-calls` runs the
-    scoring tests with two, H7). A test about the two-call protocol itself says so
+    scoring tests with two). A test about the two-call protocol itself says so
     (`two_calls`)."""
     if request.node.get_closest_marker("two_calls"):
         settings = request.getfixturevalue("settings")
@@ -133,7 +133,7 @@ def user(django_user_model):
 
 @pytest.fixture
 def reader(django_user_model):
-    """A reader: no staff rights (H4)."""
+    """A reader: no staff rights."""
     return django_user_model.objects.create_user(username="reader", password="pw-reader-123")
 
 

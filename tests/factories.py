@@ -236,7 +236,7 @@ def category_weight_set(*, name: str, weight: str, reader: Any = None) -> Catego
 
 def one_call() -> bool:
     """Whether this run asks topics and scores in one call per new article (SCORING_CALLS,
-    H7: the default; `make test-two-calls` runs the scoring tests with two)."""
+    The default; `make test-two-calls` runs the scoring tests with two)."""
     from django.conf import settings
 
     return bool(settings.SCORING_CALLS == "one")
@@ -245,14 +245,14 @@ def one_call() -> bool:
 def expected_calls(*, articles: int, scorings: int) -> dict[str, int]:
     """LLM calls by purpose for `articles` new articles given `scorings` verdicts in all
     (each reader's): with two calls each article is categorized once and scored each time;
-    with one (H7) the first verdict on an article also brings its topics."""
+    with one the first verdict on an article also brings its topics."""
     if one_call():
         return {"verdict": articles, "score": scorings - articles}
     return {"categorize": articles, "score": scorings}
 
 
 def calls_per_new_article() -> int:
-    """LLM calls for a new article's topics and one reader's scores: two, or one (H7)."""
+    """LLM calls for a new article's topics and one reader's scores: two, or one."""
     return 1 if one_call() else 2
 
 

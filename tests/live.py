@@ -226,7 +226,7 @@ def ensure_sweep_schedule() -> None:
 
 
 def monotone_while_the_total_holds(events: list[dict]) -> bool:
-    """The percent never goes back while the bytes known stay the same (H3.3: it may step
+    """The percent never goes back while the bytes known stay the same (it may step
     down once where Ollama announces another layer)."""
     return all(
         b["percent"] >= a["percent"]

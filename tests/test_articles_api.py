@@ -242,7 +242,7 @@ def test_preferences_carry_topic_weights(api):
 
 
 def test_preferences_saved_unchanged_queue_nothing(api, fake_ollama):
-    """H3.1: saving what is already there (the demo does it on every start) re-scores
+    """Saving what is already there (the demo does it on every start) re-scores
     nothing and asks the LLM nothing; a real change re-scores as before."""
     set_interests("Rust", "Celebrity gossip")
     ScoredArticleFactory.create_batch(3)
@@ -370,7 +370,7 @@ def test_the_fast_article_rendering_equals_drfs_own(api):
 
 
 def test_a_huge_item_does_not_bloat_the_list(api):
-    """H3.7: a 2.2 MB body is in the article, not in every list page that holds it."""
+    """A 2.2 MB body is in the article, not in every list page that holds it."""
     from tests.factories import ScoredArticleFactory
 
     body = "<p>" + "word " * 440_000 + "</p>"

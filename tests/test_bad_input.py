@@ -97,7 +97,7 @@ def test_the_admin_feed_form_does_not_refetch_an_unchanged_url(feeds):
     assert form.is_valid(), form.errors
 
 
-# --- H2.6: inputs that used to be a 500 --------------------------------------------------------
+# --- inputs that used to be a 500 --------------------------------------------------------
 @pytest.mark.parametrize("depth", [33, 5_000, 100_000])
 def test_deeply_nested_json_is_a_400(api, depth):
     for method, path in (

@@ -70,7 +70,7 @@ def _pool_ignoring_sigterm(pid: int) -> int:
 
 
 def test_a_crashed_worker_is_started_again_and_a_stop_is_not_a_crash(tmp_path):
-    """H2.3: under honcho one process's exit ends all of them (web and beat with a crashed
+    """Under honcho one process's exit ends all of them (web and beat with a crashed
     worker); the Procfile runs the workers under tools/respawn."""
     runs = tmp_path / "runs"
     crash = f"echo run >> {runs}; exit 3"
@@ -93,7 +93,7 @@ def test_a_crashed_worker_is_started_again_and_a_stop_is_not_a_crash(tmp_path):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_second_beat_on_the_same_database_stops_at_once_saying_why():
-    """H3.10: a second `make run` (another port) started a second beat on the same database."""
+    """A second `make run` (another port) started a second beat on the same database."""
     from common.singleton import beat_lock_take
 
     held = beat_lock_take()  # what the running Sift's beat holds
@@ -127,7 +127,7 @@ def test_make_run_fails_at_once_naming_a_taken_port():
 
 
 def test_make_demo_names_the_taken_port_and_the_setting_to_change():
-    """H3.9: the demo read another server's 401 as its feed list (TypeError)."""
+    """The demo read another server's 401 as its feed list (TypeError)."""
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -156,7 +156,7 @@ def test_pages_name_an_icon_and_favicon_ico_finds_it(client):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_page_and_its_static_files_log_no_streaming_warning(live_server_asgi, user):
-    """H3.11: whitenoise's file responses made Django warn on every page load under ASGI."""
+    """Whitenoise's file responses made Django warn on every page load under ASGI."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with httpx.Client(base_url=live_server_asgi.url, follow_redirects=True) as web:
@@ -169,7 +169,7 @@ def test_a_page_and_its_static_files_log_no_streaming_warning(live_server_asgi, 
 
 
 def test_make_run_says_where_and_the_credentials_last(settings):
-    """H3.11: the credentials scrolled away under the Celery banners; the last line has them."""
+    """The credentials scrolled away under the Celery banners; the last line has them."""
     from llmconfig.management.commands.sift_announce import announcement
 
     credentials = settings.VAR_DIR / "admin_credentials.txt"

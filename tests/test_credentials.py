@@ -1,4 +1,4 @@
-"""H2.5: sign-in and API tokens hold against guessing; tokens are hashed, revocable, may
+"""Sign-in and API tokens hold against guessing; tokens are hashed, revocable, may
 expire and come under either header; Sift's files are its owner's alone."""
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ def test_interest_follows_the_readers_interests():
     assert rust["interest_score"] > neutral["interest_score"] > gossip["interest_score"]
     assert "Rust" in rust["reasoning"] and "celebrity gossip" in gossip["reasoning"]
     assert neutral["reasoning"] == "No clear link to your interests."
-    # The phrases it matched are the reader's own, so the page's ✓ / ✗ chips show (H3.12).
+    # The phrases it matched are the reader's own, so the page's ✓ / ✗ chips show.
     assert rust["matched_interests"] == ["Rust"] and gossip["matched_anti_interests"] == ["celebrity gossip"]  # fmt: skip
     assert all(0 <= r["interest_score"] <= 10 and 0 <= r["quality_score"] <= 10 for r in (rust, neutral, gossip))  # fmt: skip
     # Deterministic: the same prompt, the same answer.

@@ -52,7 +52,7 @@ def test_feedback_is_stored_with_its_time_and_cleared(api):
 
 
 def test_thumbs_down_moves_the_top_article_down_at_once_and_keeps_it_down(api):
-    """H3.12: 👎 on the top article left it on top until a re-score."""
+    """👎 on the top article left it on top until a re-score."""
     topic = CategoryFactory(name="rust")
     top, second, third = (ScoredArticleFactory(interest_score=n) for n in (9, 6, 1))
     for article in (top, second, third):
@@ -135,7 +135,7 @@ def test_matched_phrases_are_kept_only_when_they_are_the_readers_words(llm, api)
             return json.dumps({"categories": ["rust"], "suggested_new": []})
         return json.dumps(
             {
-                "categories": ["rust"],  # read when the topics come in the same answer (H7)
+                "categories": ["rust"],  # read when the topics come in the same answer
                 "interest_score": 9,
                 "quality_score": 8,
                 "reasoning": "About Rust.",

@@ -341,7 +341,7 @@ def test_skipped_articles_are_scored_on_request_and_the_cost_is_told_first(api, 
     ids = [a.id for a in skipped]
     dry = api.post("/api/scoring/rescore?dry_run=1", {"article_ids": ids}, format="json")
     assert dry.status_code == 200
-    per = calls_per_new_article()  # topics and a score: two calls, or one (H7)
+    per = calls_per_new_article()  # topics and a score: two calls, or one
     assert dry.json() == {"queued": 0, "articles": 3, "llm_calls": 3 * per, "dry_run": True}
     assert set(Reading.objects.values_list("scoring_state", flat=True)) == {"skipped"}
     only = api.post(
@@ -372,7 +372,7 @@ def test_bad_rescore_input_names_the_field(api, body, query, field):
 
 
 def test_implausible_dates_are_the_fetch_time(feeds):
-    """H3.5 / H2.6: a date in the future or before 1990 (year 0001) never tops the list and
+    """A date in the future or before 1990 (year 0001) never tops the list and
     never fails the feed: it is stored as the fetch time."""
     from articles.services import Fetched, feed_parse
 
@@ -403,7 +403,7 @@ def test_implausible_dates_are_the_fetch_time(feeds):
 
 
 def test_unread_counts_leave_out_what_the_list_does_not_show(api):
-    """H3.6: blocked, skipped and failed articles are not in the list, so not in the count."""
+    """Blocked, skipped and failed articles are not in the list, so not in the count."""
     from tests.factories import ScoredArticleFactory
 
     feed = FeedFactory()

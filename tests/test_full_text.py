@@ -1,4 +1,4 @@
-"""H6: the whole article, not the teaser. Saved pages (tests/data/pages) served from
+"""The whole article, not the teaser. Saved pages (tests/data/pages) served from
 127.0.0.1 are extracted to their text; a summary-only feed's articles are scored on, and
 show, their full text, once for every reader; the per-feed switch and selectors work
 through the API and the admin; failures keep the feed's text, say why and never stall

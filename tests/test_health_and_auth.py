@@ -88,7 +88,7 @@ def test_ready_with_the_llm_down_stays_200_and_says_so(anon, client, user, fake_
 
 
 def test_ready_says_why_before_ollama_ever_answered(client, user, fake_ollama):
-    """H3.11: before any article was tried, the reason was empty."""
+    """Before any article was tried, the reason was empty."""
     fake_ollama.stop()
     client.force_login(user)
     llm = client.get("/ready").json()["llm"]

@@ -1,4 +1,4 @@
-"""H2: what a hostile or careless feed server sends cannot hold a worker, lock the database or
+"""What a hostile or careless feed server sends cannot hold a worker, lock the database or
 map the network Sift sits in."""
 
 from __future__ import annotations

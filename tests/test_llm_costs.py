@@ -21,7 +21,7 @@ def test_scoring_records_timings_per_article_and_the_admin_sums_them_per_model(
     for _ in articles:
         services.article_score(claim=services.article_claim(worker="w"))
     calls = list(LLMCall.objects.order_by("id"))
-    per_article = calls_per_new_article()  # two, or one (H7)
+    per_article = calls_per_new_article()  # two, or one
     assert len(calls) == 2 * per_article
     assert {c.article_id for c in calls} == {a.id for a in articles}
     # The fake reports 1,000 ns for each phase (no latency set), as Ollama reports nanoseconds,

@@ -429,7 +429,7 @@ def test_config_refuses_a_model_id_too_long_for_its_column(api):
 
 
 def test_percent_is_bytes_done_over_bytes_known_and_says_more_layers_may_come():
-    """H3.3: a small first layer once latched the percent at 99.9 for the rest of the pull
+    """A small first layer once latched the percent at 99.9 for the rest of the pull
     (101 of 154 events while 83.5 % of the bytes were done)."""
     progress = ollama_server.PullProgress()
     progress.update("pulling manifest", None, None, None)

@@ -1,4 +1,4 @@
-"""H7 (in progress): topics and scores in one LLM call per article. The mode is a model's
+"""Topics and scores in one LLM call per article. The mode is a model's
 setting (`call_modes`, PUT /api/settings and the admin; SCORING_CALLS for the others);
 these tests run the pipeline in one-call mode against the fake Ollama answering like a
 reader: one call per (reader, article), the topics stored once for everyone, a second

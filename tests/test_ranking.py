@@ -63,7 +63,7 @@ def test_blocking_a_topic_drops_its_scored_articles_at_once_and_unblocking_resto
 
 
 def test_blocked_articles_are_found_when_asked_for(api, client, user):
-    """H3.2: `exclude_blocked=false`, a filter on the blocked topic, and the reading page's
+    """`exclude_blocked=false`, a filter on the blocked topic, and the reading page's
     "Blocked: Shown" list them, last, with the "Blocked: …" label."""
     sports, science = CategoryFactory(name="sports"), CategoryFactory(name="science")
     match, paper = scored(sports, interest=9), scored(science, interest=6)
@@ -230,7 +230,7 @@ def test_a_weight_changed_while_the_llm_answers_is_not_overwritten(api, fake_oll
 
         articles_enqueue(ids=[article.id])
         # The scoring call is in flight (the second, or the only one when topics and scores
-        # come in one call, H7).
+        # come in one call).
         wait_for(lambda: len(fake_ollama.calls("/api/chat")) == calls_per_new_article(), timeout=30)
         api.patch("/api/categories/technology/weight", {"weight": "high"}, format="json")
         wait_for(

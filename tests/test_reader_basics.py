@@ -1,4 +1,4 @@
-"""H3: the basics every feed reader has, over the API (the pages: test_web_pages.py)."""
+"""The basics every feed reader has, over the API (the pages: test_web_pages.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""H3: the basics on the pages, in headless Chromium: search, star and the Starred view, mark
+"""The basics on the pages, in headless Chromium: search, star and the Starred view, mark
 all read, the keyboard, opening marks read, folders, discovery, dark mode and a phone's width.
 Screenshots (light and dark, desktop and phone) go to screenshots/; docs/frontend.md shows them."""
 

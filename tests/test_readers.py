@@ -1,4 +1,4 @@
-"""H4: several readers on one install. A feed is fetched once and an article categorized
+"""Several readers on one install. A feed is fetched once and an article categorized
 once for everyone; each reader subscribed to its feed gets one scoring call of their own
 (none without interests, none past their budget); each reader's list, marks and weights
 are theirs; one reader's backlog does not hold up another's new articles; an install of one

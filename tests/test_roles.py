@@ -1,4 +1,4 @@
-"""H4: who may do what. The operator (a staff account) runs the install: LLM providers,
+"""Who may do what. The operator (a staff account) runs the install: LLM providers,
 endpoints and keys, models, prompts. A reader reads: a reader gets 403 on the operator's
 routes and pages. Walked route by route from the schema, both ways, so a new route must be
 put on one side or the other here before it can land."""

@@ -187,7 +187,7 @@ def test_models_are_read_from_settings_for_every_article(llm):
     us.save()
     run_one()
     models = [c.body["model"] for c in llm.calls("/api/chat")]
-    # One call per new article goes to one model: separate models always take two (H7).
+    # One call per new article goes to one model: separate models always take two.
     first = ["qwen3:4b"] if one_call() else ["qwen3:4b", "qwen3:4b"]
     assert models == [*first, "qwen3:4b", "qwen3:8b"]
 

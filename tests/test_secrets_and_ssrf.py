@@ -152,7 +152,7 @@ def test_openai_endpoint_redirects_are_not_followed(settings, feeds):
     assert [r.path for r in feeds.requests] == ["/v1/models", "/v1/chat/completions"]
 
 
-# --- H2.4: a key goes only where the operator sent it, and no echo of it survives ----------------
+# --- a key goes only where the operator sent it, and no echo of it survives ----------------
 def put(api, data):
     return api.put("/api/settings", data, format="json")
 

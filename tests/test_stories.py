@@ -83,7 +83,7 @@ def test_the_same_story_from_two_feeds_is_asked_about_once(
         (copy,) = store(entry("https://news.example.com/story?utm_source=feed-b", "Rust 2.0 ships"))
     assert copy.story_id == lead.id and copy.scoring_state == State.UNSCORED
     assert run_all() == [Outcome.SCORED]
-    # One categorize + one score (or one call for both, H7), for both copies.
+    # One categorize + one score (or one call for both), for both copies.
     assert len(llm.calls("/api/chat")) == calls_per_new_article()
     copy.refresh_from_db()
     lead.refresh_from_db()

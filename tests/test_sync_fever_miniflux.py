@@ -1,4 +1,4 @@
-"""H5: the Fever and Miniflux APIs at the edges clients and strangers reach: how each
+"""The Fever and Miniflux APIs at the edges clients and strangers reach: how each
 signs in and refuses, paging, marks bounded in time, bad input named, and one reader
 never reaching another's items."""
 

@@ -1,4 +1,4 @@
-"""H5: the Google Reader API as apps call it: sign-in with the app password, the reader's
+"""The Google Reader API as apps call it: sign-in with the app password, the reader's
 streams and items (Top picks in score order), every item id form and edit-token quirk
 clients send, marks reaching Sift, and one reader never seeing another's items."""
 

@@ -1,4 +1,4 @@
-"""H5: the reader's Apps page (app password shown once, what the apps show, the ranked
+"""The reader's Apps page (app password shown once, what the apps show, the ranked
 feed) and the ranked feed itself: a secret Atom URL, best first, revocable."""
 
 from __future__ import annotations

@@ -93,7 +93,7 @@ def score_calls_per_article(fake) -> Counter:
     counts: Counter = Counter()
     for call in fake.calls("/api/chat"):
         fmt = call.body.get("format")
-        # A verdict (topics and scores in one call, H7) is a scoring call too.
+        # A verdict (topics and scores in one call) is a scoring call too.
         scoring = ("ScoringResult", "BatchScoring", "VerdictResult", "BatchVerdict")
         if isinstance(fmt, dict) and fmt.get("title") in scoring:
             prompt = next(m["content"] for m in call.body["messages"] if m["role"] == "user")

@@ -1,4 +1,4 @@
-"""A reader's profile: interests, preferences, scoring budget (H4)."""
+"""A reader's profile: interests, preferences, scoring budget."""
 
 import django.db.models.deletion
 from django.db import migrations, models

@@ -1,4 +1,4 @@
-"""Several readers (H4), step 1 of 3: the per-reader tables beside the old columns."""
+"""Several readers, step 1 of 3: the per-reader tables beside the old columns."""
 
 import django.db.models.deletion
 import django.db.models.functions.comparison

@@ -1,4 +1,4 @@
-"""Several readers (H4), step 2 of 3: what the single reader had becomes the first admin's.
+"""Several readers, step 2 of 3: what the single reader had becomes the first admin's.
 
 Their subscriptions are every feed (with its folder and place), their readings every
 article (verdict, rank, read / star / feedback state, the queue), their topic weights the

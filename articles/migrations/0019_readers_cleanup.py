@@ -1,4 +1,4 @@
-"""Several readers (H4), step 3 of 3: the single reader's columns go, now that their
+"""Several readers, step 3 of 3: the single reader's columns go, now that their
 values live on the first admin's rows (0018). SQLite rebuilds `articles_article` without
 them, which drops the full-text triggers with the old table: they are made again."""
 

@@ -1,4 +1,4 @@
-"""Full text (H6): the feed's switch and selectors, the article's extraction state. SQLite
+"""Full text: the feed's switch and selectors, the article's extraction state. SQLite
 rebuilds `articles_article` to add the columns, which drops the full-text search triggers
 with the old table: 0019's frozen triggers are made again (a migration's own copy, so it
 cannot change under this one)."""

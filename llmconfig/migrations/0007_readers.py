@@ -1,4 +1,4 @@
-"""Several readers (H4): interests moved to each reader's profile (articles 0018 copied
+"""Several readers: interests moved to each reader's profile (articles 0018 copied
 them to the first admin's); LLM calls say which reader a scoring call was for."""
 
 from django.db import migrations, models

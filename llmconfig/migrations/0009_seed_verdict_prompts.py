@@ -1,4 +1,4 @@
-"""H7: the prompts that ask for topics and scores in one call, as rows editable in the
+"""The prompts that ask for topics and scores in one call, as rows editable in the
 admin like the others. Their texts frozen here (a later edit of llmconfig.prompts must not
 change what this migration seeds)."""
 

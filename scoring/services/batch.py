@@ -97,7 +97,7 @@ class _Item:
 class _Step:
     """What one batched call of a step (categorize or score) is made of."""
 
-    purpose: str  # "categorize" | "score" | "verdict" (both in one call, H7)
+    purpose: str  # "categorize" | "score" | "verdict" (both in one call)
     model: str
     size: int
     template: str
@@ -208,7 +208,7 @@ def articles_score(*, claims: list[Claim], context: ScoringContext) -> list[Outc
         groups.append([i for i in items if not i.reading.batch_missed])
         for group in groups:
             asked = [i for i in group if i.topics is None]
-            # One call (H7): the topics come with this reader's scores.
+            # One call: the topics come with this reader's scores.
             _in_batches(asked, "verdict" if one_call else "categorize", context)
             for item in asked:
                 if item.topics is not None:

@@ -105,7 +105,7 @@ class RescoreCost(TypedDict):
 def rescore_cost(*, readings: QuerySet[Reading], mode: str) -> RescoreCost:
     """What re-scoring these readings will cost, before it runs (`?dry_run=1`): a full
     re-score categorizes and scores every article; score-only scores them, and categorizes
-    only those not categorized yet; with one call per article (H7) the topics come in the
+    only those not categorized yet; with one call per article the topics come in the
     scoring call. With batched scoring (a batch size N above 1) each step takes one call per
     N articles."""
     targets = readings.exclude(scoring_state=State.SCORING)
@@ -130,7 +130,7 @@ def _cost(*, articles: int, untopiced: int) -> RescoreCost:
     us = UserSettings.load()
     score = -(-articles // us.batch_size_for(us.effective_scoring_model))
     if us.one_call:
-        # H7: an article without topics gets them in its scoring call.
+        # An article without topics gets them in its scoring call.
         return {"articles": articles, "llm_calls": score}
     categorize = -(-untopiced // us.batch_size_for(us.effective_categorization_model))
     return {"articles": articles, "llm_calls": categorize + score}

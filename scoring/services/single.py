@@ -127,7 +127,7 @@ def score_one(
 def verdict_one(
     article: Article, context: ScoringContext, calls: list[CallRecord]
 ) -> tuple[Topics, Scored]:
-    """Topics and the reader's scores in one call (H7). The topics are every reader's from
+    """Topics and the reader's scores in one call. The topics are every reader's from
     then on; the call is this reader's. A blocked topic costs nothing extra: the article is
     scored, and the block ranks it 0."""
     model = context.user_settings.effective_scoring_model

@@ -197,7 +197,7 @@ def answer(prompt: str, schema: dict[str, object]) -> dict[str, object] | None:
     if not isinstance(properties, dict):
         return None
     if "interest_score" in properties and "categories" in properties:
-        # Topics and scores in one answer (H7), each as its own prompt would get it.
+        # Topics and scores in one answer, each as its own prompt would get it.
         topics = categorize(prompt)
         return {"categories": topics["categories"], **score(prompt)}
     if "interest_score" in properties:
